@@ -1,0 +1,192 @@
+import { Type, type Static } from 'typebox';
+
+
+// Request and response shapes of the native API, defined once: Fastify validates and serialises
+// with them, @fastify/swagger documents them, and the route handlers derive their types.
+
+const Timestamp = Type.String({ format: 'date-time' });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const StringMap = (maxValue: number) =>
+  Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: maxValue }), { maxProperties: 50 });
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const PageQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ maxLength: 600 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type PageQuery = Static<typeof PageQuery>;
+
+const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
+  Type.Object({ data: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const TenantParams = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 64 }) });
+export const TenantResourceParams = Type.Object({
+  tenant: Type.String({ minLength: 1, maxLength: 64 }),
+  id: Type.String({ minLength: 1, maxLength: 128 }),
+});
+
+// Tenants and keys
+export const CreateTenantBody = Type.Object(
+  { id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })), name: Name },
+  { additionalProperties: false },
+);
+export const Tenant = Type.Object({ id: Type.String(), name: Type.String(), created_at: Timestamp });
+export const TenantPage = page(Tenant);
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 20, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export const ApiKey = Type.Object({
+  id: Type.String(),
+  tenant_id: Type.Union([Type.String(), Type.Null()]),
+  name: Type.Union([Type.String(), Type.Null()]),
+  scopes: Type.Array(Type.String()),
+  created_at: Timestamp,
+  key: Type.String({ description: 'The bearer token. Shown this once; only its hash is stored.' }),
+});
+
+// Event types
+const EventTypeName = Type.String({ pattern: '^[A-Za-z0-9_.:*-]{1,128}$' });
+export const CreateEventTypeBody = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    schema: Type.Optional(JsonObject),
+    example: Type.Optional(JsonObject),
+  },
+  { additionalProperties: false },
+);
+export const UpdateEventTypeBody = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    schema: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+    example: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export const EventTypeParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
+export const EventType = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  schema: Type.Union([JsonObject, Type.Null()]),
+  example: Type.Union([JsonObject, Type.Null()]),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export const EventTypePage = page(EventType);
+
+// Subscriptions
+const SubscriptionFields = {
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  event_types: Type.Array(EventTypeName, { minItems: 1, maxItems: 100 }),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+  metadata: Type.Optional(StringMap(1000)),
+  headers: Type.Optional(StringMap(4096)),
+  filter: Type.Optional(Type.Union([JsonObject, Type.Null()])),
+  secret: Type.Optional(Type.String({ maxLength: 200 })),
+  active: Type.Optional(Type.Boolean()),
+};
+export const CreateSubscriptionBody = Type.Object(SubscriptionFields, { additionalProperties: false });
+export type CreateSubscriptionBody = Static<typeof CreateSubscriptionBody>;
+export const UpdateSubscriptionBody = Type.Partial(Type.Object(SubscriptionFields, { additionalProperties: false }));
+export type UpdateSubscriptionBody = Static<typeof UpdateSubscriptionBody>;
+export const Subscription = Type.Object({
+  id: Type.String(),
+  tenant_id: Type.String(),
+  url: Type.String(),
+  event_types: Type.Array(Type.String()),
+  name: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Record(Type.String(), Type.String()),
+  headers: Type.Record(Type.String(), Type.String()),
+  filter: Type.Union([JsonObject, Type.Null()]),
+  active: Type.Boolean(),
+  disabled_reason: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  secret: Type.Optional(Type.String()),
+});
+export const SubscriptionPage = page(Subscription);
+export const SubscriptionListQuery = PageQuery;
+export const Secret = Type.Object({ secret: Type.String() });
+export const RotateSecretBody = Type.Object({ secret: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+
+// Events
+export const PublishEventBody = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 128 }),
+    data: JsonObject,
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
+    resource_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+    deliver_at: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+export type PublishEventBody = Static<typeof PublishEventBody>;
+export const PublishedEvent = Type.Object({ id: Type.String(), type: Type.String(), created_at: Timestamp });
+export const Event = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  data: Type.Unknown(),
+  resource_id: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+  deliver_at: Type.Union([Timestamp, Type.Null()]),
+});
+export const EventPage = page(Event);
+
+// Deliveries
+const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('in_flight'), Type.Literal('succeeded'), Type.Literal('failed')]);
+export const Attempt = Type.Object({
+  id: Type.String(),
+  number: Type.Integer(),
+  started_at: Timestamp,
+  duration_ms: Type.Integer(),
+  status_code: Type.Union([Type.Integer(), Type.Null()]),
+  response_body: Type.Union([Type.String(), Type.Null()]),
+  error_class: Type.Union([Type.String(), Type.Null()]),
+  error_message: Type.Union([Type.String(), Type.Null()]),
+  succeeded: Type.Boolean(),
+});
+export const Delivery = Type.Object({
+  id: Type.String(),
+  event_id: Type.String(),
+  subscription_id: Type.String(),
+  status: DeliveryStatus,
+  attempt_count: Type.Integer(),
+  next_attempt_at: Type.Union([Timestamp, Type.Null()]),
+  last_status_code: Type.Union([Type.Integer(), Type.Null()]),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  attempts: Type.Array(Attempt),
+});
+export const DeliveryPage = page(Delivery);
+export const DeliveryListQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    event_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    subscription_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    status: Type.Optional(DeliveryStatus),
+  },
+  { additionalProperties: false },
+);
+export type DeliveryListQuery = Static<typeof DeliveryListQuery>;

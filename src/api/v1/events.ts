@@ -1,0 +1,59 @@
+import { requireEvent } from '../../service/deliveries.js';
+import { publishEvent } from '../../service/publish.js';
+import { requireTenant } from '../../service/tenants.js';
+import { authorize } from '../auth.js';
+import { pageRequest, presentEvent, presentPage } from '../presenters.js';
+import { Event, EventPage, PageQuery, PublishEventBody, PublishedEvent, TenantParams, TenantResourceParams } from '../schemas.js';
+import { errorResponses, type RoutePlugin } from './context.js';
+
+const tags = ['events'];
+
+/** Publishing events and reading them back. */
+export const eventRoutes: RoutePlugin = async (app, { service, schemas }) => {
+  app.post(
+    '/tenants/:tenant/events',
+    {
+      schema: {
+        tags,
+        summary: 'Publish an event',
+        description:
+          'The event is validated against its type\'s JSON Schema and stored with one delivery per matching subscription before the 202 is sent. Publishing the same `id` again answers the same and creates nothing.',
+        params: TenantParams,
+        body: PublishEventBody,
+        response: { 202: PublishedEvent, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { tenant } = request.params;
+      authorize(request, 'events:write', tenant);
+      if (request.principal?.kind === 'admin') await requireTenant(service, tenant);
+      const body = request.body;
+      const { event } = await publishEvent(service, schemas, tenant, {
+        type: body.type,
+        data: body.data,
+        id: body.id,
+        resourceId: body.resource_id,
+        deliverAt: body.deliver_at === undefined ? null : Date.parse(body.deliver_at),
+      });
+      return reply.status(202).send({ id: event.id, type: event.type, created_at: new Date(event.createdAt).toISOString() });
+    },
+  );
+
+  app.get(
+    '/tenants/:tenant/events',
+    { schema: { tags, summary: 'List events, newest first', params: TenantParams, querystring: PageQuery, response: { 200: EventPage, ...errorResponses } } },
+    async (request) => {
+      authorize(request, 'events:read', request.params.tenant);
+      return presentPage(await service.store.listEvents(request.params.tenant, pageRequest(request.query)), presentEvent);
+    },
+  );
+
+  app.get(
+    '/tenants/:tenant/events/:id',
+    { schema: { tags, summary: 'Get an event', params: TenantResourceParams, response: { 200: Event, ...errorResponses } } },
+    async (request) => {
+      authorize(request, 'events:read', request.params.tenant);
+      return presentEvent(await requireEvent(service, request.params.tenant, request.params.id));
+    },
+  );
+};

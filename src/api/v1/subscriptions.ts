@@ -1,0 +1,158 @@
+import { Type } from 'typebox';
+import type { Filter } from '../../core/filter.js';
+import { requireTenant } from '../../service/tenants.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  listSubscriptions,
+  requireSubscription,
+  rotateSecret,
+  updateSubscription,
+  view,
+  type SubscriptionInput,
+} from '../../service/subscriptions.js';
+import { authorize } from '../auth.js';
+import { pageRequest, presentPage, presentSubscription } from '../presenters.js';
+import {
+  CreateSubscriptionBody,
+  RotateSecretBody,
+  Secret,
+  Subscription,
+  SubscriptionListQuery,
+  SubscriptionPage,
+  TenantParams,
+  TenantResourceParams,
+  UpdateSubscriptionBody,
+} from '../schemas.js';
+import { errorResponses, type RoutePlugin } from './context.js';
+
+const tags = ['subscriptions'];
+
+/** A tenant's subscriptions: create, read, change, delete, and their secrets. */
+export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
+  app.post(
+    '/tenants/:tenant/subscriptions',
+    {
+      schema: {
+        tags,
+        summary: 'Create a subscription',
+        description: 'Without `secret`, a `whsec_` secret is generated. The answer is the only one that shows the secret besides GET …/secret.',
+        params: TenantParams,
+        body: CreateSubscriptionBody,
+        response: { 201: Subscription, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      authorize(request, 'subscriptions:write', request.params.tenant);
+      await requireTenant(service, request.params.tenant);
+      const body = request.body;
+      const created = await createSubscription(service, request.params.tenant, {
+        ...toInput(body),
+        url: body.url,
+        eventTypes: body.event_types,
+      });
+      return reply.status(201).send(presentSubscription(created));
+    },
+  );
+
+  app.get(
+    '/tenants/:tenant/subscriptions',
+    {
+      schema: { tags, summary: 'List subscriptions', params: TenantParams, querystring: SubscriptionListQuery, response: { 200: SubscriptionPage, ...errorResponses } },
+    },
+    async (request) => {
+      authorize(request, 'subscriptions:read', request.params.tenant);
+      return presentPage(await listSubscriptions(service, request.params.tenant, {}, pageRequest(request.query)), presentSubscription);
+    },
+  );
+
+  app.get(
+    '/tenants/:tenant/subscriptions/:id',
+    { schema: { tags, summary: 'Get a subscription', params: TenantResourceParams, response: { 200: Subscription, ...errorResponses } } },
+    async (request) => {
+      authorize(request, 'subscriptions:read', request.params.tenant);
+      const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
+      return presentSubscription(view(service, subscription, false));
+    },
+  );
+
+  app.patch(
+    '/tenants/:tenant/subscriptions/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a subscription',
+        description: 'Setting `active` to true re-enables a subscription that was disabled (for example after a 410).',
+        params: TenantResourceParams,
+        body: UpdateSubscriptionBody,
+        response: { 200: Subscription, ...errorResponses },
+      },
+    },
+    async (request) => {
+      authorize(request, 'subscriptions:write', request.params.tenant);
+      const body = request.body;
+      const updated = await updateSubscription(service, request.params.tenant, request.params.id, {
+        ...toInput(body),
+        url: body.url,
+        eventTypes: body.event_types,
+      });
+      return presentSubscription(updated);
+    },
+  );
+
+  app.delete(
+    '/tenants/:tenant/subscriptions/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a subscription and its deliveries',
+        params: TenantResourceParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      authorize(request, 'subscriptions:write', request.params.tenant);
+      await deleteSubscription(service, request.params.tenant, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/tenants/:tenant/subscriptions/:id/secret',
+    { schema: { tags, summary: "Read a subscription's signing secret", params: TenantResourceParams, response: { 200: Secret, ...errorResponses } } },
+    async (request) => {
+      authorize(request, 'subscriptions:write', request.params.tenant);
+      const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
+      return { secret: view(service, subscription, true).secret ?? '' };
+    },
+  );
+
+  app.post(
+    '/tenants/:tenant/subscriptions/:id/rotate-secret',
+    {
+      schema: {
+        tags,
+        summary: 'Replace the signing secret',
+        params: TenantResourceParams,
+        body: RotateSecretBody,
+        response: { 200: Secret, ...errorResponses },
+      },
+    },
+    async (request) => {
+      authorize(request, 'subscriptions:write', request.params.tenant);
+      return { secret: await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret) };
+    },
+  );
+};
+
+function toInput(body: Partial<CreateSubscriptionBody>): SubscriptionInput {
+  return {
+    secret: body.secret,
+    name: body.name,
+    description: body.description,
+    metadata: body.metadata,
+    headers: body.headers,
+    filter: body.filter as Filter | null | undefined,
+    active: body.active,
+  };
+}

@@ -1,0 +1,29 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { listen } from './listen.js';
+import { migrate } from './migrate.js';
+import { serve } from './serve.js';
+
+const program = new Command('hookpost').description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.');
+
+const integer = (min: number, max: number) => (value: string) => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) throw new InvalidArgumentError(`an integer from ${min} to ${max}`);
+  return number;
+};
+
+program.command('serve').description('run the API and the dispatcher (HOOKPOST_ROLE decides which)').action(() => serve());
+program.command('api').description('run the API only (no deliveries are sent by this process)').action(() => serve('api'));
+program.command('worker').description('run the dispatcher only (serves /healthz and /metrics)').action(() => serve('worker'));
+program.command('migrate').description('apply pending database migrations and exit').action(() => migrate());
+program
+  .command('listen')
+  .description('a local receiver that prints each webhook and whether its signature verifies')
+  .option('--port <port>', 'port to listen on', integer(0, 65535), 9000)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--secret <secret>', 'the subscription secret (whsec_…) to verify signatures with')
+  .option('--status <code>', 'HTTP status to answer with', integer(100, 599), 200)
+  .action(async (options: { port: number; host: string; secret?: string; status: number }) => {
+    await listen(options);
+  });
+
+await program.parseAsync(process.argv);

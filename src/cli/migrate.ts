@@ -1,0 +1,14 @@
+import { loadConfig } from '../config/config.js';
+import { createStore } from '../store/index.js';
+
+/** `hookpost migrate`: applies pending migrations to the configured database and exits. */
+export async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const store = await createStore(config.databaseUrl);
+  try {
+    await store.migrate();
+    process.stdout.write(`migrations applied to ${config.databaseUrl.split(':')[0]} database\n`);
+  } finally {
+    await store.close();
+  }
+}

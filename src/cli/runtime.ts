@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { buildApp } from '../api/app.js';
+import type { Config } from '../config/config.js';
+import { loadInstanceSecrets } from '../config/instance-secrets.js';
+import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
+import { createSecretBox } from '../core/secret-box.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import { createDeliveryMetrics } from '../delivery/metrics.js';
+import { createOutboundClient } from '../delivery/outbound.js';
+import type { ServiceDeps } from '../service/deps.js';
+import { PayloadSchemas } from '../service/payload-schemas.js';
+import { createStore } from '../store/index.js';
+
+/** A running Hookpost process: its HTTP app, its dispatcher (if its role sends), and how to stop it. */
+export interface Runtime {
+  app: FastifyInstance;
+  dispatcher: Dispatcher | null;
+  service: ServiceDeps;
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  /** Stops taking requests, drains deliveries in flight, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Builds every part from the configuration: store, services, delivery, HTTP app. Does not listen. */
+export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const secrets = loadInstanceSecrets(config);
+  const store = await createStore(config.databaseUrl);
+  await store.migrate();
+  const service: ServiceDeps = {
+    store,
+    secrets: createSecretBox(secrets.secretKey),
+    now: Date.now,
+    targetPolicy: { allowPrivateTargets: config.allowPrivateTargets },
+  };
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+
+  const sends = config.role !== 'api';
+  const outbound = sends
+    ? createOutboundClient({
+        allowPrivateTargets: config.allowPrivateTargets,
+        connectTimeoutMs: config.delivery.connectTimeoutMs,
+        totalTimeoutMs: config.delivery.requestTimeoutMs,
+        maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
+        maxResponseBytes: config.delivery.maxResponseBytes,
+        storedResponseBytes: config.delivery.storedResponseBytes,
+      })
+    : null;
+  const dispatcher = outbound
+    ? new Dispatcher({
+        store,
+        outbound,
+        formats: new DeliveryFormats([nativeFormat]),
+        secrets: service.secrets,
+        config: config.delivery,
+        logger: logger.child({ part: 'dispatcher' }),
+        metrics: createDeliveryMetrics(metrics),
+      })
+    : null;
+
+  const app = await buildApp({
+    service,
+    schemas: new PayloadSchemas(),
+    adminToken: secrets.adminToken,
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    serveApi: config.role !== 'worker',
+    health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? 0 }),
+  });
+
+  dispatcher?.start();
+  return {
+    app,
+    dispatcher,
+    service,
+    adminToken: secrets.adminToken,
+    adminTokenGenerated: secrets.adminTokenGenerated,
+    async close() {
+      await app.close();
+      await dispatcher?.stop();
+      await outbound?.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig, type Config, type Role } from '../config/config.js';
+import { createLogger } from './logger.js';
+import { createRuntime } from './runtime.js';
+
+/** `hookpost serve` (and `api`, `worker`): runs until SIGTERM or SIGINT, then drains and exits. */
+export async function serve(role?: Role): Promise<void> {
+  let config: Config;
+  try {
+    const loaded = loadConfig();
+    config = role ? { ...loaded, role } : loaded;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hookpost: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const runtime = await createRuntime(config, logger);
+  if (runtime.adminTokenGenerated) {
+    // Printed once, on the first start; it stays in the data directory for later starts.
+    process.stdout.write(
+      `\nHookpost admin token (shown once; also kept in ${config.dataDir}/admin-token):\n\n  ${runtime.adminToken}\n\n`,
+    );
+  }
+  const address = await runtime.app.listen({ host: config.host, port: config.port });
+  logger.info({ address, role: config.role, database: config.databaseUrl.split(':')[0] }, 'Hookpost is listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: draining requests and deliveries in flight');
+    try {
+      await runtime.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

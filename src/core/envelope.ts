@@ -1,0 +1,63 @@
+import type { HookEvent, Subscription } from './model.js';
+import { HookpostError } from './errors.js';
+
+/** What a delivery format receives to render one request. */
+export interface EnvelopeInput {
+  event: HookEvent;
+  subscription: Subscription;
+  /** The subscription's secret in plaintext, for formats that sign with their own header. */
+  secret: string;
+  /** The delivery's id, for formats that number each delivery rather than each event. */
+  deliveryId: string;
+  /** Seconds since the epoch at send time; the same value goes into `webhook-timestamp`. */
+  timestampSeconds: number;
+}
+
+/** The body and the format's own headers; Standard Webhooks headers are added by the dispatcher. */
+export interface RenderedEnvelope {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A body envelope and signature scheme: the native one, or a compat platform's. */
+export interface DeliveryFormat {
+  readonly name: string;
+  render(input: EnvelopeInput): RenderedEnvelope;
+}
+
+/** The native body `{ type, timestamp, data }`; the event id travels in `webhook-id`. */
+export const nativeFormat: DeliveryFormat = {
+  name: 'native',
+  render({ event }) {
+    return {
+      body: JSON.stringify({ type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data }),
+      headers: {},
+    };
+  },
+};
+
+/** The formats a dispatcher can render, by name. */
+export class DeliveryFormats {
+  readonly #formats = new Map<string, DeliveryFormat>();
+
+  constructor(formats: DeliveryFormat[] = [nativeFormat]) {
+    for (const format of formats) this.add(format);
+  }
+
+  /** Registers a format; names are unique. */
+  add(format: DeliveryFormat): void {
+    if (this.#formats.has(format.name)) throw new Error(`Delivery format ${format.name} is registered twice.`);
+    this.#formats.set(format.name, format);
+  }
+
+  /** The format of this name; an unknown name is a programming error, not client input. */
+  get(name: string): DeliveryFormat {
+    const format = this.#formats.get(name);
+    if (!format) throw new HookpostError('internal', `No delivery format named ${name}.`);
+    return format;
+  }
+
+  has(name: string): boolean {
+    return this.#formats.has(name);
+  }
+}

@@ -1,0 +1,143 @@
+import type { AttemptErrorClass } from './attempt-error.js';
+import type { Filter } from './filter.js';
+
+/** Times in the domain are milliseconds since the Unix epoch; doors format them as RFC 3339. */
+export type EpochMs = number;
+
+/** An organisation whose customers subscribe to events; every other object belongs to one. */
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: EpochMs;
+}
+
+/** The scopes a credential may hold; `admin` implies every other. */
+export const SCOPES = [
+  'admin',
+  'tenants:read',
+  'tenants:write',
+  'event-types:write',
+  'events:write',
+  'events:read',
+  'subscriptions:read',
+  'subscriptions:write',
+  'deliveries:read',
+  'deliveries:write',
+] as const;
+
+/** One of SCOPES, or a platform scope (compat doors add their own names). */
+export type Scope = (typeof SCOPES)[number] | (string & {});
+
+/** A stored API key: only the hash of its token is kept. */
+export interface ApiKey {
+  id: string;
+  tenantId: string | null; // null: an admin key, valid for every tenant
+  name: string | null;
+  scopes: Scope[];
+  tokenHash: string;
+  createdAt: EpochMs;
+  lastUsedAt: EpochMs | null;
+  revokedAt: EpochMs | null;
+}
+
+/** A kind of event in the shared catalog, with the JSON Schema its payloads must satisfy. */
+export interface EventType {
+  name: string;
+  description: string;
+  schema: Record<string, unknown> | null;
+  example: Record<string, unknown> | null;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+/** A receiver's wish to get some event types at a URL, signed with its secret. */
+export interface Subscription {
+  id: string;
+  tenantId: string;
+  url: string;
+  eventTypes: string[]; // non-empty; ['*'] means every type
+  name: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  headers: Record<string, string>;
+  filter: Filter | null;
+  /** Which envelope and signature the deliveries use: 'native' or a compat platform's name. */
+  format: string;
+  /** Data a compat platform keeps with its webhook (its own field names, opaque to the core). */
+  platformData: Record<string, unknown>;
+  active: boolean;
+  disabledReason: string | null;
+  /** The signing secret, sealed with the instance key (see core/secret-box.ts); never plaintext at rest. */
+  sealedSecret: string;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+/** An accepted event: durable once stored, delivered to every subscription that matched. */
+export interface HookEvent {
+  tenantId: string;
+  id: string;
+  type: string;
+  data: unknown;
+  resourceId: string | null;
+  createdAt: EpochMs;
+  deliverAt: EpochMs | null;
+}
+
+/** The life of one delivery: pending → in_flight → succeeded, or back to pending, or failed. */
+export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed'] as const;
+/** One of DELIVERY_STATUSES. */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One event on its way to one subscription. */
+export interface Delivery {
+  id: string;
+  tenantId: string;
+  eventId: string;
+  subscriptionId: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: EpochMs | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+/** One HTTP request made for a delivery, with what came back. */
+export interface Attempt {
+  id: string;
+  deliveryId: string;
+  number: number;
+  startedAt: EpochMs;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  errorClass: AttemptErrorClass | null;
+  errorMessage: string | null;
+  succeeded: boolean;
+}
+
+/** A delivery with its attempts, oldest first, as logs and the portal show it. */
+export interface DeliveryWithAttempts extends Delivery {
+  attempts: Attempt[];
+}
+
+/** What a dispatcher holds after claiming a delivery: everything needed to send it. */
+export interface ClaimedDelivery {
+  delivery: Delivery;
+  event: HookEvent;
+  subscription: Subscription;
+}
+
+/** A page of a list, newest or oldest first as the list promises, with the cursor of the next page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Where a list starts and how long a page is. */
+export interface PageRequest {
+  cursor: string | null;
+  limit: number;
+}

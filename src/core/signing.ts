@@ -1,0 +1,77 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { HookpostError } from './errors.js';
+
+const SECRET_PREFIX = 'whsec_';
+const MIN_SECRET_BYTES = 24;
+const MAX_SECRET_BYTES = 64;
+
+/** A new Standard Webhooks secret: `whsec_` + base64 of 32 random bytes. */
+export function generateSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64');
+}
+
+/** The key bytes of a `whsec_` secret; throws validation_failed unless it carries 24 to 64 bytes. */
+export function secretKey(secret: string): Buffer {
+  if (!secret.startsWith(SECRET_PREFIX)) {
+    throw new HookpostError('validation_failed', 'A secret is whsec_ followed by base64.', [
+      { pointer: '/secret', message: 'must start with whsec_' },
+    ]);
+  }
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  const key = Buffer.from(encoded, 'base64');
+  const canonical = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) && key.toString('base64').replace(/=+$/, '') === encoded.replace(/=+$/, '');
+  if (!canonical || key.length < MIN_SECRET_BYTES || key.length > MAX_SECRET_BYTES) {
+    throw new HookpostError('validation_failed', 'A secret is whsec_ followed by base64.', [
+      { pointer: '/secret', message: `must be whsec_ followed by base64 of ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes` },
+    ]);
+  }
+  return key;
+}
+
+/** The Standard Webhooks headers for one request: id, timestamp in seconds, and the v1 HMAC-SHA256 signature. */
+export function standardWebhookHeaders(
+  key: Buffer,
+  messageId: string,
+  timestampSeconds: number,
+  body: string,
+): Record<string, string> {
+  return {
+    'webhook-id': messageId,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': `v1,${signStandard(key, messageId, timestampSeconds, body)}`,
+  };
+}
+
+/** base64 HMAC-SHA256 of `id.timestamp.body`, as the Standard Webhooks specification signs. */
+export function signStandard(key: Buffer, messageId: string, timestampSeconds: number, body: string): string {
+  return createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64');
+}
+
+/**
+ * Whether a request carries a valid v1 signature for this secret, within the tolerance window
+ * (seconds) around now. Used by `hookpost listen` and tests; compares in constant time.
+ */
+export function verifyStandardWebhook(
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
+  const id = single(headers['webhook-id']);
+  const timestamp = Number(single(headers['webhook-timestamp']));
+  const signatures = single(headers['webhook-signature']);
+  if (!id || !Number.isInteger(timestamp) || !signatures) return false;
+  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return false;
+  const expected = Buffer.from(signStandard(secretKey(secret), id, timestamp, body));
+  return signatures.split(' ').some((entry) => {
+    const [version, signature] = entry.split(',');
+    if (version !== 'v1' || !signature) return false;
+    const given = Buffer.from(signature);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,11 @@
+import type { TargetPolicy } from '../core/address-policy.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { Store } from '../store/store.js';
+
+/** What every use case may use: the store, the secret box, the clock and the outbound target policy. */
+export interface ServiceDeps {
+  store: Store;
+  secrets: SecretBox;
+  now: () => number;
+  targetPolicy: TargetPolicy;
+}

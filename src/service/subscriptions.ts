@@ -1,0 +1,163 @@
+import { checkTargetUrl } from '../core/address-policy.js';
+import { HookpostError, type ErrorDetail } from '../core/errors.js';
+import { parseFilter, type Filter } from '../core/filter.js';
+import { checkCustomHeaders } from '../core/headers.js';
+import { newId } from '../core/ids.js';
+import type { PageRequest, Subscription } from '../core/model.js';
+import { generateSecret, secretKey } from '../core/signing.js';
+import type { SubscriptionChanges, SubscriptionQuery } from '../store/store.js';
+import type { ServiceDeps } from './deps.js';
+
+/** What a door may set on a subscription; absent fields keep their defaults (create) or values (update). */
+export interface SubscriptionInput {
+  url?: string | undefined;
+  eventTypes?: string[] | undefined;
+  secret?: string | undefined;
+  name?: string | null | undefined;
+  description?: string | null | undefined;
+  metadata?: Record<string, string> | undefined;
+  headers?: Record<string, string> | undefined;
+  filter?: Filter | null | undefined;
+  active?: boolean | undefined;
+  format?: string | undefined;
+  platformData?: Record<string, unknown> | undefined;
+}
+
+/** A subscription as doors show it: the sealed secret opened, if the caller asked for it. */
+export type SubscriptionView = Omit<Subscription, 'sealedSecret'> & { secret?: string };
+
+/** Creates a subscription after checking its URL, event types, secret, headers and filter. */
+export async function createSubscription(
+  deps: ServiceDeps,
+  tenantId: string,
+  input: SubscriptionInput & { url: string; eventTypes: string[] },
+): Promise<SubscriptionView> {
+  await checkInput(deps, input);
+  const now = deps.now();
+  const secret = input.secret ?? generateSecret();
+  const subscription: Subscription = {
+    id: newId('subscription'),
+    tenantId,
+    url: input.url,
+    eventTypes: dedupe(input.eventTypes),
+    name: input.name ?? null,
+    description: input.description ?? null,
+    metadata: input.metadata ?? {},
+    headers: input.headers ?? {},
+    filter: input.filter ?? null,
+    format: input.format ?? 'native',
+    platformData: input.platformData ?? {},
+    active: input.active ?? true,
+    disabledReason: null,
+    sealedSecret: deps.secrets.seal(secret),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.store.insertSubscription(subscription);
+  return view(deps, subscription, true);
+}
+
+/** The tenant's subscription, or not_found (also when it belongs to another tenant). */
+export async function requireSubscription(deps: ServiceDeps, tenantId: string, id: string): Promise<Subscription> {
+  const subscription = await deps.store.getSubscription(tenantId, id);
+  if (!subscription) throw new HookpostError('not_found', `No subscription ${id}.`);
+  return subscription;
+}
+
+/** Shows a subscription, with its secret only when `withSecret`. */
+export function view(deps: ServiceDeps, subscription: Subscription, withSecret: boolean): SubscriptionView {
+  const { sealedSecret, ...rest } = subscription;
+  return withSecret ? { ...rest, secret: deps.secrets.open(sealedSecret) } : rest;
+}
+
+/** A page of the tenant's subscriptions. */
+export async function listSubscriptions(deps: ServiceDeps, tenantId: string, query: SubscriptionQuery, page: PageRequest) {
+  const result = await deps.store.listSubscriptions(tenantId, query, page);
+  return { items: result.items.map((s) => view(deps, s, false)), nextCursor: result.nextCursor };
+}
+
+/** Changes a subscription; re-enabling clears the reason it was disabled for. */
+export async function updateSubscription(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  input: SubscriptionInput,
+): Promise<SubscriptionView> {
+  await requireSubscription(deps, tenantId, id);
+  await checkInput(deps, input);
+  const { secret, format: _format, ...rest } = input;
+  const changes: SubscriptionChanges = Object.fromEntries(
+    Object.entries(rest).filter(([, value]) => value !== undefined),
+  ) as SubscriptionChanges;
+  if (changes.eventTypes) changes.eventTypes = dedupe(changes.eventTypes);
+  if (secret !== undefined) changes.sealedSecret = deps.secrets.seal(secret);
+  if (input.active === true) changes.disabledReason = null;
+  const updated = await deps.store.updateSubscription(tenantId, id, changes, deps.now());
+  if (!updated) throw new HookpostError('not_found', `No subscription ${id}.`);
+  return view(deps, updated, false);
+}
+
+/** Replaces the signing secret (with a new generated one unless given) and returns it. */
+export async function rotateSecret(deps: ServiceDeps, tenantId: string, id: string, secret?: string): Promise<string> {
+  const next = secret ?? generateSecret();
+  secretKey(next);
+  const updated = await deps.store.updateSubscription(tenantId, id, { sealedSecret: deps.secrets.seal(next) }, deps.now());
+  if (!updated) throw new HookpostError('not_found', `No subscription ${id}.`);
+  return next;
+}
+
+/** Deletes a subscription with its deliveries; not_found if it is not the tenant's. */
+export async function deleteSubscription(deps: ServiceDeps, tenantId: string, id: string): Promise<void> {
+  if (!(await deps.store.deleteSubscription(tenantId, id))) throw new HookpostError('not_found', `No subscription ${id}.`);
+}
+
+async function checkInput(deps: ServiceDeps, input: SubscriptionInput): Promise<void> {
+  if (input.url !== undefined) {
+    const check = checkTargetUrl(input.url, deps.targetPolicy);
+    if (!check.ok) {
+      const code = check.reason === 'forbidden_address' ? 'forbidden_target' : 'validation_failed';
+      throw new HookpostError(code, check.message, [{ pointer: '/url', message: check.message, reason: check.reason }]);
+    }
+  }
+  const problems: ErrorDetail[] = [];
+  if (input.secret !== undefined) {
+    try {
+      secretKey(input.secret);
+    } catch (error) {
+      problems.push(...((error as HookpostError).details as ErrorDetail[]));
+    }
+  }
+  if (input.headers) problems.push(...checkCustomHeaders(input.headers));
+  if (input.filter) {
+    try {
+      parseFilter(input.filter);
+    } catch (error) {
+      problems.push(...((error as HookpostError).details as ErrorDetail[]));
+    }
+  }
+  if (problems.length > 0) throw new HookpostError('validation_failed', 'The subscription is not valid.', problems);
+  if (input.eventTypes) await checkEventTypes(deps, input.eventTypes);
+}
+
+async function checkEventTypes(deps: ServiceDeps, eventTypes: string[]): Promise<void> {
+  if (eventTypes.length === 0) {
+    throw new HookpostError('validation_failed', 'List at least one event type, or "*".', [
+      { pointer: '/event_types', message: 'must not be empty' },
+    ]);
+  }
+  if (eventTypes.includes('*')) {
+    if (eventTypes.length > 1) {
+      throw new HookpostError('validation_failed', '"*" stands alone.', [{ pointer: '/event_types', message: '"*" cannot be combined with other types' }]);
+    }
+    return;
+  }
+  const unknown: ErrorDetail[] = [];
+  for (const [index, name] of eventTypes.entries()) {
+    if (!(await deps.store.getEventType(name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
+  }
+  if (unknown.length > 0) throw new HookpostError('unknown_event_type', 'Some event types are not in the catalog.', unknown);
+}
+
+function dedupe(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,268 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ApiKey, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
+import { HookpostError } from '../../core/errors.js';
+import { decodeCursor, toPage } from '../cursor.js';
+import type {
+  DeliveryQuery,
+  InsertEventResult,
+  NewDelivery,
+  Store,
+  SubscriptionChanges,
+  SubscriptionQuery,
+} from '../store.js';
+import { createSqliteQueue, type SqliteQueue } from './sqlite-queue.js';
+import { migrateSqlite } from './sqlite-migrate.js';
+import {
+  fromSubscription,
+  toApiKey,
+  toEvent,
+  toEventType,
+  toSubscription,
+  toTenant,
+  type DbApiKey,
+  type DbEvent,
+  type DbEventType,
+  type DbSubscription,
+  type DbTenant,
+} from './sqlite-rows.js';
+
+/** Opens (creating if needed) the SQLite file at `file` in WAL mode. */
+export function openSqliteStore(file: string): Store {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a publish is acknowledged only after its commit reached the disk, power loss included.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return new SqliteStore(db);
+}
+
+const SUBSCRIPTION_COLUMNS = Object.keys(fromSubscription({} as Subscription));
+
+class SqliteStore implements Store {
+  readonly capabilities = { concurrentClaimers: false, crossProcessWakeups: false };
+  readonly #db: Database.Database;
+  readonly #wakeups = new EventEmitter();
+  #queue: SqliteQueue | undefined;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#wakeups.setMaxListeners(0);
+  }
+
+  // Statements are prepared after migrate(), when the tables exist.
+  get #q(): SqliteQueue {
+    this.#queue ??= createSqliteQueue(this.#db);
+    return this.#queue;
+  }
+
+  async migrate() {
+    migrateSqlite(this.#db);
+  }
+
+  async close() {
+    this.#wakeups.removeAllListeners();
+    this.#db.close();
+  }
+
+  async insertTenant(tenant: Tenant) {
+    const result = this.#db
+      .prepare('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING')
+      .run(tenant.id, tenant.name, tenant.createdAt);
+    if (result.changes === 0) throw new HookpostError('conflict', `A tenant with id ${tenant.id} exists already.`);
+  }
+
+  async getTenant(id: string) {
+    const row = this.#db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as DbTenant | undefined;
+    return row && toTenant(row);
+  }
+
+  async listTenants(page: PageRequest) {
+    const after = decodeCursor(page.cursor) ?? '';
+    const rows = this.#db.prepare('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?').all(after, page.limit + 1) as DbTenant[];
+    return toPage(rows.map(toTenant), page.limit, (t) => t.id);
+  }
+
+  async insertApiKey(key: ApiKey) {
+    this.#db
+      .prepare(
+        `INSERT INTO api_keys (id, tenant_id, name, scopes, token_hash, created_at, last_used_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(key.id, key.tenantId, key.name, JSON.stringify(key.scopes), key.tokenHash, key.createdAt, key.lastUsedAt, key.revokedAt);
+  }
+
+  async findApiKeyByHash(tokenHash: string) {
+    const row = this.#db.prepare('SELECT * FROM api_keys WHERE token_hash = ?').get(tokenHash) as DbApiKey | undefined;
+    return row && toApiKey(row);
+  }
+
+  async touchApiKey(id: string, at: number) {
+    this.#db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
+  }
+
+  async upsertEventType(t: EventType) {
+    this.#db
+      .prepare(
+        `INSERT INTO event_types (name, description, schema, example, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET description = excluded.description, schema = excluded.schema,
+           example = excluded.example, updated_at = excluded.updated_at`,
+      )
+      .run(t.name, t.description, json(t.schema), json(t.example), t.createdAt, t.updatedAt);
+  }
+
+  async getEventType(name: string) {
+    const row = this.#db.prepare('SELECT * FROM event_types WHERE name = ?').get(name) as DbEventType | undefined;
+    return row && toEventType(row);
+  }
+
+  async listEventTypes(page: PageRequest) {
+    const after = decodeCursor(page.cursor) ?? '';
+    const rows = this.#db
+      .prepare('SELECT * FROM event_types WHERE name > ? ORDER BY name LIMIT ?')
+      .all(after, page.limit + 1) as DbEventType[];
+    return toPage(rows.map(toEventType), page.limit, (t) => t.name);
+  }
+
+  async insertSubscription(subscription: Subscription) {
+    const row = fromSubscription(subscription);
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map((c) => '@' + c).join(', ')})`)
+        .run(row);
+      this.#indexEventTypes(subscription.tenantId, subscription.id, subscription.eventTypes);
+    })();
+  }
+
+  async getSubscription(tenantId: string, id: string) {
+    const row = this.#db.prepare('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+      | DbSubscription
+      | undefined;
+    return row && toSubscription(row);
+  }
+
+  async listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest) {
+    const after = decodeCursor(page.cursor) ?? '';
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM subscriptions WHERE tenant_id = ? AND id > ? AND (? IS NULL OR format = ?) ORDER BY id LIMIT ?`,
+      )
+      .all(tenantId, after, query.format ?? null, query.format ?? null, page.limit + 1) as DbSubscription[];
+    return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
+  }
+
+  async updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
+    return this.#db.transaction(() => {
+      const current = this.#db.prepare('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+        | DbSubscription
+        | undefined;
+      if (!current) return undefined;
+      const next: Subscription = { ...toSubscription(current), ...changes, updatedAt: at };
+      const row = fromSubscription(next);
+      this.#db
+        .prepare(`UPDATE subscriptions SET ${SUBSCRIPTION_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`)
+        .run(row);
+      if (changes.eventTypes) {
+        this.#db.prepare('DELETE FROM subscription_event_types WHERE subscription_id = ?').run(id);
+        this.#indexEventTypes(tenantId, id, changes.eventTypes);
+      }
+      if (changes.active === true) this.#wakeups.emit('due');
+      return next;
+    })();
+  }
+
+  async deleteSubscription(tenantId: string, id: string) {
+    return this.#db.prepare('DELETE FROM subscriptions WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0;
+  }
+
+  async findSubscriptionsForEvent(tenantId: string, eventType: string) {
+    const rows = this.#db
+      .prepare(
+        `SELECT s.* FROM subscription_event_types t JOIN subscriptions s ON s.id = t.subscription_id
+         WHERE t.tenant_id = ? AND t.event_type IN (?, '*') AND s.active = 1 ORDER BY s.id`,
+      )
+      .all(tenantId, eventType) as DbSubscription[];
+    return rows.map(toSubscription);
+  }
+
+  async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
+    const result = this.#q.insertEventWithDeliveries(event, deliveries);
+    if (result.created && deliveries.length > 0) this.#wakeups.emit('due');
+    return result;
+  }
+
+  async getEvent(tenantId: string, id: string) {
+    const row = this.#db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?').get(tenantId, id) as DbEvent | undefined;
+    return row && toEvent(row);
+  }
+
+  async listEvents(tenantId: string, page: PageRequest) {
+    // Newest first; the cursor holds "created_at:id" of the last row shown.
+    const key = decodeCursor(page.cursor);
+    const [beforeTime, beforeId] = key === null ? [Number.MAX_SAFE_INTEGER, ''] : splitTimeKey(key);
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM events WHERE tenant_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+         ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+      .all(tenantId, beforeTime, beforeTime, key === null ? '\uffff' : beforeId, page.limit + 1) as DbEvent[];
+    return toPage(rows.map(toEvent), page.limit, (e) => `${e.createdAt}:${e.id}`);
+  }
+
+  getDelivery(tenantId: string, id: string) {
+    return Promise.resolve(this.#q.getDelivery(tenantId, id));
+  }
+
+  listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest) {
+    return Promise.resolve(this.#q.listDeliveries(tenantId, query, page));
+  }
+
+  async requeueDelivery(tenantId: string, id: string, now: number) {
+    const result = this.#q.requeueDelivery(tenantId, id, now);
+    if (result?.requeued) this.#wakeups.emit('due');
+    return result;
+  }
+
+  claimDueDeliveries(request: Parameters<Store['claimDueDeliveries']>[0]) {
+    return Promise.resolve(this.#q.claimDueDeliveries(request));
+  }
+
+  async renewLeases(owner: string, deliveryIds: string[], until: number) {
+    this.#q.renewLeases(owner, deliveryIds, until);
+  }
+
+  async releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
+    this.#q.releaseDeliveries(owner, deliveryIds, dueAt);
+  }
+
+  async recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
+    this.#q.recordOutcomes(outcomes);
+  }
+
+  onDeliveriesDue(listener: () => void) {
+    this.#wakeups.on('due', listener);
+    return () => void this.#wakeups.off('due', listener);
+  }
+
+  #indexEventTypes(tenantId: string, subscriptionId: string, eventTypes: string[]) {
+    const insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO subscription_event_types (tenant_id, event_type, subscription_id) VALUES (?, ?, ?)',
+    );
+    for (const type of eventTypes) insert.run(tenantId, type, subscriptionId);
+  }
+}
+
+function json(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function splitTimeKey(key: string): [number, string] {
+  const colon = key.indexOf(':');
+  const time = Number(key.slice(0, colon));
+  if (colon < 0 || !Number.isSafeInteger(time)) throw new HookpostError('bad_request', 'The cursor is not one this API gave out.');
+  return [time, key.slice(colon + 1)];
+}

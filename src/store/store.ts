@@ -1,0 +1,139 @@
+import type {
+  ApiKey,
+  Attempt,
+  ClaimedDelivery,
+  Delivery,
+  DeliveryStatus,
+  DeliveryWithAttempts,
+  EpochMs,
+  EventType,
+  HookEvent,
+  Page,
+  PageRequest,
+  Subscription,
+  Tenant,
+} from '../core/model.js';
+
+/** What a store can do beyond the common interface; engines branch on these, never on the dialect. */
+export interface StoreCapabilities {
+  /** Several processes may claim deliveries at the same time (row locks with SKIP LOCKED). */
+  readonly concurrentClaimers: boolean;
+  /** `onDeliveriesDue` hears publishes made by other processes too. */
+  readonly crossProcessWakeups: boolean;
+}
+
+/** One delivery to create with its event: which subscription, and when it is first due. */
+export interface NewDelivery {
+  id: string;
+  subscriptionId: string;
+  dueAt: EpochMs;
+}
+
+/** The result of inserting an event: `created` is false when the id was already taken (idempotent replay). */
+export interface InsertEventResult {
+  created: boolean;
+  event: HookEvent;
+}
+
+/** Which deliveries a list shows. */
+export interface DeliveryQuery {
+  eventId?: string;
+  subscriptionId?: string;
+  status?: DeliveryStatus;
+}
+
+/** How a claim is made: who holds the lease and for how long. */
+export interface ClaimRequest {
+  owner: string;
+  now: EpochMs;
+  leaseMs: number;
+  limit: number;
+}
+
+/** What happened to one claimed delivery: its attempt, and where the delivery goes next. */
+export interface DeliveryOutcome {
+  deliveryId: string;
+  owner: string;
+  attempt: Attempt;
+  /** succeeded, failed for good, or pending again at `nextAttemptAt`. */
+  status: Extract<DeliveryStatus, 'succeeded' | 'failed' | 'pending'>;
+  nextAttemptAt: EpochMs | null;
+  /** Set when the receiver asked to be switched off (410 Gone). */
+  disableSubscription: { id: string; reason: string } | null;
+}
+
+/** Subscription fields a PATCH may change. */
+export type SubscriptionChanges = Partial<
+  Pick<
+    Subscription,
+    | 'url'
+    | 'eventTypes'
+    | 'name'
+    | 'description'
+    | 'metadata'
+    | 'headers'
+    | 'filter'
+    | 'active'
+    | 'disabledReason'
+    | 'sealedSecret'
+    | 'platformData'
+  >
+>;
+
+/** Which subscriptions a list shows. */
+export interface SubscriptionQuery {
+  format?: string;
+}
+
+/**
+ * Everything Hookpost keeps. SQLite and PostgreSQL implement it; only store/index.ts names them.
+ * Lists are ordered by id (creation order) and page with an opaque cursor.
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+
+  /** Applies pending migrations; safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  insertTenant(tenant: Tenant): Promise<void>;
+  getTenant(id: string): Promise<Tenant | undefined>;
+  listTenants(page: PageRequest): Promise<Page<Tenant>>;
+
+  insertApiKey(key: ApiKey): Promise<void>;
+  findApiKeyByHash(tokenHash: string): Promise<ApiKey | undefined>;
+  touchApiKey(id: string, at: EpochMs): Promise<void>;
+
+  upsertEventType(eventType: EventType): Promise<void>;
+  getEventType(name: string): Promise<EventType | undefined>;
+  listEventTypes(page: PageRequest): Promise<Page<EventType>>;
+
+  insertSubscription(subscription: Subscription): Promise<void>;
+  getSubscription(tenantId: string, id: string): Promise<Subscription | undefined>;
+  listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest): Promise<Page<Subscription>>;
+  updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: EpochMs): Promise<Subscription | undefined>;
+  deleteSubscription(tenantId: string, id: string): Promise<boolean>;
+  /** Active subscriptions of the tenant that list this event type or `*` (uses the (tenant, type) index). */
+  findSubscriptionsForEvent(tenantId: string, eventType: string): Promise<Subscription[]>;
+
+  /** Writes the event and its deliveries in one transaction, or nothing if the id exists. Wakes dispatchers. */
+  insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult>;
+  getEvent(tenantId: string, id: string): Promise<HookEvent | undefined>;
+  listEvents(tenantId: string, page: PageRequest): Promise<Page<HookEvent>>;
+
+  getDelivery(tenantId: string, id: string): Promise<DeliveryWithAttempts | undefined>;
+  listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest): Promise<Page<DeliveryWithAttempts>>;
+  /** Makes a delivery that is not in flight due now (a manual retry). Undefined if absent; the row as it was if in flight. */
+  requeueDelivery(tenantId: string, id: string, now: EpochMs): Promise<{ requeued: boolean; delivery: Delivery } | undefined>;
+
+  /** Leases up to `limit` due deliveries of active subscriptions: pending ones due now and in-flight ones whose lease expired. */
+  claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /** Extends the leases this owner still holds. */
+  renewLeases(owner: string, deliveryIds: string[], until: EpochMs): Promise<void>;
+  /** Hands claimed deliveries back unattempted, due at `dueAt`. */
+  releaseDeliveries(owner: string, deliveryIds: string[], dueAt: EpochMs): Promise<void>;
+  /** Records attempts and moves their deliveries on, in one transaction; ignores rows whose lease was lost. */
+  recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void>;
+  /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
+  onDeliveriesDue(listener: () => void): () => void;
+}
