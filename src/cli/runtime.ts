@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -24,8 +25,13 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Parts a caller may substitute (tests pass a DNS resolver so no real DNS is needed). */
+export interface RuntimeOverrides {
+  lookup?: LookupFunction;
+}
+
 /** Builds every part from the configuration: store, services, delivery, HTTP app. Does not listen. */
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function createRuntime(config: Config, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const secrets = loadInstanceSecrets(config);
   const store = await createStore(config.databaseUrl);
   await store.migrate();
@@ -47,6 +53,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
         maxResponseBytes: config.delivery.maxResponseBytes,
         storedResponseBytes: config.delivery.storedResponseBytes,
+        ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
       })
     : null;
   const dispatcher = outbound

@@ -1,0 +1,29 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe } from 'vitest';
+
+/** A store the integration suite runs against, and how to get a fresh, empty database on it. */
+export interface TestStore {
+  name: 'sqlite' | 'postgres';
+  /** A database URL no other test uses. */
+  freshDatabaseUrl(): Promise<string>;
+}
+
+const sqlite: TestStore = {
+  name: 'sqlite',
+  async freshDatabaseUrl() {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-test-'));
+    return `sqlite:${path.join(dir, 'hookpost.db')}`;
+  },
+};
+
+/** The stores to run against: SQLite always; PostgreSQL when HOOKPOST_TEST_DATABASE_URL is set. */
+export function testStores(): TestStore[] {
+  return [sqlite];
+}
+
+/** Runs the same specification once per store. */
+export function describeEachStore(title: string, specify: (store: TestStore) => void): void {
+  for (const store of testStores()) describe(`${title} [${store.name}]`, () => specify(store));
+}
