@@ -33,7 +33,11 @@ export interface RuntimeOverrides {
 /** Builds every part from the configuration: store, services, delivery, HTTP app. Does not listen. */
 export async function createRuntime(config: Config, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const secrets = loadInstanceSecrets(config);
-  const store = await createStore(config.databaseUrl);
+  const storeLogger = logger.child({ part: 'store' });
+  const store = await createStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    warn: (message, error) => storeLogger.warn({ err: error }, message),
+  });
   await store.migrate();
   const service: ServiceDeps = {
     store,

@@ -9,6 +9,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly databaseUrl: string;
+  /** PostgreSQL: connections this process keeps at most (each process has its own pool). */
+  readonly databasePoolSize: number;
   readonly dataDir: string;
   readonly role: Role;
   /** From HOOKPOST_ADMIN_TOKEN; when absent, serve generates one in the data directory. */
@@ -77,6 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: read('HOST') ?? '127.0.0.1',
     port: integer('PORT', 8040, 0, 65535),
     databaseUrl: read('DATABASE_URL') ?? `sqlite:${path.join(dataDir, 'hookpost.db')}`,
+    databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1_000),
     dataDir,
     role,
     adminToken: read('ADMIN_TOKEN') ?? null,

@@ -21,3 +21,18 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): 
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }
+
+/** The cursor key of a row in a newest-first list ordered by (created_at, id). */
+export function timeKey(createdAt: number, id: string): string {
+  return `${createdAt}:${id}`;
+}
+
+/** The (created_at, id) inside a `timeKey` cursor, or null for the first page. */
+export function decodeTimeCursor(cursor: string | null): [number, string] | null {
+  const key = decodeCursor(cursor);
+  if (key === null) return null;
+  const colon = key.indexOf(':');
+  const time = Number(key.slice(0, colon));
+  if (colon < 0 || !Number.isSafeInteger(time)) throw new HookpostError('bad_request', 'The cursor is not one this API gave out.');
+  return [time, key.slice(colon + 1)];
+}

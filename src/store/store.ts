@@ -13,6 +13,7 @@ import type {
   Subscription,
   Tenant,
 } from '../core/model.js';
+import type { PlainRow, RowBatch, TableName } from './tables.js';
 
 /** What a store can do beyond the common interface; engines branch on these, never on the dialect. */
 export interface StoreCapabilities {
@@ -136,4 +137,9 @@ export interface Store {
   recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void>;
   /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
   onDeliveriesDue(listener: () => void): () => void;
+
+  /** Up to `limit` rows of `table` in key order, after the cursor `after` (null: from the start), as plain values (copying a store). */
+  exportRows(table: TableName, after: string | null, limit: number): Promise<RowBatch>;
+  /** Inserts plain rows into `table` in one transaction, skipping rows whose key exists already (so a copy can run again). */
+  importRows(table: TableName, rows: PlainRow[]): Promise<void>;
 }

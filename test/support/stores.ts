@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe } from 'vitest';
+import { describe, inject } from 'vitest';
+import { createTestDatabase } from './test-databases.js';
 
 /** A store the integration suite runs against, and how to get a fresh, empty database on it. */
 export interface TestStore {
@@ -18,9 +19,19 @@ const sqlite: TestStore = {
   },
 };
 
+/** The PostgreSQL server the tests may create databases on, or undefined (global-setup.ts decides whether that is allowed). */
+export function postgresServerUrl(): string | undefined {
+  return process.env.HOOKPOST_TEST_DATABASE_URL || undefined;
+}
+
+function postgres(serverUrl: string): TestStore {
+  return { name: 'postgres', freshDatabaseUrl: () => createTestDatabase(serverUrl, inject('postgresRunId')) };
+}
+
 /** The stores to run against: SQLite always; PostgreSQL when HOOKPOST_TEST_DATABASE_URL is set. */
 export function testStores(): TestStore[] {
-  return [sqlite];
+  const serverUrl = postgresServerUrl();
+  return serverUrl ? [sqlite, postgres(serverUrl)] : [sqlite];
 }
 
 /** Runs the same specification once per store. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ApiKey, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
-import { decodeCursor, toPage } from '../cursor.js';
+import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
 import type {
   DeliveryQuery,
   InsertEventResult,
@@ -15,6 +15,7 @@ import type {
 } from '../store.js';
 import { createSqliteQueue, type SqliteQueue } from './sqlite-queue.js';
 import { migrateSqlite } from './sqlite-migrate.js';
+import { exportSqliteRows, importSqliteRows } from './sqlite-transfer.js';
 import {
   fromSubscription,
   toApiKey,
@@ -202,15 +203,15 @@ class SqliteStore implements Store {
 
   async listEvents(tenantId: string, page: PageRequest) {
     // Newest first; the cursor holds "created_at:id" of the last row shown.
-    const key = decodeCursor(page.cursor);
-    const [beforeTime, beforeId] = key === null ? [Number.MAX_SAFE_INTEGER, ''] : splitTimeKey(key);
+    const before = decodeTimeCursor(page.cursor);
+    const [beforeTime, beforeId] = before ?? [Number.MAX_SAFE_INTEGER, '\uffff'];
     const rows = this.#db
       .prepare(
         `SELECT * FROM events WHERE tenant_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
          ORDER BY created_at DESC, id DESC LIMIT ?`,
       )
-      .all(tenantId, beforeTime, beforeTime, key === null ? '\uffff' : beforeId, page.limit + 1) as DbEvent[];
-    return toPage(rows.map(toEvent), page.limit, (e) => `${e.createdAt}:${e.id}`);
+      .all(tenantId, beforeTime, beforeTime, beforeId, page.limit + 1) as DbEvent[];
+    return toPage(rows.map(toEvent), page.limit, (e) => timeKey(e.createdAt, e.id));
   }
 
   getDelivery(tenantId: string, id: string) {
@@ -248,6 +249,14 @@ class SqliteStore implements Store {
     return () => void this.#wakeups.off('due', listener);
   }
 
+  async exportRows(table: Parameters<Store['exportRows']>[0], after: string | null, limit: number) {
+    return exportSqliteRows(this.#db, table, after, limit);
+  }
+
+  async importRows(table: Parameters<Store['importRows']>[0], rows: Parameters<Store['importRows']>[1]) {
+    importSqliteRows(this.#db, table, rows);
+  }
+
   #indexEventTypes(tenantId: string, subscriptionId: string, eventTypes: string[]) {
     const insert = this.#db.prepare(
       'INSERT OR IGNORE INTO subscription_event_types (tenant_id, event_type, subscription_id) VALUES (?, ?, ?)',
@@ -258,11 +267,4 @@ class SqliteStore implements Store {
 
 function json(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
-function splitTimeKey(key: string): [number, string] {
-  const colon = key.indexOf(':');
-  const time = Number(key.slice(0, colon));
-  if (colon < 0 || !Number.isSafeInteger(time)) throw new HookpostError('bad_request', 'The cursor is not one this API gave out.');
-  return [time, key.slice(colon + 1)];
 }

@@ -1,0 +1,211 @@
+import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest } from '../../core/model.js';
+import { decodeCursor, toPage } from '../cursor.js';
+import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery } from '../store.js';
+import type { PostgresDb } from './postgres-db.js';
+import { storableText } from './postgres-rows.js';
+import { DUE_CHANNEL } from './postgres-wakeups.js';
+
+// The deliveries-table queue on PostgreSQL. Each operation is one statement, so one round trip
+// and its own transaction; NOTIFY inside a statement is sent when it commits.
+
+/**
+ * The event and its deliveries in one statement. ON CONFLICT DO NOTHING makes a repeated id
+ * (or our own retry of a commit whose answer was lost) insert nothing; the deliveries CTE reads
+ * the event CTE, so it too inserts nothing then. The final SELECT returns a row only when the
+ * event was new, and NOTIFYs only when it has deliveries.
+ */
+const INSERT_EVENT = `
+  WITH inserted AS (
+    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+    RETURNING tenant_id, id, created_at
+  ), fanned_out AS (
+    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
+    SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at
+    FROM inserted i, unnest($8::text[], $9::text[], $10::bigint[]) AS d(id, subscription_id, due_at)
+  )
+  SELECT CASE WHEN cardinality($8::text[]) > 0 THEN pg_notify('${DUE_CHANNEL}', '') END AS notified FROM inserted`;
+
+/**
+ * Claiming in one round trip, as graphile-worker does: lock due rows that no one else holds
+ * (SKIP LOCKED: concurrent claimers take disjoint rows instead of waiting), lease them, and return
+ * them with their event and subscription. due_at is the lease expiry while in flight, so one
+ * range on deliveries_due finds pending rows due now and in-flight rows whose lease ran out.
+ */
+const CLAIM = `
+  WITH due AS (
+    SELECT d.id FROM deliveries d
+    WHERE d.due_at <= $2
+      AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id AND s.active)
+    ORDER BY d.due_at
+    LIMIT $4
+    FOR UPDATE SKIP LOCKED
+  ), claimed AS (
+    UPDATE deliveries d SET status = 'in_flight', lease_owner = $1, due_at = $3, updated_at = $2
+    FROM due WHERE d.id = due.id
+    RETURNING d.*
+  )
+  SELECT row_to_json(c) AS delivery, row_to_json(e) AS event, row_to_json(s) AS subscription
+  FROM claimed c
+  JOIN events e ON e.tenant_id = c.tenant_id AND e.id = c.event_id
+  JOIN subscriptions s ON s.id = c.subscription_id
+  ORDER BY c.due_at, c.id`;
+
+const RENEW = `
+  UPDATE deliveries SET due_at = $3
+  WHERE lease_owner = $1 AND status = 'in_flight' AND id = ANY($2::text[])`;
+
+const RELEASE = `
+  UPDATE deliveries SET status = 'pending', lease_owner = NULL, due_at = $3, updated_at = $4
+  WHERE lease_owner = $1 AND status = 'in_flight' AND id = ANY($2::text[])`;
+
+/**
+ * A batch of outcomes in one statement: the attempts (ON CONFLICT: a retried batch does not
+ * duplicate them), each delivery moved on only if its lease is still ours, and subscriptions
+ * whose receiver answered 410 switched off.
+ */
+const RECORD_OUTCOMES = `
+  WITH attempt AS (
+    INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, response_body, error_class, error_message, succeeded)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::boolean[])
+    ON CONFLICT (id) DO NOTHING
+  ), outcome AS (
+    SELECT * FROM unnest($2::text[], $11::text[], $12::text[], $3::int[], $13::bigint[], $6::int[], $8::text[])
+      AS o(delivery_id, owner, status, number, due_at, status_code, last_error)
+  ), moved AS (
+    UPDATE deliveries d SET status = o.status, attempt_count = o.number, due_at = o.due_at, lease_owner = NULL,
+      last_status_code = o.status_code, last_error = o.last_error, updated_at = $16
+    FROM outcome o
+    WHERE d.id = o.delivery_id AND d.lease_owner = o.owner AND d.status = 'in_flight'
+  )
+  UPDATE subscriptions s SET active = false, disabled_reason = g.reason, updated_at = $16
+  FROM unnest($14::text[], $15::text[]) AS g(id, reason)
+  WHERE s.id = g.id AND s.active`;
+
+const REQUEUE = `
+  WITH requeued AS (
+    UPDATE deliveries SET status = 'pending', due_at = $3, lease_owner = NULL, updated_at = $3
+    WHERE tenant_id = $1 AND id = $2 AND status <> 'in_flight'
+    RETURNING *
+  )
+  SELECT requeued.*, pg_notify('${DUE_CHANNEL}', '')::text AS notified FROM requeued`;
+
+const SELECT_DELIVERY = 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2';
+
+// Newest first; ids are time-ordered, so the cursor is the last id shown.
+const LIST_DELIVERIES = `
+  SELECT * FROM deliveries
+  WHERE tenant_id = $1 AND ($2::text IS NULL OR id < $2)
+    AND ($3::text IS NULL OR event_id = $3)
+    AND ($4::text IS NULL OR subscription_id = $4)
+    AND ($5::text IS NULL OR status = $5)
+  ORDER BY id DESC LIMIT $6`;
+
+const SELECT_ATTEMPTS = 'SELECT * FROM attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, number';
+
+/** The queue statements over one pool. */
+export class PostgresQueue {
+  readonly #db: PostgresDb;
+
+  constructor(db: PostgresDb) {
+    this.#db = db;
+  }
+
+  async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
+    const created = await this.#db.rows(INSERT_EVENT, [
+      event.tenantId,
+      event.id,
+      event.type,
+      JSON.stringify(event.data),
+      event.resourceId,
+      event.createdAt,
+      event.deliverAt,
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.subscriptionId),
+      deliveries.map((d) => d.dueAt),
+    ]);
+    if (created.length > 0) return { created: true, event };
+    const [existing] = await this.#db.rows<EventRow>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [event.tenantId, event.id]);
+    return { created: false, event: toEvent(existing!) };
+  }
+
+  async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {
+    const rows = await this.#db.rows<{ delivery: DeliveryRow; event: EventRow; subscription: SubscriptionRow }>(CLAIM, [
+      request.owner,
+      request.now,
+      request.now + request.leaseMs,
+      request.limit,
+    ]);
+    return rows.map((row) => ({
+      delivery: toDelivery(row.delivery),
+      event: toEvent(row.event),
+      subscription: toSubscription(row.subscription),
+    }));
+  }
+
+  async renewLeases(owner: string, ids: string[], until: number): Promise<void> {
+    if (ids.length > 0) await this.#db.rows(RENEW, [owner, ids, until]);
+  }
+
+  async releaseDeliveries(owner: string, ids: string[], dueAt: number): Promise<void> {
+    if (ids.length > 0) await this.#db.rows(RELEASE, [owner, ids, dueAt, Date.now()]);
+  }
+
+  async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const column = <T>(pick: (outcome: DeliveryOutcome) => T) => outcomes.map(pick);
+    const disabled = outcomes.flatMap((o) => (o.disableSubscription ? [o.disableSubscription] : []));
+    await this.#db.rows(RECORD_OUTCOMES, [
+      column((o) => o.attempt.id),
+      column((o) => o.deliveryId),
+      column((o) => o.attempt.number),
+      column((o) => o.attempt.startedAt),
+      column((o) => o.attempt.durationMs),
+      column((o) => o.attempt.statusCode),
+      column((o) => storableText(o.attempt.responseBody)),
+      column((o) => o.attempt.errorClass),
+      column((o) => storableText(o.attempt.errorMessage)),
+      column((o) => o.attempt.succeeded),
+      column((o) => o.owner),
+      column((o) => o.status),
+      column((o) => (o.status === 'pending' ? o.nextAttemptAt : null)),
+      disabled.map((d) => d.id),
+      disabled.map((d) => d.reason),
+      Date.now(),
+    ]);
+  }
+
+  async requeueDelivery(tenantId: string, id: string, now: number): Promise<{ requeued: boolean; delivery: Delivery } | undefined> {
+    const [requeued] = await this.#db.rows<DeliveryRow>(REQUEUE, [tenantId, id, now]);
+    if (requeued) return { requeued: true, delivery: toDelivery(requeued) };
+    const [current] = await this.#db.rows<DeliveryRow>(SELECT_DELIVERY, [tenantId, id]);
+    return current && { requeued: false, delivery: toDelivery(current) };
+  }
+
+  async getDelivery(tenantId: string, id: string): Promise<DeliveryWithAttempts | undefined> {
+    const [row] = await this.#db.rows<DeliveryRow>(SELECT_DELIVERY, [tenantId, id]);
+    return row && (await this.#withAttempts([toDelivery(row)]))[0];
+  }
+
+  async listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest): Promise<Page<DeliveryWithAttempts>> {
+    const rows = await this.#db.rows<DeliveryRow>(LIST_DELIVERIES, [
+      tenantId,
+      decodeCursor(page.cursor),
+      query.eventId ?? null,
+      query.subscriptionId ?? null,
+      query.status ?? null,
+      page.limit + 1,
+    ]);
+    const pageOfRows = toPage(rows.map(toDelivery), page.limit, (d) => d.id);
+    return { items: await this.#withAttempts(pageOfRows.items), nextCursor: pageOfRows.nextCursor };
+  }
+
+  async #withAttempts(deliveries: Delivery[]): Promise<DeliveryWithAttempts[]> {
+    if (deliveries.length === 0) return [];
+    const byDelivery = new Map<string, DeliveryWithAttempts>(deliveries.map((d) => [d.id, { ...d, attempts: [] }]));
+    const rows = await this.#db.rows<AttemptRow>(SELECT_ATTEMPTS, [deliveries.map((d) => d.id)]);
+    for (const row of rows) byDelivery.get(row.delivery_id)?.attempts.push(toAttempt(row));
+    return [...byDelivery.values()];
+  }
+}

@@ -1,0 +1,262 @@
+import { HookpostError } from '../../core/errors.js';
+import type { ApiKey, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
+import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
+import {
+  fromApiKey,
+  fromEventType,
+  fromSubscription,
+  toApiKey,
+  toEvent,
+  toEventType,
+  toSubscription,
+  toTenant,
+  type ApiKeyRow,
+  type EventRow,
+  type EventTypeRow,
+  type SubscriptionRow,
+  type TenantRow,
+} from '../rows.js';
+import type { DeliveryQuery, InsertEventResult, NewDelivery, Store, SubscriptionChanges, SubscriptionQuery } from '../store.js';
+import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
+import { migratePostgres } from './postgres-migrate.js';
+import { PostgresQueue } from './postgres-queue.js';
+import { placeholders, toParams } from './postgres-rows.js';
+import { exportRows, importRows } from './postgres-transfer.js';
+import { DUE_CHANNEL, DueWakeups } from './postgres-wakeups.js';
+
+/** What `openPostgresStore` may be told beyond the URL. */
+export interface PostgresStoreOptions {
+  poolSize?: number;
+  retry?: PostgresOptions['retry'];
+  warn?: PostgresOptions['warn'];
+}
+
+/** Opens a pool on the database at `connectionString` (postgres:// or postgresql://). Connects lazily. */
+export function openPostgresStore(connectionString: string, options: PostgresStoreOptions = {}): Store {
+  return new PostgresStore({
+    connectionString,
+    poolSize: options.poolSize ?? 10,
+    retry: options.retry ?? DEFAULT_RETRY,
+    warn: options.warn ?? (() => undefined),
+  });
+}
+
+const API_KEY_COLUMNS = Object.keys(fromApiKey({} as ApiKey));
+const EVENT_TYPE_COLUMNS = Object.keys(fromEventType({} as EventType));
+const SUBSCRIPTION_COLUMNS = Object.keys(fromSubscription({} as Subscription));
+
+const INSERT_API_KEY = `INSERT INTO api_keys (${API_KEY_COLUMNS.join(', ')}) VALUES (${placeholders(API_KEY_COLUMNS.length)})`;
+const UPSERT_EVENT_TYPE = `
+  INSERT INTO event_types (${EVENT_TYPE_COLUMNS.join(', ')}) VALUES (${placeholders(EVENT_TYPE_COLUMNS.length)})
+  ON CONFLICT (name) DO UPDATE SET description = excluded.description, schema = excluded.schema,
+    example = excluded.example, updated_at = excluded.updated_at`;
+
+// The subscription and its (tenant, type) index rows in one statement. ON CONFLICT: ids are
+// fresh, so a conflict can only be our own retry of a commit whose answer was lost.
+const INSERT_SUBSCRIPTION = `
+  WITH inserted AS (
+    INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${placeholders(SUBSCRIPTION_COLUMNS.length)})
+    ON CONFLICT (id) DO NOTHING RETURNING tenant_id, id
+  )
+  INSERT INTO subscription_event_types (tenant_id, event_type, subscription_id)
+  SELECT i.tenant_id, t, i.id FROM inserted i, unnest($${SUBSCRIPTION_COLUMNS.length + 1}::text[]) AS t
+  ON CONFLICT DO NOTHING`;
+
+const UPDATE_SUBSCRIPTION = `UPDATE subscriptions SET ${SUBSCRIPTION_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(', ')}
+  WHERE id = $${SUBSCRIPTION_COLUMNS.indexOf('id') + 1}`;
+
+const INDEX_EVENT_TYPES = `
+  INSERT INTO subscription_event_types (tenant_id, event_type, subscription_id)
+  SELECT $1, t, $2 FROM unnest($3::text[]) AS t ON CONFLICT DO NOTHING`;
+
+const FIND_SUBSCRIPTIONS_FOR_EVENT = `
+  SELECT s.* FROM subscription_event_types t JOIN subscriptions s ON s.id = t.subscription_id
+  WHERE t.tenant_id = $1 AND t.event_type IN ($2, '*') AND s.active ORDER BY s.id`;
+
+// Newest first; the cursor holds created_at and id of the last row shown.
+const LIST_EVENTS = `
+  SELECT * FROM events
+  WHERE tenant_id = $1 AND ($2::bigint IS NULL OR (created_at, id) < ($2, $3::text))
+  ORDER BY created_at DESC, id DESC LIMIT $4`;
+
+/**
+ * The PostgreSQL store: any number of API and worker processes share one database. Workers claim
+ * with SKIP LOCKED (concurrentClaimers) and hear publishes from every process through
+ * LISTEN/NOTIFY (crossProcessWakeups).
+ */
+class PostgresStore implements Store {
+  readonly capabilities = { concurrentClaimers: true, crossProcessWakeups: true };
+  readonly #db: PostgresDb;
+  readonly #queue: PostgresQueue;
+  readonly #wakeups: DueWakeups;
+
+  constructor(options: PostgresOptions) {
+    this.#db = new PostgresDb(options);
+    this.#queue = new PostgresQueue(this.#db);
+    this.#wakeups = new DueWakeups(options);
+  }
+
+  migrate() {
+    return migratePostgres(this.#db);
+  }
+
+  async close() {
+    await this.#wakeups.close();
+    await this.#db.close();
+  }
+
+  async insertTenant(tenant: Tenant) {
+    const inserted = await this.#db.rows(
+      'INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id',
+      [tenant.id, tenant.name, tenant.createdAt],
+    );
+    if (inserted.length === 0) throw new HookpostError('conflict', `A tenant with id ${tenant.id} exists already.`);
+  }
+
+  async getTenant(id: string) {
+    const [row] = await this.#db.rows<TenantRow>('SELECT * FROM tenants WHERE id = $1', [id]);
+    return row && toTenant(row);
+  }
+
+  async listTenants(page: PageRequest) {
+    const rows = await this.#db.rows<TenantRow>('SELECT * FROM tenants WHERE id > $1 ORDER BY id LIMIT $2', [
+      decodeCursor(page.cursor) ?? '',
+      page.limit + 1,
+    ]);
+    return toPage(rows.map(toTenant), page.limit, (t) => t.id);
+  }
+
+  async insertApiKey(key: ApiKey) {
+    await this.#db.rows(INSERT_API_KEY, toParams('api_keys', { ...fromApiKey(key) }, API_KEY_COLUMNS));
+  }
+
+  async findApiKeyByHash(tokenHash: string) {
+    const [row] = await this.#db.rows<ApiKeyRow>('SELECT * FROM api_keys WHERE token_hash = $1', [tokenHash]);
+    return row && toApiKey(row);
+  }
+
+  async touchApiKey(id: string, at: number) {
+    await this.#db.rows('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [at, id]);
+  }
+
+  async upsertEventType(eventType: EventType) {
+    await this.#db.rows(UPSERT_EVENT_TYPE, toParams('event_types', { ...fromEventType(eventType) }, EVENT_TYPE_COLUMNS));
+  }
+
+  async getEventType(name: string) {
+    const [row] = await this.#db.rows<EventTypeRow>('SELECT * FROM event_types WHERE name = $1', [name]);
+    return row && toEventType(row);
+  }
+
+  async listEventTypes(page: PageRequest) {
+    const rows = await this.#db.rows<EventTypeRow>('SELECT * FROM event_types WHERE name > $1 ORDER BY name LIMIT $2', [
+      decodeCursor(page.cursor) ?? '',
+      page.limit + 1,
+    ]);
+    return toPage(rows.map(toEventType), page.limit, (t) => t.name);
+  }
+
+  async insertSubscription(subscription: Subscription) {
+    const params = toParams('subscriptions', { ...fromSubscription(subscription) }, SUBSCRIPTION_COLUMNS);
+    await this.#db.rows(INSERT_SUBSCRIPTION, [...params, subscription.eventTypes]);
+  }
+
+  async getSubscription(tenantId: string, id: string) {
+    const [row] = await this.#db.rows<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    return row && toSubscription(row);
+  }
+
+  async listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest) {
+    const rows = await this.#db.rows<SubscriptionRow>(
+      'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id > $2 AND ($3::text IS NULL OR format = $3) ORDER BY id LIMIT $4',
+      [tenantId, decodeCursor(page.cursor) ?? '', query.format ?? null, page.limit + 1],
+    );
+    return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
+  }
+
+  updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
+    return this.#db.transaction(async (client) => {
+      // FOR UPDATE: two PATCHes of one subscription apply one after the other, not over each other.
+      const [current] = (
+        await client.query<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id])
+      ).rows;
+      if (!current) return undefined;
+      const next: Subscription = { ...toSubscription(current), ...changes, updatedAt: at };
+      await client.query(UPDATE_SUBSCRIPTION, toParams('subscriptions', { ...fromSubscription(next) }, SUBSCRIPTION_COLUMNS));
+      if (changes.eventTypes) await reindexEventTypes(client, tenantId, id, changes.eventTypes);
+      // A re-activated subscription may have deliveries waiting: wake the workers when this commits.
+      if (changes.active === true) await client.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
+      return next;
+    });
+  }
+
+  async deleteSubscription(tenantId: string, id: string) {
+    const deleted = await this.#db.rows('DELETE FROM subscriptions WHERE tenant_id = $1 AND id = $2 RETURNING id', [tenantId, id]);
+    return deleted.length > 0;
+  }
+
+  async findSubscriptionsForEvent(tenantId: string, eventType: string) {
+    const rows = await this.#db.rows<SubscriptionRow>(FIND_SUBSCRIPTIONS_FOR_EVENT, [tenantId, eventType]);
+    return rows.map(toSubscription);
+  }
+
+  insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
+    return this.#queue.insertEventWithDeliveries(event, deliveries);
+  }
+
+  async getEvent(tenantId: string, id: string) {
+    const [row] = await this.#db.rows<EventRow>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    return row && toEvent(row);
+  }
+
+  async listEvents(tenantId: string, page: PageRequest) {
+    const [beforeTime, beforeId] = decodeTimeCursor(page.cursor) ?? [null, null];
+    const rows = await this.#db.rows<EventRow>(LIST_EVENTS, [tenantId, beforeTime, beforeId, page.limit + 1]);
+    return toPage(rows.map(toEvent), page.limit, (e) => timeKey(e.createdAt, e.id));
+  }
+
+  getDelivery(tenantId: string, id: string) {
+    return this.#queue.getDelivery(tenantId, id);
+  }
+
+  listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest) {
+    return this.#queue.listDeliveries(tenantId, query, page);
+  }
+
+  requeueDelivery(tenantId: string, id: string, now: number) {
+    return this.#queue.requeueDelivery(tenantId, id, now);
+  }
+
+  claimDueDeliveries(request: Parameters<Store['claimDueDeliveries']>[0]) {
+    return this.#queue.claimDueDeliveries(request);
+  }
+
+  renewLeases(owner: string, deliveryIds: string[], until: number) {
+    return this.#queue.renewLeases(owner, deliveryIds, until);
+  }
+
+  releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
+    return this.#queue.releaseDeliveries(owner, deliveryIds, dueAt);
+  }
+
+  recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
+    return this.#queue.recordOutcomes(outcomes);
+  }
+
+  onDeliveriesDue(listener: () => void) {
+    return this.#wakeups.subscribe(listener);
+  }
+
+  exportRows(table: Parameters<Store['exportRows']>[0], after: string | null, limit: number) {
+    return exportRows(this.#db, table, after, limit);
+  }
+
+  importRows(table: Parameters<Store['importRows']>[0], rows: Parameters<Store['importRows']>[1]) {
+    return importRows(this.#db, table, rows);
+  }
+}
+
+async function reindexEventTypes(client: Queryable, tenantId: string, id: string, eventTypes: string[]): Promise<void> {
+  await client.query('DELETE FROM subscription_event_types WHERE subscription_id = $1', [id]);
+  await client.query(INDEX_EVENT_TYPES, [tenantId, id, eventTypes]);
+}

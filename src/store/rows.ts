@@ -1,0 +1,229 @@
+import type { AttemptErrorClass } from '../core/attempt-error.js';
+import type { Filter } from '../core/filter.js';
+import type { ApiKey, Attempt, Delivery, DeliveryStatus, EventType, HookEvent, Subscription, Tenant } from '../core/model.js';
+
+// Rows as plain values (JSON parsed, flags as booleans, times as epoch ms; see tables.ts) and their
+// mapping to domain types. A store decodes its own column encodings into these shapes first.
+
+export interface TenantRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  tenant_id: string | null;
+  name: string | null;
+  scopes: string[];
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface EventTypeRow {
+  name: string;
+  description: string;
+  schema: Record<string, unknown> | null;
+  example: Record<string, unknown> | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SubscriptionRow {
+  id: string;
+  tenant_id: string;
+  url: string;
+  event_types: string[];
+  name: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+  headers: Record<string, string>;
+  filter: Filter | null;
+  format: string;
+  platform_data: Record<string, unknown>;
+  active: boolean;
+  disabled_reason: string | null;
+  sealed_secret: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventRow {
+  tenant_id: string;
+  id: string;
+  type: string;
+  data: unknown;
+  resource_id: string | null;
+  created_at: number;
+  deliver_at: number | null;
+}
+
+export interface DeliveryRow {
+  id: string;
+  tenant_id: string;
+  event_id: string;
+  subscription_id: string;
+  status: string;
+  attempt_count: number;
+  due_at: number | null;
+  lease_owner: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  number: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error_class: string | null;
+  error_message: string | null;
+  succeeded: boolean;
+}
+
+export const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, createdAt: row.created_at });
+
+export const toApiKey = (row: ApiKeyRow): ApiKey => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  scopes: row.scopes,
+  tokenHash: row.token_hash,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  revokedAt: row.revoked_at,
+});
+
+export const fromApiKey = (key: ApiKey): ApiKeyRow => ({
+  id: key.id,
+  tenant_id: key.tenantId,
+  name: key.name,
+  scopes: key.scopes,
+  token_hash: key.tokenHash,
+  created_at: key.createdAt,
+  last_used_at: key.lastUsedAt,
+  revoked_at: key.revokedAt,
+});
+
+export const toEventType = (row: EventTypeRow): EventType => ({
+  name: row.name,
+  description: row.description,
+  schema: row.schema,
+  example: row.example,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export const fromEventType = (t: EventType): EventTypeRow => ({
+  name: t.name,
+  description: t.description,
+  schema: t.schema,
+  example: t.example,
+  created_at: t.createdAt,
+  updated_at: t.updatedAt,
+});
+
+export const toSubscription = (row: SubscriptionRow): Subscription => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  url: row.url,
+  eventTypes: row.event_types,
+  name: row.name,
+  description: row.description,
+  metadata: row.metadata,
+  headers: row.headers,
+  filter: row.filter,
+  format: row.format,
+  platformData: row.platform_data,
+  active: row.active,
+  disabledReason: row.disabled_reason,
+  sealedSecret: row.sealed_secret,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export const fromSubscription = (s: Subscription): SubscriptionRow => ({
+  id: s.id,
+  tenant_id: s.tenantId,
+  url: s.url,
+  event_types: s.eventTypes,
+  name: s.name,
+  description: s.description,
+  metadata: s.metadata,
+  headers: s.headers,
+  filter: s.filter,
+  format: s.format,
+  platform_data: s.platformData,
+  active: s.active,
+  disabled_reason: s.disabledReason,
+  sealed_secret: s.sealedSecret,
+  created_at: s.createdAt,
+  updated_at: s.updatedAt,
+});
+
+export const toEvent = (row: EventRow): HookEvent => ({
+  tenantId: row.tenant_id,
+  id: row.id,
+  type: row.type,
+  data: row.data,
+  resourceId: row.resource_id,
+  createdAt: row.created_at,
+  deliverAt: row.deliver_at,
+});
+
+export const fromEvent = (e: HookEvent): EventRow => ({
+  tenant_id: e.tenantId,
+  id: e.id,
+  type: e.type,
+  data: e.data,
+  resource_id: e.resourceId,
+  created_at: e.createdAt,
+  deliver_at: e.deliverAt,
+});
+
+export const toDelivery = (row: DeliveryRow): Delivery => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  eventId: row.event_id,
+  subscriptionId: row.subscription_id,
+  status: row.status as DeliveryStatus,
+  attemptCount: row.attempt_count,
+  nextAttemptAt: row.status === 'pending' ? row.due_at : null,
+  lastStatusCode: row.last_status_code,
+  lastError: row.last_error,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export const toAttempt = (row: AttemptRow): Attempt => ({
+  id: row.id,
+  deliveryId: row.delivery_id,
+  number: row.number,
+  startedAt: row.started_at,
+  durationMs: row.duration_ms,
+  statusCode: row.status_code,
+  responseBody: row.response_body,
+  errorClass: row.error_class as AttemptErrorClass | null,
+  errorMessage: row.error_message,
+  succeeded: row.succeeded,
+});
+
+export const fromAttempt = (a: Attempt): AttemptRow => ({
+  id: a.id,
+  delivery_id: a.deliveryId,
+  number: a.number,
+  started_at: a.startedAt,
+  duration_ms: a.durationMs,
+  status_code: a.statusCode,
+  response_body: a.responseBody,
+  error_class: a.errorClass,
+  error_message: a.errorMessage,
+  succeeded: a.succeeded,
+});
