@@ -54,9 +54,11 @@ export function createSqliteQueue(db: Database.Database) {
     `UPDATE deliveries SET status = 'pending', lease_owner = NULL, due_at = ?, updated_at = ?
      WHERE lease_owner = ? AND status = 'in_flight' AND id IN (SELECT value FROM json_each(?))`,
   );
+  // ON CONFLICT: recording a batch again (a retry after an error) must not fail on the attempts already written.
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, response_body, error_class, error_message, succeeded)
-     VALUES (@id, @deliveryId, @number, @startedAt, @durationMs, @statusCode, @responseBody, @errorClass, @errorMessage, @succeeded)`,
+     VALUES (@id, @deliveryId, @number, @startedAt, @durationMs, @statusCode, @responseBody, @errorClass, @errorMessage, @succeeded)
+     ON CONFLICT (id) DO NOTHING`,
   );
   const finishAttempt = db.prepare(
     `UPDATE deliveries SET status = @status, attempt_count = @number, due_at = @dueAt, lease_owner = NULL,
