@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { listen } from './listen.js';
 import { migrate } from './migrate.js';
+import { migrateStore } from './migrate-store.js';
 import { serve } from './serve.js';
 
 const program = new Command('hookpost').description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.');
@@ -15,6 +16,19 @@ program.command('serve').description('run the API and the dispatcher (HOOKPOST_R
 program.command('api').description('run the API only (no deliveries are sent by this process)').action(() => serve('api'));
 program.command('worker').description('run the dispatcher only (serves /healthz and /metrics)').action(() => serve('worker'));
 program.command('migrate').description('apply pending database migrations and exit').action(() => migrate());
+program
+  .command('migrate-store')
+  .description('copy every table of one database into another, e.g. an embedded SQLite file into PostgreSQL (stop Hookpost first)')
+  .requiredOption('--from <url>', 'the database to copy, e.g. sqlite:./data/hookpost.db')
+  .requiredOption('--to <url>', 'the database to copy into, e.g. postgres://hookpost@db/hookpost')
+  .option('--batch-size <rows>', 'rows per batch', integer(1, 10_000), 1000)
+  .action(async (options: { from: string; to: string; batchSize: number }) => {
+    await migrateStore({
+      ...options,
+      progress: (table, rows) => process.stdout.write(`${table}: ${rows} rows\n`),
+    });
+    process.stdout.write('done. Start Hookpost with HOOKPOST_DATABASE_URL set to the new database and the same HOOKPOST_SECRET_KEY.\n');
+  });
 program
   .command('listen')
   .description('a local receiver that prints each webhook and whether its signature verifies')
