@@ -1,6 +1,6 @@
 import type { Subscription } from '../../core/model.js';
 import * as plain from '../rows.js';
-import { tableSpec, type PlainRow, type TableName } from '../tables.js';
+import { TABLES, type ColumnKind, type PlainRow, type TableName } from '../tables.js';
 
 // Rows as SQLite returns them: JSON as text and flags as 0/1 (see tables.ts). They are decoded
 // into the shared plain rows (rows.ts), which map to domain types.
@@ -18,10 +18,13 @@ export type DbEvent = Encoded<plain.EventRow>;
 export type DbDelivery = Encoded<plain.DeliveryRow>;
 export type DbAttempt = Encoded<plain.AttemptRow>;
 
+// Column lists per table, looked up once: decoding is on the claim path.
+const COLUMNS = new Map(TABLES.map((table) => [table.name, Object.entries(table.columns) as [string, ColumnKind][]]));
+
 /** A SQLite row of `table` as plain values. */
 export function decodeRow<T>(table: TableName, row: Record<string, unknown>): T {
   const decoded: PlainRow = {};
-  for (const [column, kind] of Object.entries(tableSpec(table).columns)) {
+  for (const [column, kind] of COLUMNS.get(table)!) {
     const value = row[column] ?? null;
     decoded[column] = value === null ? null : kind === 'json' ? JSON.parse(value as string) : kind === 'boolean' ? value === 1 : value;
   }
@@ -31,7 +34,7 @@ export function decodeRow<T>(table: TableName, row: Record<string, unknown>): T 
 /** A plain row of `table` as SQLite stores it. */
 export function encodeRow(table: TableName, row: PlainRow): Record<string, unknown> {
   const encoded: Record<string, unknown> = {};
-  for (const [column, kind] of Object.entries(tableSpec(table).columns)) {
+  for (const [column, kind] of COLUMNS.get(table)!) {
     const value = row[column] ?? null;
     encoded[column] = value === null ? null : kind === 'json' ? JSON.stringify(value) : kind === 'boolean' ? (value ? 1 : 0) : value;
   }
