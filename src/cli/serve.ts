@@ -23,6 +23,10 @@ export async function serve(role?: Role): Promise<void> {
       `\nHookpost admin token (shown once; also kept in ${config.dataDir}/admin-token):\n\n  ${runtime.adminToken}\n\n`,
     );
   }
+  if (config.role !== 'all' && config.secretKey === null) {
+    // Split roles mean several processes; each would otherwise seal and open secrets with its own generated key.
+    logger.warn('HOOKPOST_SECRET_KEY is not set: this process uses the key in its data directory. Every process of one installation must share one key.');
+  }
   const address = await runtime.app.listen({ host: config.host, port: config.port });
   logger.info({ address, role: config.role, database: config.databaseUrl.split(':')[0] }, 'Hookpost is listening');
 
