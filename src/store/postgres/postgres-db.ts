@@ -22,6 +22,9 @@ export interface RetryPolicy {
 /** About 1.5 s of retries: long enough to ride out a failover blip, short enough that publish answers 503 promptly. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, firstDelayMs: 50, maxDelayMs: 800 };
 
+// Statement texts are fixed (values are always parameters), so this bound is never reached in practice.
+const MAX_NAMED_STATEMENTS = 500;
+
 /** The one thing a statement needs from pg: a client or pool that runs parameterised queries. */
 export interface Queryable {
   query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -48,6 +51,7 @@ export function clientConfig(options: PostgresOptions): pg.ClientConfig {
 export class PostgresDb {
   readonly pool: pg.Pool;
   readonly #options: PostgresOptions;
+  readonly #statementNames = new Map<string, string>();
 
   constructor(options: PostgresOptions) {
     this.#options = options;
@@ -58,7 +62,19 @@ export class PostgresDb {
 
   /** Runs one statement (its own transaction) and returns its rows. */
   async rows<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    return this.#retrying(async () => (await this.pool.query<R>(text, values)).rows);
+    const query = { name: this.#statementName(text), text, values };
+    return this.#retrying(async () => (await this.pool.query<R>(query)).rows);
+  }
+
+  // Named statements are parsed and planned once per connection instead of on every call: the
+  // publish and claim paths run the same few statements thousands of times a second.
+  #statementName(text: string): string | undefined {
+    let name = this.#statementNames.get(text);
+    if (name === undefined && this.#statementNames.size < MAX_NAMED_STATEMENTS) {
+      name = `hookpost_${this.#statementNames.size}`;
+      this.#statementNames.set(text, name);
+    }
+    return name;
   }
 
   /** Runs `work` inside BEGIN … COMMIT on one connection; the whole transaction is retried on transient errors. */

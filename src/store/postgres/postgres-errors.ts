@@ -26,7 +26,9 @@ const RETRYABLE_CODES: Readonly<Record<string, string>> = {
 };
 
 // pg reports a connection lost mid-query, or a pool that could not connect in time, without a code.
-const RETRYABLE_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|connection timeout/i;
+// "cached plan must not change result type": a migration changed a table under a named statement;
+// the failed connection is dropped, and the retry prepares the statement afresh on another.
+const RETRYABLE_MESSAGES = /Connection terminated|not queryable|timeout exceeded when trying to connect|connection timeout|cached plan must not change result type/i;
 
 /** Why an error is worth retrying, or null when it is not (a constraint violation, a bug). */
 export function retryableReason(error: unknown): string | null {

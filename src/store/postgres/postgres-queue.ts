@@ -4,16 +4,15 @@ import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type D
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { storableText } from './postgres-rows.js';
-import { DUE_CHANNEL } from './postgres-wakeups.js';
+import type { DueNotifier } from './postgres-notify.js';
 
 // The deliveries-table queue on PostgreSQL. Each operation is one statement, so one round trip
-// and its own transaction; NOTIFY inside a statement is sent when it commits.
+// and its own transaction. Workers are woken after the commit (postgres-notify.ts explains why).
 
 /**
  * The event and its deliveries in one statement. ON CONFLICT DO NOTHING makes a repeated id
  * (or our own retry of a commit whose answer was lost) insert nothing; the deliveries CTE reads
- * the event CTE, so it too inserts nothing then. The final SELECT returns a row only when the
- * event was new, and NOTIFYs only when it has deliveries.
+ * the event CTE, so it too inserts nothing then. A row comes back only when the event was new.
  */
 const INSERT_EVENT = `
   WITH inserted AS (
@@ -25,7 +24,7 @@ const INSERT_EVENT = `
     SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at
     FROM inserted i, unnest($8::text[], $9::text[], $10::bigint[]) AS d(id, subscription_id, due_at)
   )
-  SELECT CASE WHEN cardinality($8::text[]) > 0 THEN pg_notify('${DUE_CHANNEL}', '') END AS notified FROM inserted`;
+  SELECT id FROM inserted`;
 
 /**
  * Claiming in one round trip, as graphile-worker does: lock due rows that no one else holds
@@ -89,7 +88,7 @@ const REQUEUE = `
     WHERE tenant_id = $1 AND id = $2 AND status <> 'in_flight'
     RETURNING *
   )
-  SELECT requeued.*, pg_notify('${DUE_CHANNEL}', '')::text AS notified FROM requeued`;
+  SELECT * FROM requeued`;
 
 const SELECT_DELIVERY = 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2';
 
@@ -107,9 +106,11 @@ const SELECT_ATTEMPTS = 'SELECT * FROM attempts WHERE delivery_id = ANY($1::text
 /** The queue statements over one pool. */
 export class PostgresQueue {
   readonly #db: PostgresDb;
+  readonly #notifier: DueNotifier;
 
-  constructor(db: PostgresDb) {
+  constructor(db: PostgresDb, notifier: DueNotifier) {
     this.#db = db;
+    this.#notifier = notifier;
   }
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
@@ -125,7 +126,10 @@ export class PostgresQueue {
       deliveries.map((d) => d.subscriptionId),
       deliveries.map((d) => d.dueAt),
     ]);
-    if (created.length > 0) return { created: true, event };
+    if (created.length > 0) {
+      if (deliveries.length > 0) this.#notifier.poke();
+      return { created: true, event };
+    }
     const [existing] = await this.#db.rows<EventRow>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [event.tenantId, event.id]);
     return { created: false, event: toEvent(existing!) };
   }
@@ -178,7 +182,10 @@ export class PostgresQueue {
 
   async requeueDelivery(tenantId: string, id: string, now: number): Promise<{ requeued: boolean; delivery: Delivery } | undefined> {
     const [requeued] = await this.#db.rows<DeliveryRow>(REQUEUE, [tenantId, id, now]);
-    if (requeued) return { requeued: true, delivery: toDelivery(requeued) };
+    if (requeued) {
+      this.#notifier.poke();
+      return { requeued: true, delivery: toDelivery(requeued) };
+    }
     const [current] = await this.#db.rows<DeliveryRow>(SELECT_DELIVERY, [tenantId, id]);
     return current && { requeued: false, delivery: toDelivery(current) };
   }

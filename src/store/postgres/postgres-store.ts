@@ -22,7 +22,8 @@ import { migratePostgres } from './postgres-migrate.js';
 import { PostgresQueue } from './postgres-queue.js';
 import { placeholders, toParams } from './postgres-rows.js';
 import { exportRows, importRows } from './postgres-transfer.js';
-import { DUE_CHANNEL, DueWakeups } from './postgres-wakeups.js';
+import { DueNotifier } from './postgres-notify.js';
+import { DueWakeups } from './postgres-wakeups.js';
 
 /** What `openPostgresStore` may be told beyond the URL. */
 export interface PostgresStoreOptions {
@@ -88,11 +89,13 @@ class PostgresStore implements Store {
   readonly capabilities = { concurrentClaimers: true, crossProcessWakeups: true };
   readonly #db: PostgresDb;
   readonly #queue: PostgresQueue;
+  readonly #notifier: DueNotifier;
   readonly #wakeups: DueWakeups;
 
   constructor(options: PostgresOptions) {
     this.#db = new PostgresDb(options);
-    this.#queue = new PostgresQueue(this.#db);
+    this.#notifier = new DueNotifier(this.#db);
+    this.#queue = new PostgresQueue(this.#db, this.#notifier);
     this.#wakeups = new DueWakeups(options);
   }
 
@@ -102,6 +105,7 @@ class PostgresStore implements Store {
 
   async close() {
     await this.#wakeups.close();
+    await this.#notifier.settled();
     await this.#db.close();
   }
 
@@ -174,8 +178,8 @@ class PostgresStore implements Store {
     return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
   }
 
-  updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
-    return this.#db.transaction(async (client) => {
+  async updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
+    const updated = await this.#db.transaction(async (client) => {
       // FOR UPDATE: two PATCHes of one subscription apply one after the other, not over each other.
       const [current] = (
         await client.query<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id])
@@ -184,10 +188,11 @@ class PostgresStore implements Store {
       const next: Subscription = { ...toSubscription(current), ...changes, updatedAt: at };
       await client.query(UPDATE_SUBSCRIPTION, toParams('subscriptions', { ...fromSubscription(next) }, SUBSCRIPTION_COLUMNS));
       if (changes.eventTypes) await reindexEventTypes(client, tenantId, id, changes.eventTypes);
-      // A re-activated subscription may have deliveries waiting: wake the workers when this commits.
-      if (changes.active === true) await client.query(`SELECT pg_notify('${DUE_CHANNEL}', '')`);
       return next;
     });
+    // A re-activated subscription may have deliveries waiting.
+    if (updated && changes.active === true) this.#notifier.poke();
+    return updated;
   }
 
   async deleteSubscription(tenantId: string, id: string) {

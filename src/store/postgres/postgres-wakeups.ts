@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { clientConfig, type PostgresOptions } from './postgres-db.js';
 
-/** The channel publishes and requeues NOTIFY in their own transactions (so the notice goes out on commit). */
+/** The channel on which publishes and requeues announce, once committed, that deliveries are due (see postgres-notify.ts). */
 export const DUE_CHANNEL = 'hookpost_deliveries_due';
 
 const FIRST_RECONNECT_MS = 100;
