@@ -1,4 +1,5 @@
 import { listDeliveries, requireDelivery, retryDelivery } from '../../service/deliveries.js';
+import { audit } from '../audit-trail.js';
 import { authorize } from '../auth.js';
 import { pageRequest, presentDelivery, presentPage } from '../presenters.js';
 import { Delivery, DeliveryListQuery, DeliveryPage, TenantParams, TenantResourceParams } from '../schemas.js';
@@ -54,7 +55,9 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
     },
     async (request, reply) => {
       authorize(request, 'deliveries:write', request.params.tenant);
-      return reply.status(202).send(presentDelivery(await retryDelivery(service, request.params.tenant, request.params.id)));
+      const delivery = await retryDelivery(service, request.params.tenant, request.params.id);
+      await audit(request, service, { action: 'delivery.retried', tenantId: request.params.tenant, targetType: 'delivery', targetId: delivery.id });
+      return reply.status(202).send(presentDelivery(delivery));
     },
   );
 };

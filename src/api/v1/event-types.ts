@@ -1,5 +1,6 @@
 import { defineEventType, listEventTypes, requireEventType } from '../../service/event-types.js';
-import { authorize } from '../auth.js';
+import { audit } from '../audit-trail.js';
+import { authorize, authorizeInstance } from '../auth.js';
 import { pageRequest, presentEventType, presentPage } from '../presenters.js';
 import { CreateEventTypeBody, EventType, EventTypePage, EventTypeParams, PageQuery, UpdateEventTypeBody } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -17,8 +18,9 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
       },
     },
     async (request, reply) => {
-      authorize(request, 'admin');
+      authorizeInstance(request, 'event-types:write');
       const { eventType } = await defineEventType(service, schemas, request.body, { replace: false });
+      await audit(request, service, { action: 'event_type.created', tenantId: null, targetType: 'event_type', targetId: eventType.name });
       return reply.status(201).send(presentEventType(eventType));
     },
   );
@@ -35,9 +37,16 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
       },
     },
     async (request) => {
-      authorize(request, 'admin');
+      authorizeInstance(request, 'event-types:write');
       await requireEventType(service, request.params.name);
       const { eventType } = await defineEventType(service, schemas, { name: request.params.name, ...request.body }, { replace: true });
+      await audit(request, service, {
+        action: 'event_type.updated',
+        tenantId: null,
+        targetType: 'event_type',
+        targetId: eventType.name,
+        details: { fields: Object.keys(request.body) },
+      });
       return presentEventType(eventType);
     },
   );
@@ -46,7 +55,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
     '/event-types',
     { schema: { tags: ['event-types'], summary: 'List event types', querystring: PageQuery, response: { 200: EventTypePage, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:read');
+      authorize(request, 'event-types:read');
       return presentPage(await listEventTypes(service, pageRequest(request.query)), presentEventType);
     },
   );
@@ -55,7 +64,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
     '/event-types/:name',
     { schema: { tags: ['event-types'], summary: 'Get an event type', params: EventTypeParams, response: { 200: EventType, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:read');
+      authorize(request, 'event-types:read');
       return presentEventType(await requireEventType(service, request.params.name));
     },
   );

@@ -11,6 +11,7 @@ import {
   view,
   type SubscriptionInput,
 } from '../../service/subscriptions.js';
+import { audit } from '../audit-trail.js';
 import { authorize } from '../auth.js';
 import { pageRequest, presentPage, presentSubscription } from '../presenters.js';
 import {
@@ -50,6 +51,13 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
         ...toInput(body),
         url: body.url,
         eventTypes: body.event_types,
+      });
+      await audit(request, service, {
+        action: 'subscription.created',
+        tenantId: created.tenantId,
+        targetType: 'subscription',
+        targetId: created.id,
+        details: { url: created.url, event_types: created.eventTypes },
       });
       return reply.status(201).send(presentSubscription(created));
     },
@@ -96,6 +104,14 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
         url: body.url,
         eventTypes: body.event_types,
       });
+      // Field names only: a new secret must not land in the log.
+      await audit(request, service, {
+        action: 'subscription.updated',
+        tenantId: updated.tenantId,
+        targetType: 'subscription',
+        targetId: updated.id,
+        details: { fields: Object.keys(body) },
+      });
       return presentSubscription(updated);
     },
   );
@@ -113,6 +129,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
     async (request, reply) => {
       authorize(request, 'subscriptions:write', request.params.tenant);
       await deleteSubscription(service, request.params.tenant, request.params.id);
+      await audit(request, service, { action: 'subscription.deleted', tenantId: request.params.tenant, targetType: 'subscription', targetId: request.params.id });
       return reply.status(204).send(null);
     },
   );
@@ -123,6 +140,8 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
     async (request) => {
       authorize(request, 'subscriptions:write', request.params.tenant);
       const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
+      // Reading a secret discloses it; the log says who did.
+      await audit(request, service, { action: 'subscription.secret_read', tenantId: subscription.tenantId, targetType: 'subscription', targetId: subscription.id });
       return { secret: view(service, subscription, true).secret ?? '' };
     },
   );
@@ -140,7 +159,9 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
     },
     async (request) => {
       authorize(request, 'subscriptions:write', request.params.tenant);
-      return { secret: await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret) };
+      const secret = await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret);
+      await audit(request, service, { action: 'subscription.secret_rotated', tenantId: request.params.tenant, targetType: 'subscription', targetId: request.params.id });
+      return { secret };
     },
   );
 };
