@@ -76,7 +76,7 @@ describe('POST /oauth/token', () => {
 
   it('refuses a wrong secret, an unknown client, a secret of another key and a missing secret with invalid_client 401', async () => {
     const other = await newClient(['subscriptions:read']);
-    const cases = [
+    const cases: Record<string, string>[] = [
       { ...grant(), client_secret: `${client.secret}x` },
       { ...grant(), client_id: 'key_unknown' },
       { ...grant(), client_secret: other.secret },

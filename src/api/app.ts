@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { ServiceDeps } from '../service/deps.js';
 import type { PayloadSchemas } from '../service/payload-schemas.js';
 import { installAuditFallback } from './audit-trail.js';
-import { createAuthenticator } from './auth.js';
+import { createAuthenticator, guardNativeRoute } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { oauthTokenRoutes } from './oauth-token.js';
@@ -103,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routeDeps = { service: deps.service, schemas: deps.schemas };
   await app.register(
     async (v1) => {
+      v1.addHook('preValidation', guardNativeRoute);
       for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes]) {
         await v1.register(routes, routeDeps);
       }

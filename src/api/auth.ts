@@ -68,6 +68,19 @@ export function authorizeInstance(request: FastifyRequest, scope: Scope): Princi
   return authorize(request, scope);
 }
 
+/**
+ * Checked on every native route before its input is validated: an anonymous caller learns
+ * nothing (not even what a valid body looks like), and a tenant credential never gets as far as
+ * a handler on another tenant's path. Handlers still call authorize() for their scope.
+ */
+export async function guardNativeRoute(request: FastifyRequest): Promise<void> {
+  const principal = requirePrincipal(request);
+  const tenant = (request.params as { tenant?: unknown } | undefined)?.tenant;
+  if (principal.tenantId !== null && tenant !== undefined && tenant !== principal.tenantId) {
+    throw new HookpostError('forbidden', 'This credential belongs to another tenant.');
+  }
+}
+
 /** The audit log's name for a principal. */
 export function actorOf(principal: Principal): Actor {
   switch (principal.kind) {

@@ -11,6 +11,8 @@ export interface Operation {
   public: boolean;
   /** Media types of the request body; empty without one. */
   bodyTypes: string[];
+  /** A body its schema accepts, as far as exampleOf can tell; undefined without a body. */
+  exampleBody: unknown;
 }
 
 /** Every operation of GET /openapi.json: native routes and any compat door mounted so far. */
@@ -28,6 +30,7 @@ export async function listOperations(server: TestServer): Promise<Operation[]> {
         queryParams: parameters.filter((p) => p.in === 'query').map((p) => p.name),
         public: Array.isArray(op.security) && op.security.length === 0,
         bodyTypes: Object.keys(op.requestBody?.content ?? {}),
+        exampleBody: op.requestBody ? exampleOf(Object.values<any>(op.requestBody.content)[0]?.schema ?? {}) : undefined,
       });
     }
   }
@@ -44,3 +47,40 @@ export function fillPath(path: string, value: (name: string, resource: string) =
 
 /** A label for test titles. */
 export const label = (op: Operation) => `${op.method} ${op.path}`;
+
+/**
+ * A small value that a JSON Schema probably accepts: its example or first enum value if it has
+ * one, else the required properties filled in by type. Good enough to get a request past
+ * validation to the handler, where authorization is decided.
+ */
+export function exampleOf(schema: any): unknown {
+  if (schema === null || typeof schema !== 'object') return {};
+  if (schema.example !== undefined) return schema.example;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+  if (schema.const !== undefined) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (Array.isArray(alternatives)) return exampleOf(alternatives.find((s: any) => s.type !== 'null') ?? alternatives[0]);
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object': {
+      const value: Record<string, unknown> = {};
+      for (const name of schema.required ?? []) value[name] = exampleOf(schema.properties?.[name]);
+      return value;
+    }
+    case 'array':
+      return Array.from({ length: Math.max(1, schema.minItems ?? 0) }, () => exampleOf(schema.items));
+    case 'string':
+      if (schema.format === 'uri' || schema.format === 'url') return 'https://example.com/hook';
+      if (schema.format === 'date-time') return new Date().toISOString();
+      if (schema.format === 'email') return 'someone@example.com';
+      return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+    case 'integer':
+    case 'number':
+      return schema.minimum ?? 1;
+    case 'boolean':
+      return true;
+    default:
+      return {};
+  }
+}
