@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { ServiceDeps } from '../service/deps.js';
 import type { PayloadSchemas } from '../service/payload-schemas.js';
 import { installAuditFallback } from './audit-trail.js';
-import { createAuthenticator, guardNativeRoute } from './auth.js';
+import { authorizeRoute, createAuthenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { oauthTokenRoutes } from './oauth-token.js';
@@ -97,13 +97,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits.checkAddress(request);
     request.principal = await authenticate(request);
     limits.checkCredential(request);
+    // Authorisation runs before the body is parsed or validated (see authorizeRoute).
+    authorizeRoute(request);
   });
   installAuditFallback(app, deps.service);
 
   const routeDeps = { service: deps.service, schemas: deps.schemas };
   await app.register(
     async (v1) => {
-      v1.addHook('preValidation', guardNativeRoute);
+      // Every native route names its scope, so none can be added unguarded.
+      v1.addHook('onRoute', (route) => {
+        if (route.config?.scope === undefined) throw new Error(`${String(route.method)} ${route.url} declares no config.scope.`);
+      });
       for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes]) {
         await v1.register(routes, routeDeps);
       }

@@ -19,6 +19,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyContextConfig {
+    /** The scope a route requires; checked, with the route's :tenant, before the body is read. */
+    scope?: Scope;
+    /** Only a credential bound to no tenant may call the route: it reaches across tenants. */
+    instanceWide?: boolean;
+  }
 }
 
 /** Resolves bearer tokens: the admin token (compared in constant time), an API key, or an OAuth access token. */
@@ -69,16 +75,20 @@ export function authorizeInstance(request: FastifyRequest, scope: Scope): Princi
 }
 
 /**
- * Checked on every native route before its input is validated: an anonymous caller learns
- * nothing (not even what a valid body looks like), and a tenant credential never gets as far as
- * a handler on another tenant's path. Handlers still call authorize() for their scope.
+ * Checks the scope a route declares in its config, with the route's :tenant, before the body
+ * is parsed or validated: a caller without the right credential learns nothing about what the
+ * route would accept, and a tenant credential never reaches a handler on another tenant's path.
  */
-export async function guardNativeRoute(request: FastifyRequest): Promise<void> {
-  const principal = requirePrincipal(request);
-  const tenant = (request.params as { tenant?: unknown } | undefined)?.tenant;
-  if (principal.tenantId !== null && tenant !== undefined && tenant !== principal.tenantId) {
-    throw new HookpostError('forbidden', 'This credential belongs to another tenant.');
-  }
+export function authorizeRoute(request: FastifyRequest): void {
+  const { scope, instanceWide } = request.routeOptions.config;
+  if (scope === undefined) return;
+  if (instanceWide) authorizeInstance(request, scope);
+  else authorize(request, scope, (request.params as { tenant?: string } | undefined)?.tenant);
+}
+
+/** The principal of a request that passed authorizeRoute. */
+export function principalOf(request: FastifyRequest): Principal {
+  return requirePrincipal(request);
 }
 
 /** The audit log's name for a principal. */

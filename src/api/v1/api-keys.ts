@@ -4,7 +4,7 @@ import type { Scope } from '../../core/model.js';
 import { TENANT_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../../service/api-keys.js';
 import { requireTenant } from '../../service/tenants.js';
 import { audit } from '../audit-trail.js';
-import { authorize, authorizeInstance, type Principal } from '../auth.js';
+import { principalOf, type Principal } from '../auth.js';
 import { pageRequest, presentApiKey, presentApiKeyInfo, presentPage } from '../presenters.js';
 import { ApiKey, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, PageQuery, TenantParams, TenantResourceParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -17,6 +17,7 @@ export const apiKeyRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants/:tenant/api-keys',
     {
+      config: { scope: 'api-keys:write' },
       schema: {
         tags,
         summary: 'Create an API key for a tenant',
@@ -29,7 +30,7 @@ export const apiKeyRoutes: RoutePlugin = async (app, { service }) => {
     },
     async (request, reply) => {
       const { tenant } = request.params;
-      const principal = authorize(request, 'api-keys:write', tenant);
+      const principal = principalOf(request);
       await requireTenant(service, tenant);
       const scopes = request.body.scopes ?? TENANT_KEY_SCOPES;
       refuseEscalation(principal, scopes);
@@ -42,11 +43,12 @@ export const apiKeyRoutes: RoutePlugin = async (app, { service }) => {
   app.get(
     '/tenants/:tenant/api-keys',
     {
+      config: { scope: 'api-keys:read' },
       schema: { tags, summary: "List a tenant's API keys (never their tokens)", params: TenantParams, querystring: PageQuery, response: { 200: ApiKeyPage, ...errorResponses } },
     },
     async (request) => {
       const { tenant } = request.params;
-      const principal = authorize(request, 'api-keys:read', tenant);
+      const principal = principalOf(request);
       if (principal.tenantId === null) await requireTenant(service, tenant);
       return presentPage(await listApiKeys(service, tenant, pageRequest(request.query)), presentApiKeyInfo);
     },
@@ -54,10 +56,9 @@ export const apiKeyRoutes: RoutePlugin = async (app, { service }) => {
 
   app.delete(
     '/tenants/:tenant/api-keys/:id',
-    { schema: { tags, summary: "Revoke a tenant's API key", params: TenantResourceParams, response: { 204: Revoked, ...errorResponses } } },
+    { config: { scope: 'api-keys:write' }, schema: { tags, summary: "Revoke a tenant's API key", params: TenantResourceParams, response: { 204: Revoked, ...errorResponses } } },
     async (request, reply) => {
       const { tenant, id } = request.params;
-      authorize(request, 'api-keys:write', tenant);
       const { revoked } = await revokeApiKey(service, id, tenant);
       if (revoked) await audit(request, service, { action: 'api_key.revoked', tenantId: tenant, targetType: 'api_key', targetId: id });
       return reply.status(204).send(null);
@@ -67,6 +68,7 @@ export const apiKeyRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/api-keys',
     {
+      config: { scope: 'admin', instanceWide: true },
       schema: {
         tags,
         summary: 'Create an admin key (bound to no tenant)',
@@ -76,7 +78,6 @@ export const apiKeyRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorizeInstance(request, 'admin');
       const { key, token } = await createApiKey(service, { tenantId: null, scopes: request.body.scopes, name: request.body.name });
       await audit(request, service, { action: 'api_key.created', tenantId: null, targetType: 'api_key', targetId: key.id, details: { scopes: key.scopes, name: key.name } });
       return reply.status(201).send(presentApiKey(key, token));
@@ -85,18 +86,16 @@ export const apiKeyRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/api-keys',
-    { schema: { tags, summary: 'List the admin keys', querystring: PageQuery, response: { 200: ApiKeyPage, ...errorResponses } } },
+    { config: { scope: 'admin', instanceWide: true }, schema: { tags, summary: 'List the admin keys', querystring: PageQuery, response: { 200: ApiKeyPage, ...errorResponses } } },
     async (request) => {
-      authorizeInstance(request, 'admin');
       return presentPage(await listApiKeys(service, null, pageRequest(request.query)), presentApiKeyInfo);
     },
   );
 
   app.delete(
     '/api-keys/:id',
-    { schema: { tags, summary: 'Revoke any API key, admin or tenant', params: ApiKeyParams, response: { 204: Revoked, ...errorResponses } } },
+    { config: { scope: 'admin', instanceWide: true }, schema: { tags, summary: 'Revoke any API key, admin or tenant', params: ApiKeyParams, response: { 204: Revoked, ...errorResponses } } },
     async (request, reply) => {
-      authorizeInstance(request, 'admin');
       const { key, revoked } = await revokeApiKey(service, request.params.id, undefined);
       if (revoked) await audit(request, service, { action: 'api_key.revoked', tenantId: key.tenantId, targetType: 'api_key', targetId: key.id });
       return reply.status(204).send(null);

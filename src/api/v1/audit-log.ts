@@ -1,5 +1,5 @@
 import { listAuditEntries } from '../../service/audit.js';
-import { authorizeInstance } from '../auth.js';
+
 import { pageRequest, presentAuditEntry, presentPage } from '../presenters.js';
 import { AuditPage, AuditQuery } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -9,6 +9,7 @@ export const auditLogRoutes: RoutePlugin = async (app, { service }) => {
   app.get(
     '/audit-log',
     {
+      config: { scope: 'audit-log:read', instanceWide: true },
       schema: {
         tags: ['audit-log'],
         summary: 'Who created, changed, rotated, revoked or deleted what, newest first',
@@ -18,7 +19,6 @@ export const auditLogRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      authorizeInstance(request, 'audit-log:read');
       const { tenant_id, action } = request.query;
       return presentPage(await listAuditEntries(service, { tenantId: tenant_id, action }, pageRequest(request.query)), presentAuditEntry);
     },

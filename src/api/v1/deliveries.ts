@@ -1,6 +1,6 @@
 import { listDeliveries, requireDelivery, retryDelivery } from '../../service/deliveries.js';
 import { audit } from '../audit-trail.js';
-import { authorize } from '../auth.js';
+
 import { pageRequest, presentDelivery, presentPage } from '../presenters.js';
 import { Delivery, DeliveryListQuery, DeliveryPage, TenantParams, TenantResourceParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -12,6 +12,7 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
   app.get(
     '/tenants/:tenant/deliveries',
     {
+      config: { scope: 'deliveries:read' },
       schema: {
         tags,
         summary: 'List deliveries with their attempts, newest first',
@@ -21,7 +22,6 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      authorize(request, 'deliveries:read', request.params.tenant);
       const { event_id, subscription_id, status } = request.query;
       const page = await listDeliveries(
         service,
@@ -35,9 +35,8 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/tenants/:tenant/deliveries/:id',
-    { schema: { tags, summary: 'Get a delivery with its attempts', params: TenantResourceParams, response: { 200: Delivery, ...errorResponses } } },
+    { config: { scope: 'deliveries:read' }, schema: { tags, summary: 'Get a delivery with its attempts', params: TenantResourceParams, response: { 200: Delivery, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'deliveries:read', request.params.tenant);
       return presentDelivery(await requireDelivery(service, request.params.tenant, request.params.id));
     },
   );
@@ -45,6 +44,7 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants/:tenant/deliveries/:id/retry',
     {
+      config: { scope: 'deliveries:write' },
       schema: {
         tags,
         summary: 'Send a delivery again now',
@@ -54,7 +54,6 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorize(request, 'deliveries:write', request.params.tenant);
       const delivery = await retryDelivery(service, request.params.tenant, request.params.id);
       await audit(request, service, { action: 'delivery.retried', tenantId: request.params.tenant, targetType: 'delivery', targetId: delivery.id });
       return reply.status(202).send(presentDelivery(delivery));

@@ -1,6 +1,6 @@
 import { defineEventType, listEventTypes, requireEventType } from '../../service/event-types.js';
 import { audit } from '../audit-trail.js';
-import { authorize, authorizeInstance } from '../auth.js';
+
 import { pageRequest, presentEventType, presentPage } from '../presenters.js';
 import { CreateEventTypeBody, EventType, EventTypePage, EventTypeParams, PageQuery, UpdateEventTypeBody } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -10,6 +10,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
   app.post(
     '/event-types',
     {
+      config: { scope: 'event-types:write', instanceWide: true },
       schema: {
         tags: ['event-types'],
         summary: 'Register an event type',
@@ -18,7 +19,6 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
       },
     },
     async (request, reply) => {
-      authorizeInstance(request, 'event-types:write');
       const { eventType } = await defineEventType(service, schemas, request.body, { replace: false });
       await audit(request, service, { action: 'event_type.created', tenantId: null, targetType: 'event_type', targetId: eventType.name });
       return reply.status(201).send(presentEventType(eventType));
@@ -28,6 +28,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
   app.patch(
     '/event-types/:name',
     {
+      config: { scope: 'event-types:write', instanceWide: true },
       schema: {
         tags: ['event-types'],
         summary: 'Change an event type',
@@ -37,7 +38,6 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
       },
     },
     async (request) => {
-      authorizeInstance(request, 'event-types:write');
       await requireEventType(service, request.params.name);
       const { eventType } = await defineEventType(service, schemas, { name: request.params.name, ...request.body }, { replace: true });
       await audit(request, service, {
@@ -53,18 +53,16 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
 
   app.get(
     '/event-types',
-    { schema: { tags: ['event-types'], summary: 'List event types', querystring: PageQuery, response: { 200: EventTypePage, ...errorResponses } } },
+    { config: { scope: 'event-types:read' }, schema: { tags: ['event-types'], summary: 'List event types', querystring: PageQuery, response: { 200: EventTypePage, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'event-types:read');
       return presentPage(await listEventTypes(service, pageRequest(request.query)), presentEventType);
     },
   );
 
   app.get(
     '/event-types/:name',
-    { schema: { tags: ['event-types'], summary: 'Get an event type', params: EventTypeParams, response: { 200: EventType, ...errorResponses } } },
+    { config: { scope: 'event-types:read' }, schema: { tags: ['event-types'], summary: 'Get an event type', params: EventTypeParams, response: { 200: EventType, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'event-types:read');
       return presentEventType(await requireEventType(service, request.params.name));
     },
   );

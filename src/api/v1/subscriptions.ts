@@ -12,7 +12,7 @@ import {
   type SubscriptionInput,
 } from '../../service/subscriptions.js';
 import { audit } from '../audit-trail.js';
-import { authorize } from '../auth.js';
+
 import { pageRequest, presentPage, presentSubscription } from '../presenters.js';
 import {
   CreateSubscriptionBody,
@@ -34,6 +34,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants/:tenant/subscriptions',
     {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Create a subscription',
@@ -44,7 +45,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       await requireTenant(service, request.params.tenant);
       const body = request.body;
       const created = await createSubscription(service, request.params.tenant, {
@@ -66,19 +66,18 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
   app.get(
     '/tenants/:tenant/subscriptions',
     {
+      config: { scope: 'subscriptions:read' },
       schema: { tags, summary: 'List subscriptions', params: TenantParams, querystring: SubscriptionListQuery, response: { 200: SubscriptionPage, ...errorResponses } },
     },
     async (request) => {
-      authorize(request, 'subscriptions:read', request.params.tenant);
       return presentPage(await listSubscriptions(service, request.params.tenant, {}, pageRequest(request.query)), presentSubscription);
     },
   );
 
   app.get(
     '/tenants/:tenant/subscriptions/:id',
-    { schema: { tags, summary: 'Get a subscription', params: TenantResourceParams, response: { 200: Subscription, ...errorResponses } } },
+    { config: { scope: 'subscriptions:read' }, schema: { tags, summary: 'Get a subscription', params: TenantResourceParams, response: { 200: Subscription, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:read', request.params.tenant);
       const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
       return presentSubscription(view(service, subscription, false));
     },
@@ -87,6 +86,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
   app.patch(
     '/tenants/:tenant/subscriptions/:id',
     {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Change a subscription',
@@ -97,7 +97,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       const body = request.body;
       const updated = await updateSubscription(service, request.params.tenant, request.params.id, {
         ...toInput(body),
@@ -119,6 +118,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
   app.delete(
     '/tenants/:tenant/subscriptions/:id',
     {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Delete a subscription and its deliveries',
@@ -127,7 +127,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       await deleteSubscription(service, request.params.tenant, request.params.id);
       await audit(request, service, { action: 'subscription.deleted', tenantId: request.params.tenant, targetType: 'subscription', targetId: request.params.id });
       return reply.status(204).send(null);
@@ -136,9 +135,8 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/tenants/:tenant/subscriptions/:id/secret',
-    { schema: { tags, summary: "Read a subscription's signing secret", params: TenantResourceParams, response: { 200: Secret, ...errorResponses } } },
+    { config: { scope: 'subscriptions:write' }, schema: { tags, summary: "Read a subscription's signing secret", params: TenantResourceParams, response: { 200: Secret, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
       // Reading a secret discloses it; the log says who did.
       await audit(request, service, { action: 'subscription.secret_read', tenantId: subscription.tenantId, targetType: 'subscription', targetId: subscription.id });
@@ -149,6 +147,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants/:tenant/subscriptions/:id/rotate-secret',
     {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Replace the signing secret',
@@ -158,7 +157,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       const secret = await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret);
       await audit(request, service, { action: 'subscription.secret_rotated', tenantId: request.params.tenant, targetType: 'subscription', targetId: request.params.id });
       return { secret };

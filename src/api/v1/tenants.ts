@@ -1,6 +1,6 @@
 import { createTenant, listTenants, requireTenant } from '../../service/tenants.js';
 import { audit } from '../audit-trail.js';
-import { authorize, authorizeInstance } from '../auth.js';
+
 import { pageRequest, presentPage, presentTenant } from '../presenters.js';
 import { CreateTenantBody, PageQuery, Tenant, TenantPage, TenantParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -9,9 +9,8 @@ import { errorResponses, type RoutePlugin } from './context.js';
 export const tenantRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants',
-    { schema: { tags: ['tenants'], summary: 'Create a tenant', body: CreateTenantBody, response: { 201: Tenant, ...errorResponses } } },
+    { config: { scope: 'tenants:write', instanceWide: true }, schema: { tags: ['tenants'], summary: 'Create a tenant', body: CreateTenantBody, response: { 201: Tenant, ...errorResponses } } },
     async (request, reply) => {
-      authorizeInstance(request, 'tenants:write');
       const tenant = await createTenant(service, request.body);
       await audit(request, service, { action: 'tenant.created', tenantId: tenant.id, targetType: 'tenant', targetId: tenant.id, details: { name: tenant.name } });
       return reply.status(201).send(presentTenant(tenant));
@@ -20,18 +19,16 @@ export const tenantRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/tenants',
-    { schema: { tags: ['tenants'], summary: 'List tenants', querystring: PageQuery, response: { 200: TenantPage, ...errorResponses } } },
+    { config: { scope: 'tenants:read', instanceWide: true }, schema: { tags: ['tenants'], summary: 'List tenants', querystring: PageQuery, response: { 200: TenantPage, ...errorResponses } } },
     async (request) => {
-      authorizeInstance(request, 'tenants:read');
       return presentPage(await listTenants(service, pageRequest(request.query)), presentTenant);
     },
   );
 
   app.get(
     '/tenants/:tenant',
-    { schema: { tags: ['tenants'], summary: 'Get a tenant', params: TenantParams, response: { 200: Tenant, ...errorResponses } } },
+    { config: { scope: 'tenants:read' }, schema: { tags: ['tenants'], summary: 'Get a tenant', params: TenantParams, response: { 200: Tenant, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'tenants:read', request.params.tenant);
       return presentTenant(await requireTenant(service, request.params.tenant));
     },
   );
