@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { listen } from './listen.js';
 import { migrate } from './migrate.js';
+import { rotateSecretKeyCommand } from './rotate-secret-key.js';
 import { serve } from './serve.js';
 
 const program = new Command('hookpost').description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.');
@@ -15,6 +16,11 @@ program.command('serve').description('run the API and the dispatcher (HOOKPOST_R
 program.command('api').description('run the API only (no deliveries are sent by this process)').action(() => serve('api'));
 program.command('worker').description('run the dispatcher only (serves /healthz and /metrics)').action(() => serve('worker'));
 program.command('migrate').description('apply pending database migrations and exit').action(() => migrate());
+program
+  .command('rotate-secret-key')
+  .description('re-seal every stored secret under a new key (safe while running: see SECURITY.md)')
+  .option('--new-key <key>', 'the new key: 64 hex characters or base64 of 32 bytes (default: HOOKPOST_NEW_SECRET_KEY, else HOOKPOST_SECRET_KEY)')
+  .action((options: { newKey?: string }) => rotateSecretKeyCommand(options));
 program
   .command('listen')
   .description('a local receiver that prints each webhook and whether its signature verifies')

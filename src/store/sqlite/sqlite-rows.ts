@@ -3,6 +3,7 @@ import type { Filter } from '../../core/filter.js';
 import type {
   ApiKey,
   Attempt,
+  AuditEntry,
   Delivery,
   DeliveryStatus,
   EventType,
@@ -28,6 +29,18 @@ export interface DbApiKey {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+}
+
+export interface DbAuditEntry {
+  id: string;
+  at: number;
+  actor_kind: AuditEntry['actor']['kind'];
+  actor_id: string;
+  action: string;
+  tenant_id: string | null;
+  target_type: string;
+  target_id: string | null;
+  details: string;
 }
 
 export interface DbEventType {
@@ -109,6 +122,17 @@ export const toApiKey = (row: DbApiKey): ApiKey => ({
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
+});
+
+export const toAuditEntry = (row: DbAuditEntry): AuditEntry => ({
+  id: row.id,
+  at: row.at,
+  actor: { kind: row.actor_kind, id: row.actor_id },
+  action: row.action,
+  tenantId: row.tenant_id,
+  targetType: row.target_type,
+  targetId: row.target_id,
+  details: JSON.parse(row.details) as Record<string, unknown>,
 });
 
 export const toEventType = (row: DbEventType): EventType => ({
