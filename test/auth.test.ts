@@ -31,6 +31,8 @@ describe('authentication and tenant isolation', () => {
     const ops: { method: Method; path: string }[] = [];
     for (const [template, item] of Object.entries<any>(document.body.paths)) {
       for (const method of Object.keys(item)) {
+        // `security: []` marks where credentials are obtained (POST /oauth/token); it has its own tests.
+        if (Array.isArray(item[method].security) && item[method].security.length === 0) continue;
         const path = template.replace(/\{(\w+)\}/g, (_, param: string) => {
           if (param !== 'id') return values[param] ?? 'x';
           if (template.includes('/subscriptions/')) return aliceSubscription.id;

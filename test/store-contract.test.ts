@@ -380,6 +380,7 @@ describeEachStore('store contract', (testStore) => {
       const [id] = await publishTo([subscription]);
       await store.insertApiKey({ id: newId('apiKey'), tenantId, name: 'k', scopes: ['admin'], tokenHash: `h-${tenantId}`, createdAt: T0, lastUsedAt: null, revokedAt: null });
       await store.updateSubscription(tenantId, subscription.id, { active: true }, T0);
+      await store.insertAuditEntry({ id: newId('audit'), at: T0, actor: { kind: 'admin', id: 'admin' }, action: 'subscription.created', tenantId, targetType: 'subscription', targetId: subscription.id, details: { url: subscription.url } });
       await claim('w1');
       await store.recordOutcomes([outcome(id!, 'w1', 'pending', { nextAttemptAt: clock + 1 })]);
 

@@ -6,10 +6,16 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ServiceDeps } from '../service/deps.js';
 import type { PayloadSchemas } from '../service/payload-schemas.js';
-import { authorize, createAuthenticator } from './auth.js';
+import { installAuditFallback } from './audit-trail.js';
+import { authorizeRoute, createAuthenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { installJsonBodyParser } from './json-body.js';
+import { oauthTokenRoutes } from './oauth-token.js';
+import { createRequestLimits } from './rate-limit.js';
 import { ErrorResponse } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
+import { apiKeyRoutes } from './v1/api-keys.js';
+import { auditLogRoutes } from './v1/audit-log.js';
 import { deliveryRoutes } from './v1/deliveries.js';
 import { eventRoutes } from './v1/events.js';
 import { eventTypeRoutes } from './v1/event-types.js';
@@ -30,6 +36,10 @@ export interface AppDeps {
   logger: Logger;
   metrics: Registry;
   bodyLimitBytes: number;
+  /** Header size and JSON depth limits (see config); defaults when absent. */
+  limits?: { maxHeaderBytes: number; maxJsonDepth: number };
+  /** Requests per minute per credential and per address; 0 or absent: unlimited. */
+  rateLimit?: { perCredentialPerMinute: number; perAddressPerMinute: number };
   /** False in a worker process: only /healthz and /metrics are served. */
   serveApi: boolean;
   compat?: CompatDoor[];
@@ -37,11 +47,16 @@ export interface AppDeps {
   health?: () => Record<string, unknown>;
 }
 
+// Probes and scrapes must keep working while a client is being throttled.
+const UNLIMITED_PATHS = new Set(['/healthz', '/metrics']);
+
 /** Builds the Fastify app: native /v1 API, compat doors, OpenAPI at /openapi.json and /docs, health and metrics. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
+    // Node answers a larger request head with 431 before any of our code runs.
+    http: { maxHeaderSize: deps.limits?.maxHeaderBytes ?? 16 * 1024 },
     // Per-request info lines would cost more than the requests on the publish path; see the debug hook below.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
@@ -50,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(createValidatorCompiler());
   app.addSchema(ErrorResponse);
   installErrorHandling(app);
+  installJsonBodyParser(app, deps.limits?.maxJsonDepth ?? 32);
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
@@ -73,24 +89,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const authenticate = createAuthenticator(deps.service, deps.adminToken);
+  const limits = createRequestLimits(deps.rateLimit ?? { perAddressPerMinute: 0, perCredentialPerMinute: 0 });
   app.decorateRequest('principal', null);
-  // Authentication and authorisation run before the body is parsed or validated, so a caller
-  // without the right credential learns nothing about what the route would accept.
   app.addHook('onRequest', async (request) => {
+    if (UNLIMITED_PATHS.has(request.url.split('?')[0]!)) return;
+    // The address is limited before authenticating, so that guessing tokens costs a limited budget too.
+    limits.checkAddress(request);
     request.principal = await authenticate(request);
-    const scope = request.routeOptions.config.scope;
-    if (scope) authorize(request, scope, (request.params as { tenant?: string } | undefined)?.tenant);
+    limits.checkCredential(request);
+    // Authorisation runs before the body is parsed or validated (see authorizeRoute).
+    authorizeRoute(request);
   });
+  installAuditFallback(app, deps.service);
 
   const routeDeps = { service: deps.service, schemas: deps.schemas };
   await app.register(
     async (v1) => {
-      for (const routes of [tenantRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes]) {
+      // Every native route names its scope, so none can be added unguarded.
+      v1.addHook('onRoute', (route) => {
+        if (route.config?.scope === undefined) throw new Error(`${String(route.method)} ${route.url} declares no config.scope.`);
+      });
+      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes]) {
         await v1.register(routes, routeDeps);
       }
     },
     { prefix: '/v1' },
   );
+  await app.register(oauthTokenRoutes, routeDeps);
   for (const door of deps.compat ?? []) await app.register(door.plugin, { ...routeDeps, prefix: `/compat/${door.name}` });
   return app;
 }

@@ -54,6 +54,7 @@ export function installErrorHandling(app: FastifyInstance): void {
 export function sendError(reply: FastifyReply, error: HookpostError): FastifyReply {
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   if (error.details !== undefined) body.error.details = error.details;
+  if (error.code === 'unauthorized') reply.header('www-authenticate', 'Bearer realm="hookpost"');
   if (error.code === 'rate_limited' || error.code === 'unavailable') {
     const retryAfter = (error.details as { retry_after?: number } | undefined)?.retry_after;
     reply.header('retry-after', String(retryAfter ?? 1));

@@ -1,4 +1,4 @@
-import type { ApiKey, DeliveryWithAttempts, EventType, HookEvent, Page, Tenant } from '../core/model.js';
+import type { ApiKey, AuditEntry, DeliveryWithAttempts, EventType, HookEvent, Page, Tenant } from '../core/model.js';
 import type { SubscriptionView } from '../service/subscriptions.js';
 
 // Domain objects as the native API shows them: snake_case fields, RFC 3339 times.
@@ -8,13 +8,29 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export const presentTenant = (t: Tenant) => ({ id: t.id, name: t.name, created_at: iso(t.createdAt) });
 
-export const presentApiKey = (k: ApiKey, token: string) => ({
+/** A key as lists show it: never its token, which is not kept. */
+export const presentApiKeyInfo = (k: ApiKey) => ({
   id: k.id,
   tenant_id: k.tenantId,
   name: k.name,
   scopes: k.scopes,
   created_at: iso(k.createdAt),
-  key: token,
+  last_used_at: isoOrNull(k.lastUsedAt),
+  revoked_at: isoOrNull(k.revokedAt),
+});
+
+/** A key just created, with its token (shown this once). */
+export const presentApiKey = (k: ApiKey, token: string) => ({ ...presentApiKeyInfo(k), key: token });
+
+export const presentAuditEntry = (e: AuditEntry) => ({
+  id: e.id,
+  at: iso(e.at),
+  actor: e.actor,
+  action: e.action,
+  tenant_id: e.tenantId,
+  target_type: e.targetType,
+  target_id: e.targetId,
+  details: e.details,
 });
 
 export const presentEventType = (t: EventType) => ({

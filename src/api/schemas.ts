@@ -54,14 +54,43 @@ export const CreateApiKeyBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ApiKey = Type.Object({
-  id: Type.String(),
-  tenant_id: Type.Union([Type.String(), Type.Null()]),
+const ApiKeyFields = {
+  id: Type.String({ description: 'Also the OAuth client_id of this key.' }),
+  tenant_id: Type.Union([Type.String(), Type.Null()], { description: 'Null for an admin key, bound to no tenant.' }),
   name: Type.Union([Type.String(), Type.Null()]),
   scopes: Type.Array(Type.String()),
   created_at: Timestamp,
-  key: Type.String({ description: 'The bearer token. Shown this once; only its hash is stored.' }),
+  last_used_at: Type.Union([Timestamp, Type.Null()], { description: 'Updated at most once a minute.' }),
+  revoked_at: Type.Union([Timestamp, Type.Null()]),
+};
+export const ApiKeyInfo = Type.Object(ApiKeyFields);
+export const ApiKey = Type.Object({
+  ...ApiKeyFields,
+  key: Type.String({ description: 'The bearer token, and the OAuth client_secret. Shown this once; only its hash is stored.' }),
 });
+export const ApiKeyPage = page(ApiKeyInfo);
+export const ApiKeyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+// Audit log
+export const AuditEntry = Type.Object({
+  id: Type.String(),
+  at: Timestamp,
+  actor: Type.Object({ kind: Type.String(), id: Type.String() }),
+  action: Type.String(),
+  tenant_id: Type.Union([Type.String(), Type.Null()]),
+  target_type: Type.String(),
+  target_id: Type.Union([Type.String(), Type.Null()]),
+  details: JsonObject,
+});
+export const AuditPage = page(AuditEntry);
+export const AuditQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    tenant_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 
 // Event types
 const EventTypeName = Type.String({ pattern: '^[A-Za-z0-9_.:*-]{1,128}$' });

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { listen } from './listen.js';
 import { migrate } from './migrate.js';
 import { migrateStore } from './migrate-store.js';
+import { rotateSecretKeyCommand } from './rotate-secret-key.js';
 import { serve } from './serve.js';
 
 const program = new Command('hookpost').description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.');
@@ -29,6 +30,11 @@ program
     });
     process.stdout.write('done. Start Hookpost with HOOKPOST_DATABASE_URL set to the new database and the same HOOKPOST_SECRET_KEY.\n');
   });
+program
+  .command('rotate-secret-key')
+  .description('re-seal every stored secret under a new key (safe while running: see SECURITY.md)')
+  .option('--new-key <key>', 'the new key: 64 hex characters or base64 of 32 bytes (default: HOOKPOST_NEW_SECRET_KEY, else HOOKPOST_SECRET_KEY)')
+  .action((options: { newKey?: string }) => rotateSecretKeyCommand(options));
 program
   .command('listen')
   .description('a local receiver that prints each webhook and whether its signature verifies')

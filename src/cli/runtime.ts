@@ -41,9 +41,10 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   await store.migrate();
   const service: ServiceDeps = {
     store,
-    secrets: createSecretBox(secrets.secretKey),
+    secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
     now: Date.now,
-    targetPolicy: { allowPrivateTargets: config.allowPrivateTargets },
+    targetPolicy: config.targetPolicy,
+    accessTokenTtlMs: config.accessTokenTtlMs,
   };
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -51,7 +52,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   const sends = config.role !== 'api';
   const outbound = sends
     ? createOutboundClient({
-        allowPrivateTargets: config.allowPrivateTargets,
+        ...config.targetPolicy,
         connectTimeoutMs: config.delivery.connectTimeoutMs,
         totalTimeoutMs: config.delivery.requestTimeoutMs,
         maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
@@ -79,6 +80,8 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
+    limits: config.limits,
+    rateLimit: config.rateLimit,
     serveApi: config.role !== 'worker',
     health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? 0 }),
   });

@@ -38,8 +38,32 @@ describe('configuration', () => {
     ['HOOKPOST_RETRY_SCHEDULE', '0,soon'],
     ['HOOKPOST_SECRET_KEY', 'short'],
     ['HOOKPOST_REQUEST_TIMEOUT', 'forever'],
+    ['HOOKPOST_PREVIOUS_SECRET_KEYS', `${'ab'.repeat(32)},short`],
+    ['HOOKPOST_NEW_SECRET_KEY', 'not base64 at all!'],
+    ['HOOKPOST_ALLOWED_PORTS', '443,http'],
+    ['HOOKPOST_RATE_LIMIT_PER_CREDENTIAL', '-1'],
+    ['HOOKPOST_MAX_JSON_DEPTH', '1'],
+    ['HOOKPOST_ACCESS_TOKEN_TTL', 'a while'],
   ])('names the variable when %s=%s is unusable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('reads the security settings', () => {
+    const key = (byte: string) => byte.repeat(32);
+    const config = loadConfig({
+      HOOKPOST_PREVIOUS_SECRET_KEYS: `${key('ab')}, ${Buffer.alloc(32, 7).toString('base64')}`,
+      HOOKPOST_NEW_SECRET_KEY: key('cd'),
+      HOOKPOST_RATE_LIMIT_PER_CREDENTIAL: '60',
+      HOOKPOST_RATE_LIMIT_PER_ADDRESS: '0',
+      HOOKPOST_ACCESS_TOKEN_TTL: '15m',
+      HOOKPOST_MAX_JSON_DEPTH: '10',
+      HOOKPOST_MAX_HEADER_BYTES: '8192',
+    });
+    expect(config.previousSecretKeys.map((k) => k.toString('hex'))).toEqual([key('ab'), '07'.repeat(32)]);
+    expect(config.newSecretKey?.toString('hex')).toBe(key('cd'));
+    expect(config.rateLimit).toEqual({ perCredentialPerMinute: 60, perAddressPerMinute: 0 });
+    expect(config.accessTokenTtlMs).toBe(900_000);
+    expect(config.limits).toEqual({ maxJsonDepth: 10, maxHeaderBytes: 8192 });
   });
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { TargetPolicy } from '../core/address-policy.js';
 import { DEFAULT_RETRY_POLICY, parseDuration, type RetryPolicy } from '../core/retry.js';
 
 /** Which parts a process runs: the API, the dispatcher, or both. */
@@ -17,10 +18,34 @@ export interface Config {
   readonly adminToken: string | null;
   /** From HOOKPOST_SECRET_KEY (64 hex chars or base64 of 32 bytes); else generated in the data directory. */
   readonly secretKey: Buffer | null;
+  /** From HOOKPOST_PREVIOUS_SECRET_KEYS (comma-separated): older keys that still open sealed values during a rotation. */
+  readonly previousSecretKeys: readonly Buffer[];
+  /** From HOOKPOST_NEW_SECRET_KEY: the key `hookpost rotate-secret-key` re-seals under when --new-key is not given. */
+  readonly newSecretKey: Buffer | null;
   readonly allowPrivateTargets: boolean;
+  /** Which delivery targets subscriptions may name and the outbound client may reach. */
+  readonly targetPolicy: Readonly<TargetPolicy>;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  readonly limits: RequestLimits;
+  readonly rateLimit: RateLimitConfig;
+  /** Lifetime of the bearer tokens POST /oauth/token issues. */
+  readonly accessTokenTtlMs: number;
   readonly delivery: DeliveryConfig;
+}
+
+/** Limits on hostile input that the body limit alone does not cover. */
+export interface RequestLimits {
+  /** Largest request head (request line and headers); Node answers 431 beyond it. */
+  readonly maxHeaderBytes: number;
+  /** Deepest nesting of arrays and objects a JSON body may have. */
+  readonly maxJsonDepth: number;
+}
+
+/** Requests per minute allowed per credential and per client address; 0 switches that limit off. */
+export interface RateLimitConfig {
+  readonly perCredentialPerMinute: number;
+  readonly perAddressPerMinute: number;
 }
 
 /** How the dispatcher claims, sends and retries. */
@@ -75,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`HOOKPOST_ROLE must be all, api or worker, not "${role}".`);
   }
 
+  const allowPrivateTargets = parseFlag('ALLOW_PRIVATE_TARGETS', read('ALLOW_PRIVATE_TARGETS'));
   const config: Config = {
     host: read('HOST') ?? '127.0.0.1',
     port: integer('PORT', 8040, 0, 65535),
@@ -84,9 +110,26 @@ export function loadConfig(env: Env = process.env): Config {
     role,
     adminToken: read('ADMIN_TOKEN') ?? null,
     secretKey: parseSecretKey(read('SECRET_KEY')),
-    allowPrivateTargets: parseFlag('ALLOW_PRIVATE_TARGETS', read('ALLOW_PRIVATE_TARGETS')),
+    previousSecretKeys: list(read('PREVIOUS_SECRET_KEYS')).map((raw) => parseSecretKey(raw, 'HOOKPOST_PREVIOUS_SECRET_KEYS')!),
+    newSecretKey: parseSecretKey(read('NEW_SECRET_KEY'), 'HOOKPOST_NEW_SECRET_KEY'),
+    allowPrivateTargets,
+    targetPolicy: {
+      allowPrivateTargets,
+      allowedPorts: parsePorts(read('ALLOWED_PORTS')),
+      allowedDomains: read('ALLOWED_DOMAINS') === undefined ? null : list(read('ALLOWED_DOMAINS')),
+      deniedDomains: read('DENIED_DOMAINS') === undefined ? null : list(read('DENIED_DOMAINS')),
+    },
     logLevel: read('LOG_LEVEL') ?? 'info',
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    limits: {
+      maxHeaderBytes: integer('MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      maxJsonDepth: integer('MAX_JSON_DEPTH', 32, 2, 1000),
+    },
+    rateLimit: {
+      perCredentialPerMinute: integer('RATE_LIMIT_PER_CREDENTIAL', 6_000, 0, 10_000_000),
+      perAddressPerMinute: integer('RATE_LIMIT_PER_ADDRESS', 12_000, 0, 10_000_000),
+    },
+    accessTokenTtlMs: duration('ACCESS_TOKEN_TTL', 3_600_000),
     delivery: {
       retry: parseRetryPolicy(read('RETRY_SCHEDULE'), read('RETRY_JITTER')),
       connectTimeoutMs: duration('CONNECT_TIMEOUT', 5_000),
@@ -110,12 +153,30 @@ function parseFlag(name: string, raw: string | undefined): boolean {
   throw new ConfigError(`HOOKPOST_${name} must be 1 or 0, not "${raw}".`);
 }
 
-/** Parses a secret key given as 64 hex characters or base64 of 32 bytes. */
-export function parseSecretKey(raw: string | undefined): Buffer | null {
+/** Parses a secret key given as 64 hex characters or base64 of 32 bytes; `name` is what an error calls it. */
+export function parseSecretKey(raw: string | undefined, name = 'HOOKPOST_SECRET_KEY'): Buffer | null {
   if (raw === undefined) return null;
-  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (key.length !== 32) throw new ConfigError('HOOKPOST_SECRET_KEY must be 32 bytes: 64 hex characters or base64.');
+  const text = raw.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(text) && !/^[A-Za-z0-9+/_-]+={0,2}$/.test(text))) {
+    throw new ConfigError(`${name} must be 32 bytes: 64 hex characters or base64.`);
+  }
   return key;
+}
+
+function list(raw: string | undefined): string[] {
+  return raw === undefined ? [] : raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function parsePorts(raw: string | undefined): number[] | null {
+  if (raw === undefined) return null;
+  return list(raw).map((item) => {
+    const port = Number(item);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new ConfigError(`HOOKPOST_ALLOWED_PORTS lists ports from 1 to 65535, comma-separated, not "${item}".`);
+    }
+    return port;
+  });
 }
 
 function parseRetryPolicy(schedule: string | undefined, jitter: string | undefined): RetryPolicy {

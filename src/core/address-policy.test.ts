@@ -218,3 +218,46 @@ describe('checkTargetUrl', () => {
     });
   });
 });
+
+describe('more spellings of forbidden hosts', () => {
+  // Every one of these reaches loopback, a private network or the metadata service; the WHATWG
+  // parser canonicalises the IPv4 ones, the IPv6 ones are judged by what they embed.
+  it.each([
+    ['http://017700000001/', 'octal 127.0.0.1, one part'],
+    ['http://0x7F000001/', 'hex 127.0.0.1, capitals'],
+    ['http://0x7f.0x0.0x0.0x1/', 'hex in every part'],
+    ['http://0300.0250.0.1/', 'octal 192.168.0.1'],
+    ['http://127.000.000.001/', 'zero-padded parts read as octal'],
+    ['http://3232235521/', 'decimal 192.168.0.1'],
+    ['http://2852039166/', 'decimal 169.254.169.254'],
+    ['http://0251.0376.0251.0376/', 'octal 169.254.169.254'],
+    ['http://127.0.0.1./', 'trailing dot'],
+    ['http://%31%32%37.0.0.1/', 'percent-encoded digits'],
+    ['http://１２７.０.０.１/', 'full-width digits'],
+    ['http://0x0/', '0.0.0.0 in hex'],
+    ['http://[0000::1]/', 'loopback with a padded group'],
+    ['http://[0:0:0:0:0:0:0:1]/', 'loopback written out'],
+    ['http://[FE80::1]/', 'link-local in capitals'],
+    ['http://[febf::1]/', 'top of fe80::/10'],
+    ['http://[fcff::1]/', 'fc00::/7, fc half'],
+    ['http://[fdff:ffff::1]/', 'fc00::/7, fd half'],
+    ['http://[::ffff:a9fe:a9fe]/', 'IPv4-mapped metadata in hex'],
+    ['http://[0:0:0:0:0:ffff:127.0.0.1]/', 'IPv4-mapped loopback written out'],
+    ['http://[::ffff:0.0.0.0]/', 'IPv4-mapped unspecified'],
+    ['http://[::ffff:192.168.1.1]/', 'IPv4-mapped private'],
+    ['http://[64:ff9b::169.254.169.254]/', 'NAT64 of metadata, dotted'],
+    ['http://[64:ff9b::10.0.0.1]/', 'NAT64 of a private address'],
+    ['http://[fd00:ec2::254]:80/latest/meta-data/', 'AWS IPv6 metadata with port and path'],
+  ])('refuses %s (%s) as forbidden_address', (url) => {
+    expect(reasonFor(url)).toBe('forbidden_address');
+  });
+
+  it('refuses an IPv6 zone identifier, which the URL standard does not allow', () => {
+    expect(reasonFor('http://[fe80::1%25eth0]/')).toBe('invalid_url');
+  });
+
+  it('leaves names to the resolver check: a name that merely looks internal is judged when it resolves', () => {
+    expect(reasonFor('http://169.254.169.254.nip.io/')).toBe('ok');
+    expect(reasonFor('http://metadata.google.internal/')).toBe('ok');
+  });
+});

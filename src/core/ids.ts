@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   event: 'evt',
   delivery: 'dlv',
   attempt: 'atm',
+  audit: 'aud',
 } as const;
 
 /** A new id `<prefix>_<ULID>`: unique, and ordered by creation time within one process. */

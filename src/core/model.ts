@@ -16,6 +16,9 @@ export const SCOPES = [
   'admin',
   'tenants:read',
   'tenants:write',
+  'api-keys:read',
+  'api-keys:write',
+  'event-types:read',
   'event-types:write',
   'events:write',
   'events:read',
@@ -23,7 +26,11 @@ export const SCOPES = [
   'subscriptions:write',
   'deliveries:read',
   'deliveries:write',
+  'audit-log:read',
 ] as const;
+
+/** Scopes only a credential bound to no tenant may hold: they reach every tenant or the shared catalog. */
+export const INSTANCE_SCOPES: readonly Scope[] = ['admin', 'tenants:write', 'event-types:write', 'audit-log:read'];
 
 /** One of SCOPES, or a platform scope (compat doors add their own names). */
 export type Scope = (typeof SCOPES)[number] | (string & {});
@@ -38,6 +45,27 @@ export interface ApiKey {
   createdAt: EpochMs;
   lastUsedAt: EpochMs | null;
   revokedAt: EpochMs | null;
+}
+
+/** Who did something: the instance admin token, an API key, or an OAuth client (an API key used through /oauth/token). */
+export interface Actor {
+  kind: 'admin' | 'api_key' | 'oauth_client' | 'system';
+  id: string;
+}
+
+/** One line of the audit log: who did what to which object, and when. */
+export interface AuditEntry {
+  id: string;
+  at: EpochMs;
+  actor: Actor;
+  /** Dotted verb such as `subscription.created`, `api_key.revoked`, `secret_key.rotated`. */
+  action: string;
+  /** The tenant the object belongs to; null for instance-wide objects. */
+  tenantId: string | null;
+  targetType: string;
+  targetId: string | null;
+  /** What changed, by field name; never a secret. */
+  details: Record<string, unknown>;
 }
 
 /** A kind of event in the shared catalog, with the JSON Schema its payloads must satisfy. */

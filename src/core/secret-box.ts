@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Seals secrets at rest with AES-256-GCM. A sealed value reads `v1.<key id>.<iv>.<tag>.<ciphertext>`
@@ -11,6 +11,13 @@ export interface SecretBox {
   seal(plaintext: string): string;
   /** Decrypts a value sealed by this box's key or by one of its older keys; throws if it was tampered with. */
   open(sealed: string): string;
+  /** Whether `sealed` was sealed by the current key (a rotation leaves such values alone). */
+  isCurrent(sealed: string): boolean;
+  /**
+   * Keys for another purpose (such as signing access tokens), derived with HKDF so the sealing
+   * key itself never leaves the box: the current key's first, then the older keys'.
+   */
+  deriveKeys(purpose: string): Buffer[];
 }
 
 /** A box sealing with `key` (32 bytes) and able to open values sealed by `previousKeys` too. */
@@ -38,6 +45,12 @@ export function createSecretBox(key: Buffer, previousKeys: Buffer[] = []): Secre
       const decipher = createDecipheriv('aes-256-gcm', sealingKey, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+    },
+    isCurrent(sealed) {
+      return sealed.startsWith(`v1.${keyId}.`);
+    },
+    deriveKeys(purpose) {
+      return [...keys.values()].map((k) => Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), `hookpost ${purpose}`, 32)));
     },
   };
 }

@@ -10,9 +10,12 @@ import {
   type TargetPolicy,
 } from '../core/address-policy.js';
 
-/** How the outbound client connects, times out and caps what it reads; resolved once by the caller. */
-export interface OutboundOptions {
-  allowPrivateTargets: boolean;
+/**
+ * How the outbound client connects, times out and caps what it reads; resolved once by the
+ * caller. The target policy's port and domain lists apply at send time too, so a list tightened
+ * after a subscription was made still holds.
+ */
+export interface OutboundOptions extends TargetPolicy {
   connectTimeoutMs: number;
   /** The whole request, from dispatch to the last byte of the body that is read. */
   totalTimeoutMs: number;
@@ -98,7 +101,12 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
       lookup: createGuardedLookup(options.lookup ?? (dnsLookup as LookupFunction), options.allowPrivateTargets),
     },
   });
-  const policy: TargetPolicy = { allowPrivateTargets: options.allowPrivateTargets };
+  const policy: TargetPolicy = {
+    allowPrivateTargets: options.allowPrivateTargets,
+    allowedPorts: options.allowedPorts ?? null,
+    allowedDomains: options.allowedDomains ?? null,
+    deniedDomains: options.deniedDomains ?? null,
+  };
   const { maxResponseBytes, storedResponseBytes, totalTimeoutMs } = options;
   // The verdict depends only on the URL string and the fixed policy, and a dispatcher sends
   // to the same few endpoint URLs over and over, so parse and judge each URL once.
@@ -169,9 +177,10 @@ type Target =
 
 function toTarget(check: TargetCheck): Target {
   if (check.ok) return { origin: check.url.origin, path: check.url.pathname + check.url.search, refusal: null };
-  // Only the address rule has an attempt error class of its own; a malformed URL can only
+  // The installation's policy (addresses, ports, domains) refused it; a malformed URL can only
   // get here if the subscription's URL escaped validation.
-  const errorClass: AttemptErrorClass = check.reason === 'forbidden_address' ? 'forbidden_address' : 'network';
+  const byPolicy = check.reason === 'forbidden_address' || check.reason === 'port_not_allowed' || check.reason === 'domain_not_allowed';
+  const errorClass: AttemptErrorClass = byPolicy ? 'forbidden_address' : 'network';
   return { origin: null, path: null, refusal: { errorClass, message: check.message } };
 }
 

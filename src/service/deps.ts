@@ -8,4 +8,6 @@ export interface ServiceDeps {
   secrets: SecretBox;
   now: () => number;
   targetPolicy: TargetPolicy;
+  /** Lifetime of OAuth access tokens; one hour when absent. */
+  accessTokenTtlMs?: number;
 }

@@ -1,6 +1,6 @@
 import type { AttemptErrorClass } from '../core/attempt-error.js';
 import type { Filter } from '../core/filter.js';
-import type { ApiKey, Attempt, Delivery, DeliveryStatus, EventType, HookEvent, Subscription, Tenant } from '../core/model.js';
+import type { ApiKey, Attempt, AuditEntry, Delivery, DeliveryStatus, EventType, HookEvent, Subscription, Tenant } from '../core/model.js';
 
 // Rows as plain values (JSON parsed, flags as booleans, times as epoch ms; see tables.ts) and their
 // mapping to domain types. A store decodes its own column encodings into these shapes first.
@@ -20,6 +20,18 @@ export interface ApiKeyRow {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+}
+
+export interface AuditEntryRow {
+  id: string;
+  at: number;
+  actor_kind: AuditEntry['actor']['kind'];
+  actor_id: string;
+  action: string;
+  tenant_id: string | null;
+  target_type: string;
+  target_id: string | null;
+  details: Record<string, unknown>;
 }
 
 export interface EventTypeRow {
@@ -110,6 +122,29 @@ export const fromApiKey = (key: ApiKey): ApiKeyRow => ({
   created_at: key.createdAt,
   last_used_at: key.lastUsedAt,
   revoked_at: key.revokedAt,
+});
+
+export const toAuditEntry = (row: AuditEntryRow): AuditEntry => ({
+  id: row.id,
+  at: row.at,
+  actor: { kind: row.actor_kind, id: row.actor_id },
+  action: row.action,
+  tenantId: row.tenant_id,
+  targetType: row.target_type,
+  targetId: row.target_id,
+  details: row.details,
+});
+
+export const fromAuditEntry = (e: AuditEntry): AuditEntryRow => ({
+  id: e.id,
+  at: e.at,
+  actor_kind: e.actor.kind,
+  actor_id: e.actor.id,
+  action: e.action,
+  tenant_id: e.tenantId,
+  target_type: e.targetType,
+  target_id: e.targetId,
+  details: e.details,
 });
 
 export const toEventType = (row: EventTypeRow): EventType => ({

@@ -1,6 +1,7 @@
 import type {
   ApiKey,
   Attempt,
+  AuditEntry,
   ClaimedDelivery,
   Delivery,
   DeliveryStatus,
@@ -81,6 +82,25 @@ export type SubscriptionChanges = Partial<
   >
 >;
 
+/** Which audit entries a list shows. */
+export interface AuditQuery {
+  tenantId?: string;
+  action?: string;
+}
+
+/** A value sealed with the instance key, named by the row that holds it (for key rotation). */
+export interface SealedValue {
+  id: string;
+  sealed: string;
+}
+
+/** Replaces a sealed value, but only if it still holds `from` (a concurrent change wins). */
+export interface SealedValueChange {
+  id: string;
+  from: string;
+  to: string;
+}
+
 /** Which subscriptions a list shows. */
 export interface SubscriptionQuery {
   format?: string;
@@ -104,6 +124,20 @@ export interface Store {
   insertApiKey(key: ApiKey): Promise<void>;
   findApiKeyByHash(tokenHash: string): Promise<ApiKey | undefined>;
   touchApiKey(id: string, at: EpochMs): Promise<void>;
+  getApiKey(id: string): Promise<ApiKey | undefined>;
+  /** The keys of one tenant, or the admin keys when `tenantId` is null; oldest first. */
+  listApiKeys(tenantId: string | null, page: PageRequest): Promise<Page<ApiKey>>;
+  /** Marks a live key revoked; false when it does not exist or was revoked already. */
+  revokeApiKey(id: string, at: EpochMs): Promise<boolean>;
+
+  insertAuditEntry(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  listAuditEntries(query: AuditQuery, page: PageRequest): Promise<Page<AuditEntry>>;
+
+  /** Subscriptions' sealed secrets across all tenants, by id after `afterId`, for re-sealing under a new key. */
+  listSealedSecrets(afterId: string | null, limit: number): Promise<SealedValue[]>;
+  /** Applies the changes in one transaction; returns how many still held their `from` value and were replaced. */
+  replaceSealedSecrets(changes: SealedValueChange[]): Promise<number>;
 
   upsertEventType(eventType: EventType): Promise<void>;
   getEventType(name: string): Promise<EventType | undefined>;

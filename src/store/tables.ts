@@ -113,6 +113,21 @@ export const TABLES = [
       succeeded: 'boolean',
     },
   },
+  {
+    name: 'audit_log',
+    key: ['id'],
+    columns: {
+      id: 'text',
+      at: 'integer',
+      actor_kind: 'text',
+      actor_id: 'text',
+      action: 'text',
+      tenant_id: 'text',
+      target_type: 'text',
+      target_id: 'text',
+      details: 'json',
+    },
+  },
 ] as const satisfies readonly { name: string; key: readonly string[]; columns: Record<string, ColumnKind> }[];
 
 /** The name of one of TABLES. */

@@ -1,4 +1,6 @@
 import { listDeliveries, requireDelivery, retryDelivery } from '../../service/deliveries.js';
+import { audit } from '../audit-trail.js';
+
 import { pageRequest, presentDelivery, presentPage } from '../presenters.js';
 import { Delivery, DeliveryListQuery, DeliveryPage, TenantParams, TenantResourceParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -9,7 +11,8 @@ const tags = ['deliveries'];
 export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
   app.get(
     '/tenants/:tenant/deliveries',
-    { config: { scope: 'deliveries:read' },
+    {
+      config: { scope: 'deliveries:read' },
       schema: {
         tags,
         summary: 'List deliveries with their attempts, newest first',
@@ -40,7 +43,8 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
 
   app.post(
     '/tenants/:tenant/deliveries/:id/retry',
-    { config: { scope: 'deliveries:write' },
+    {
+      config: { scope: 'deliveries:write' },
       schema: {
         tags,
         summary: 'Send a delivery again now',
@@ -50,7 +54,9 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      return reply.status(202).send(presentDelivery(await retryDelivery(service, request.params.tenant, request.params.id)));
+      const delivery = await retryDelivery(service, request.params.tenant, request.params.id);
+      await audit(request, service, { action: 'delivery.retried', tenantId: request.params.tenant, targetType: 'delivery', targetId: delivery.id });
+      return reply.status(202).send(presentDelivery(delivery));
     },
   );
 };

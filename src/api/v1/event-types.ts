@@ -1,4 +1,6 @@
 import { defineEventType, listEventTypes, requireEventType } from '../../service/event-types.js';
+import { audit } from '../audit-trail.js';
+
 import { pageRequest, presentEventType, presentPage } from '../presenters.js';
 import { CreateEventTypeBody, EventType, EventTypePage, EventTypeParams, PageQuery, UpdateEventTypeBody } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -7,7 +9,8 @@ import { errorResponses, type RoutePlugin } from './context.js';
 export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) => {
   app.post(
     '/event-types',
-    { config: { scope: 'admin' },
+    {
+      config: { scope: 'event-types:write', instanceWide: true },
       schema: {
         tags: ['event-types'],
         summary: 'Register an event type',
@@ -17,13 +20,15 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
     },
     async (request, reply) => {
       const { eventType } = await defineEventType(service, schemas, request.body, { replace: false });
+      await audit(request, service, { action: 'event_type.created', tenantId: null, targetType: 'event_type', targetId: eventType.name });
       return reply.status(201).send(presentEventType(eventType));
     },
   );
 
   app.patch(
     '/event-types/:name',
-    { config: { scope: 'admin' },
+    {
+      config: { scope: 'event-types:write', instanceWide: true },
       schema: {
         tags: ['event-types'],
         summary: 'Change an event type',
@@ -35,13 +40,20 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
     async (request) => {
       await requireEventType(service, request.params.name);
       const { eventType } = await defineEventType(service, schemas, { name: request.params.name, ...request.body }, { replace: true });
+      await audit(request, service, {
+        action: 'event_type.updated',
+        tenantId: null,
+        targetType: 'event_type',
+        targetId: eventType.name,
+        details: { fields: Object.keys(request.body) },
+      });
       return presentEventType(eventType);
     },
   );
 
   app.get(
     '/event-types',
-    { config: { scope: 'subscriptions:read' }, schema: { tags: ['event-types'], summary: 'List event types', querystring: PageQuery, response: { 200: EventTypePage, ...errorResponses } } },
+    { config: { scope: 'event-types:read' }, schema: { tags: ['event-types'], summary: 'List event types', querystring: PageQuery, response: { 200: EventTypePage, ...errorResponses } } },
     async (request) => {
       return presentPage(await listEventTypes(service, pageRequest(request.query)), presentEventType);
     },
@@ -49,7 +61,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
 
   app.get(
     '/event-types/:name',
-    { config: { scope: 'subscriptions:read' }, schema: { tags: ['event-types'], summary: 'Get an event type', params: EventTypeParams, response: { 200: EventType, ...errorResponses } } },
+    { config: { scope: 'event-types:read' }, schema: { tags: ['event-types'], summary: 'Get an event type', params: EventTypeParams, response: { 200: EventType, ...errorResponses } } },
     async (request) => {
       return presentEventType(await requireEventType(service, request.params.name));
     },

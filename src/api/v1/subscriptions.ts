@@ -11,6 +11,8 @@ import {
   view,
   type SubscriptionInput,
 } from '../../service/subscriptions.js';
+import { audit } from '../audit-trail.js';
+
 import { pageRequest, presentPage, presentSubscription } from '../presenters.js';
 import {
   CreateSubscriptionBody,
@@ -31,7 +33,8 @@ const tags = ['subscriptions'];
 export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants/:tenant/subscriptions',
-    { config: { scope: 'subscriptions:write' },
+    {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Create a subscription',
@@ -49,13 +52,21 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
         url: body.url,
         eventTypes: body.event_types,
       });
+      await audit(request, service, {
+        action: 'subscription.created',
+        tenantId: created.tenantId,
+        targetType: 'subscription',
+        targetId: created.id,
+        details: { url: created.url, event_types: created.eventTypes },
+      });
       return reply.status(201).send(presentSubscription(created));
     },
   );
 
   app.get(
     '/tenants/:tenant/subscriptions',
-    { config: { scope: 'subscriptions:read' },
+    {
+      config: { scope: 'subscriptions:read' },
       schema: { tags, summary: 'List subscriptions', params: TenantParams, querystring: SubscriptionListQuery, response: { 200: SubscriptionPage, ...errorResponses } },
     },
     async (request) => {
@@ -74,7 +85,8 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
 
   app.patch(
     '/tenants/:tenant/subscriptions/:id',
-    { config: { scope: 'subscriptions:write' },
+    {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Change a subscription',
@@ -91,13 +103,22 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
         url: body.url,
         eventTypes: body.event_types,
       });
+      // Field names only: a new secret must not land in the log.
+      await audit(request, service, {
+        action: 'subscription.updated',
+        tenantId: updated.tenantId,
+        targetType: 'subscription',
+        targetId: updated.id,
+        details: { fields: Object.keys(body) },
+      });
       return presentSubscription(updated);
     },
   );
 
   app.delete(
     '/tenants/:tenant/subscriptions/:id',
-    { config: { scope: 'subscriptions:write' },
+    {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Delete a subscription and its deliveries',
@@ -107,6 +128,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
     },
     async (request, reply) => {
       await deleteSubscription(service, request.params.tenant, request.params.id);
+      await audit(request, service, { action: 'subscription.deleted', tenantId: request.params.tenant, targetType: 'subscription', targetId: request.params.id });
       return reply.status(204).send(null);
     },
   );
@@ -116,13 +138,16 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
     { config: { scope: 'subscriptions:write' }, schema: { tags, summary: "Read a subscription's signing secret", params: TenantResourceParams, response: { 200: Secret, ...errorResponses } } },
     async (request) => {
       const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
+      // Reading a secret discloses it; the log says who did.
+      await audit(request, service, { action: 'subscription.secret_read', tenantId: subscription.tenantId, targetType: 'subscription', targetId: subscription.id });
       return { secret: view(service, subscription, true).secret ?? '' };
     },
   );
 
   app.post(
     '/tenants/:tenant/subscriptions/:id/rotate-secret',
-    { config: { scope: 'subscriptions:write' },
+    {
+      config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Replace the signing secret',
@@ -132,7 +157,9 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      return { secret: await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret) };
+      const secret = await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret);
+      await audit(request, service, { action: 'subscription.secret_rotated', tenantId: request.params.tenant, targetType: 'subscription', targetId: request.params.id });
+      return { secret };
     },
   );
 };

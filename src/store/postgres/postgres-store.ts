@@ -1,5 +1,5 @@
 import { HookpostError } from '../../core/errors.js';
-import type { ApiKey, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
+import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
 import {
   fromApiKey,
@@ -16,10 +16,20 @@ import {
   type SubscriptionRow,
   type TenantRow,
 } from '../rows.js';
-import type { DeliveryQuery, InsertEventResult, NewDelivery, Store, SubscriptionChanges, SubscriptionQuery } from '../store.js';
+import type {
+  AuditQuery,
+  DeliveryQuery,
+  InsertEventResult,
+  NewDelivery,
+  SealedValueChange,
+  Store,
+  SubscriptionChanges,
+  SubscriptionQuery,
+} from '../store.js';
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { PostgresQueue } from './postgres-queue.js';
+import { PostgresSecurity } from './postgres-security.js';
 import { placeholders, toParams } from './postgres-rows.js';
 import { exportRows, importRows } from './postgres-transfer.js';
 import { DueNotifier } from './postgres-notify.js';
@@ -89,6 +99,7 @@ class PostgresStore implements Store {
   readonly capabilities = { concurrentClaimers: true, crossProcessWakeups: true };
   readonly #db: PostgresDb;
   readonly #queue: PostgresQueue;
+  readonly #security: PostgresSecurity;
   readonly #notifier: DueNotifier;
   readonly #wakeups: DueWakeups;
 
@@ -96,6 +107,7 @@ class PostgresStore implements Store {
     this.#db = new PostgresDb(options);
     this.#notifier = new DueNotifier(this.#db);
     this.#queue = new PostgresQueue(this.#db, this.#notifier);
+    this.#security = new PostgresSecurity(this.#db);
     this.#wakeups = new DueWakeups(options);
   }
 
@@ -141,6 +153,34 @@ class PostgresStore implements Store {
 
   async touchApiKey(id: string, at: number) {
     await this.#db.rows('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [at, id]);
+  }
+
+  getApiKey(id: string) {
+    return this.#security.getApiKey(id);
+  }
+
+  listApiKeys(tenantId: string | null, page: PageRequest) {
+    return this.#security.listApiKeys(tenantId, page);
+  }
+
+  revokeApiKey(id: string, at: number) {
+    return this.#security.revokeApiKey(id, at);
+  }
+
+  insertAuditEntry(entry: AuditEntry) {
+    return this.#security.insertAuditEntry(entry);
+  }
+
+  listAuditEntries(query: AuditQuery, page: PageRequest) {
+    return this.#security.listAuditEntries(query, page);
+  }
+
+  listSealedSecrets(afterId: string | null, limit: number) {
+    return this.#security.listSealedSecrets(afterId, limit);
+  }
+
+  replaceSealedSecrets(changes: SealedValueChange[]) {
+    return this.#security.replaceSealedSecrets(changes);
   }
 
   async upsertEventType(eventType: EventType) {

@@ -17,6 +17,7 @@ export type DbSubscription = Encoded<plain.SubscriptionRow>;
 export type DbEvent = Encoded<plain.EventRow>;
 export type DbDelivery = Encoded<plain.DeliveryRow>;
 export type DbAttempt = Encoded<plain.AttemptRow>;
+export type DbAuditEntry = Encoded<plain.AuditEntryRow>;
 
 // Column lists per table, looked up once: decoding is on the claim path.
 const COLUMNS = new Map(TABLES.map((table) => [table.name, Object.entries(table.columns) as [string, ColumnKind][]]));
@@ -49,3 +50,4 @@ export const fromSubscription = (s: Subscription) => encodeRow('subscriptions', 
 export const toEvent = (row: DbEvent) => plain.toEvent(decodeRow('events', row));
 export const toDelivery = (row: DbDelivery) => plain.toDelivery(decodeRow('deliveries', row));
 export const toAttempt = (row: DbAttempt) => plain.toAttempt(decodeRow('attempts', row));
+export const toAuditEntry = (row: DbAuditEntry) => plain.toAuditEntry(decodeRow('audit_log', row));

@@ -1,19 +1,23 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import type { ApiKey, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './native-handles.js';
+import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
 import type {
+  AuditQuery,
   DeliveryQuery,
   InsertEventResult,
   NewDelivery,
+  SealedValueChange,
   Store,
   SubscriptionChanges,
   SubscriptionQuery,
 } from '../store.js';
 import { createSqliteQueue, type SqliteQueue } from './sqlite-queue.js';
+import { createSqliteSecurity, type SqliteSecurity } from './sqlite-security.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { exportSqliteRows, importSqliteRows } from './sqlite-transfer.js';
 import {
@@ -33,12 +37,12 @@ import {
 /** Opens (creating if needed) the SQLite file at `file` in WAL mode. */
 export function openSqliteStore(file: string): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  const db = openDatabase(file);
+  db.prepare('PRAGMA journal_mode = WAL').get();
   // FULL: a publish is acknowledged only after its commit reached the disk, power loss included.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.prepare('PRAGMA synchronous = FULL').run();
+  db.prepare('PRAGMA foreign_keys = ON').run();
+  db.prepare('PRAGMA busy_timeout = 5000').get();
   return new SqliteStore(db);
 }
 
@@ -50,6 +54,7 @@ class SqliteStore implements Store {
   readonly #wakeups = new EventEmitter();
   readonly #statements = new Map<string, Database.Statement>();
   #queue: SqliteQueue | undefined;
+  #security: SqliteSecurity | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -60,6 +65,11 @@ class SqliteStore implements Store {
   get #q(): SqliteQueue {
     this.#queue ??= createSqliteQueue(this.#db);
     return this.#queue;
+  }
+
+  get #s(): SqliteSecurity {
+    this.#security ??= createSqliteSecurity(this.#db);
+    return this.#security;
   }
 
   async migrate() {
@@ -103,6 +113,34 @@ class SqliteStore implements Store {
 
   async touchApiKey(id: string, at: number) {
     this.#sql('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
+  }
+
+  async getApiKey(id: string) {
+    return this.#s.getApiKey(id);
+  }
+
+  async listApiKeys(tenantId: string | null, page: PageRequest) {
+    return this.#s.listApiKeys(tenantId, page);
+  }
+
+  async revokeApiKey(id: string, at: number) {
+    return this.#s.revokeApiKey(id, at);
+  }
+
+  async insertAuditEntry(entry: AuditEntry) {
+    this.#s.insertAuditEntry(entry);
+  }
+
+  async listAuditEntries(query: AuditQuery, page: PageRequest) {
+    return this.#s.listAuditEntries(query, page);
+  }
+
+  async listSealedSecrets(afterId: string | null, limit: number) {
+    return this.#s.listSealedSecrets(afterId, limit);
+  }
+
+  async replaceSealedSecrets(changes: SealedValueChange[]) {
+    return this.#s.replaceSealedSecrets(changes);
   }
 
   async upsertEventType(t: EventType) {

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { HookpostError } from '../core/errors.js';
+
+/**
+ * Replaces the JSON body parser with one that first measures nesting on the raw text: a body
+ * of 100k nested brackets parses fine but overflows the stack of any recursive code that walks
+ * it later (validation, JSON.stringify at storage), which would be a 500. Fastify's own parser,
+ * with its __proto__ and constructor.prototype guards, then does the parsing.
+ */
+export function installJsonBodyParser(app: FastifyInstance, maxDepth: number): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonNestingExceeds(body as string, maxDepth)) {
+      done(new HookpostError('bad_request', `The JSON body is nested deeper than ${maxDepth} levels.`), undefined);
+      return;
+    }
+    parse(request, body as string, done);
+  });
+}
+
+/** Whether arrays and objects in `text` nest deeper than `maxDepth`; brackets inside strings do not count. */
+export function jsonNestingExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}

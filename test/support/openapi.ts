@@ -1,0 +1,86 @@
+import { call, type TestServer } from './server.js';
+
+/** One operation of the OpenAPI document, as the walkers need it. */
+export interface Operation {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** The templated path, e.g. `/v1/tenants/{tenant}/subscriptions/{id}`. */
+  path: string;
+  pathParams: string[];
+  queryParams: string[];
+  /** True when the operation declares `security: []`: it is where credentials are obtained. */
+  public: boolean;
+  /** Media types of the request body; empty without one. */
+  bodyTypes: string[];
+  /** A body its schema accepts, as far as exampleOf can tell; undefined without a body. */
+  exampleBody: unknown;
+}
+
+/** Every operation of GET /openapi.json: native routes and any compat door mounted so far. */
+export async function listOperations(server: TestServer): Promise<Operation[]> {
+  const doc = await call(server, 'GET', '/openapi.json');
+  if (doc.status !== 200) throw new Error(`GET /openapi.json answered ${doc.status}`);
+  const operations: Operation[] = [];
+  for (const [path, methods] of Object.entries<Record<string, any>>(doc.body.paths)) {
+    for (const [method, op] of Object.entries<any>(methods)) {
+      const parameters: { in: string; name: string }[] = op.parameters ?? [];
+      operations.push({
+        method: method.toUpperCase() as Operation['method'],
+        path,
+        pathParams: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
+        queryParams: parameters.filter((p) => p.in === 'query').map((p) => p.name),
+        public: Array.isArray(op.security) && op.security.length === 0,
+        bodyTypes: Object.keys(op.requestBody?.content ?? {}),
+        exampleBody: op.requestBody ? exampleOf(Object.values<any>(op.requestBody.content)[0]?.schema ?? {}) : undefined,
+      });
+    }
+  }
+  return operations;
+}
+
+/**
+ * Fills a templated path: `value(name, resource)` gets each parameter's name and the path
+ * segment before it (`subscriptions` for `/subscriptions/{id}`), and is URI-encoded.
+ */
+export function fillPath(path: string, value: (name: string, resource: string) => string): string {
+  return path.replace(/([^/]*)\/\{([^}]+)\}/g, (_all, resource: string, name: string) => `${resource}/${encodeURIComponent(value(name, resource))}`);
+}
+
+/** A label for test titles. */
+export const label = (op: Operation) => `${op.method} ${op.path}`;
+
+/**
+ * A small value that a JSON Schema probably accepts: its example or first enum value if it has
+ * one, else the required properties filled in by type. Good enough to get a request past
+ * validation to the handler, where authorization is decided.
+ */
+export function exampleOf(schema: any): unknown {
+  if (schema === null || typeof schema !== 'object') return {};
+  if (schema.example !== undefined) return schema.example;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+  if (schema.const !== undefined) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (Array.isArray(alternatives)) return exampleOf(alternatives.find((s: any) => s.type !== 'null') ?? alternatives[0]);
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object': {
+      const value: Record<string, unknown> = {};
+      for (const name of schema.required ?? []) value[name] = exampleOf(schema.properties?.[name]);
+      return value;
+    }
+    case 'array':
+      return Array.from({ length: Math.max(1, schema.minItems ?? 0) }, () => exampleOf(schema.items));
+    case 'string':
+      if (schema.format === 'uri' || schema.format === 'url') return 'https://example.com/hook';
+      if (schema.format === 'date-time') return new Date().toISOString();
+      if (schema.format === 'email') return 'someone@example.com';
+      return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+    case 'integer':
+    case 'number':
+      return schema.minimum ?? 1;
+    case 'boolean':
+      return true;
+    default:
+      return {};
+  }
+}
