@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTenant, defineEventType, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
+import { describeEachStore } from './support/stores.js';
 
-describe('native API', () => {
+describeEachStore('native API', (store) => {
   let server: TestServer;
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
     tenant = await createTenant(server);
     await defineEventType(server, 'lesson.completed', { type: 'object' }, { lesson: 'l1' });
   });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTenant, defineEventType, publish, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
+import { describeEachStore } from './support/stores.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-describe('authentication and tenant isolation', () => {
+describeEachStore('authentication and tenant isolation', (store) => {
   let server: TestServer;
   let alice: TestTenant;
   let bob: TestTenant;
@@ -12,7 +13,7 @@ describe('authentication and tenant isolation', () => {
   let aliceDeliveryId: string;
 
   beforeAll(async () => {
-    server = await startServer({ env: { HOOKPOST_RETRY_SCHEDULE: '0' } });
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_RETRY_SCHEDULE: '0' } });
     alice = await createTenant(server, 'alice');
     bob = await createTenant(server, 'bob');
     await defineEventType(server, 'invoice.paid');

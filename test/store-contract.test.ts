@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
 import type { Attempt, HookEvent, Subscription } from '../src/core/model.js';
@@ -210,6 +211,69 @@ describeEachStore('store contract', (testStore) => {
       await store.touchApiKey(key.id, T0 + 60_000);
       expect(await store.findApiKeyByHash(key.tokenHash)).toEqual({ ...key, lastUsedAt: T0 + 60_000 });
       expect(await store.findApiKeyByHash('nope')).toBeUndefined();
+    });
+  });
+
+  describe('key management, audit log and secret rotation', () => {
+    const newKey = (tenant: string | null, n: number) => ({
+      id: newId('apiKey'),
+      tenantId: tenant,
+      name: `k${n}`,
+      scopes: ['events:write'],
+      tokenHash: `hash-${randomUUID()}`,
+      createdAt: T0,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+
+    it('lists a tenant\'s keys (or the admin keys) oldest first, and revokes a live key once', async () => {
+      const keys = [newKey(tenantId, 1), newKey(tenantId, 2), newKey(tenantId, 3)];
+      const adminKey = newKey(null, 4);
+      for (const key of [...keys, adminKey]) await store.insertApiKey(key);
+      const listed = await collectPages((cursor) => store.listApiKeys(tenantId, { cursor, limit: 2 }));
+      expect(listed).toEqual(keys);
+      expect((await collectPages((cursor) => store.listApiKeys(null, { cursor, limit: 100 }))).map((k) => k.id)).toContain(adminKey.id);
+      expect(await store.getApiKey(keys[0]!.id)).toEqual(keys[0]);
+      expect(await store.revokeApiKey(keys[0]!.id, T0 + 1)).toBe(true);
+      expect(await store.revokeApiKey(keys[0]!.id, T0 + 2)).toBe(false);
+      expect(await store.revokeApiKey('key_missing', T0)).toBe(false);
+      expect(await store.getApiKey(keys[0]!.id)).toMatchObject({ revokedAt: T0 + 1 });
+    });
+
+    it('pages audit entries newest first, by tenant and action', async () => {
+      const entry = (n: number, action: string) => ({
+        id: newId('audit'),
+        at: T0 + n,
+        actor: { kind: 'api_key' as const, id: `key_${n}` },
+        action,
+        tenantId,
+        targetType: 'subscription',
+        targetId: `sub_${n}`,
+        details: { n, nested: { ok: true } },
+      });
+      const entries = [entry(1, 'subscription.created'), entry(2, 'subscription.deleted'), entry(3, 'subscription.created')];
+      for (const e of entries) await store.insertAuditEntry(e);
+      const all = await collectPages((cursor) => store.listAuditEntries({ tenantId }, { cursor, limit: 2 }));
+      expect(all).toEqual([...entries].reverse());
+      const created = await store.listAuditEntries({ tenantId, action: 'subscription.created' }, { cursor: null, limit: 10 });
+      expect(created.items.map((e) => e.id)).toEqual([entries[2]!.id, entries[0]!.id]);
+    });
+
+    it('re-seals secrets only where they still hold the value that was read', async () => {
+      const [a, b] = [await addSubscription({ sealedSecret: 'old-a' }), await addSubscription({ sealedSecret: 'old-b' })];
+      const listed = await store.listSealedSecrets(null, 10_000);
+      expect(listed).toEqual(expect.arrayContaining([{ id: a.id, sealed: 'old-a' }, { id: b.id, sealed: 'old-b' }]));
+      const afterA = await store.listSealedSecrets(a.id, 10_000);
+      expect(afterA.map((v) => v.id)).not.toContain(a.id);
+      expect(afterA.map((v) => v.id)).toContain(b.id);
+      await store.updateSubscription(tenantId, b.id, { sealedSecret: 'changed-meanwhile' }, T0);
+      const replaced = await store.replaceSealedSecrets([
+        { id: a.id, from: 'old-a', to: 'new-a' },
+        { id: b.id, from: 'old-b', to: 'new-b' },
+      ]);
+      expect(replaced).toBe(1);
+      expect((await store.getSubscription(tenantId, a.id))!.sealedSecret).toBe('new-a');
+      expect((await store.getSubscription(tenantId, b.id))!.sealedSecret).toBe('changed-meanwhile');
     });
   });
 
