@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api/app.js';
+import { compatFormats, compatPlatforms, registerCatalogs } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
@@ -41,6 +42,9 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     now: Date.now,
     targetPolicy: { allowPrivateTargets: config.allowPrivateTargets },
   };
+  const schemas = new PayloadSchemas();
+  // The seed platforms' event types are part of the shared catalog from the first start on.
+  await registerCatalogs(service, schemas, compatPlatforms);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
@@ -60,7 +64,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     ? new Dispatcher({
         store,
         outbound,
-        formats: new DeliveryFormats([nativeFormat]),
+        formats: new DeliveryFormats([nativeFormat, ...compatFormats()]),
         secrets: service.secrets,
         config: config.delivery,
         logger: logger.child({ part: 'dispatcher' }),
@@ -70,13 +74,14 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
 
   const app = await buildApp({
     service,
-    schemas: new PayloadSchemas(),
+    schemas,
     adminToken: secrets.adminToken,
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     serveApi: config.role !== 'worker',
     health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? 0 }),
+    compat: compatPlatforms,
   });
 
   dispatcher?.start();

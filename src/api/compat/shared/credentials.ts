@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HookpostError } from '../../../core/errors.js';
+import type { Scope } from '../../../core/model.js';
+import type { ServiceDeps } from '../../../service/deps.js';
+import { requireTenant } from '../../../service/tenants.js';
+import { authorize, type Principal } from '../../auth.js';
+
+/** Header with which an admin credential (bound to no tenant) names the tenant a compat request acts for. */
+export const TENANT_HEADER = 'hookpost-tenant';
+
+/** Who calls a compat route, and for which tenant. */
+export interface CompatCaller {
+  tenantId: string;
+  principal: Principal;
+}
+
+/**
+ * The tenant a compat request acts for: a tenant key's own tenant, or for an admin credential the
+ * tenant named in the Hookpost-Tenant header. Throws unauthorized/forbidden like the native API.
+ */
+export async function callerOf(service: ServiceDeps, request: FastifyRequest, scope: Scope): Promise<CompatCaller> {
+  const principal = authorize(request, scope);
+  if (principal.kind === 'key' && principal.key.tenantId !== null) {
+    return { tenantId: principal.key.tenantId, principal };
+  }
+  const named = request.headers[TENANT_HEADER];
+  if (typeof named !== 'string' || named === '') {
+    throw new HookpostError('forbidden', `An admin credential names its tenant in the ${TENANT_HEADER} header.`);
+  }
+  await requireTenant(service, named);
+  return { tenantId: named, principal };
+}
+
+/**
+ * Whether the caller holds the platform scopes an operation needs. The admin, and a key that holds
+ * no scope of this platform at all (a plain tenant key, like a platform's account-owner key), hold
+ * them all; a key restricted to some platform scopes holds only those.
+ */
+export function holdsPlatformScopes(principal: Principal, required: string[], isPlatformScope: (scope: string) => boolean): boolean {
+  if (principal.kind === 'admin' || principal.key.scopes.includes('admin')) return true;
+  const platformScopes = principal.key.scopes.filter(isPlatformScope);
+  return platformScopes.length === 0 || required.every((scope) => platformScopes.includes(scope));
+}
+
+/** A stable id of who made a change, for platforms whose webhooks show `created_by`. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === 'admin' ? 'admin' : principal.key.id;
+}
+
+/**
+ * A Standard Webhooks secret whose key bytes are the caller's bearer token, for platforms that sign
+ * deliveries with the credential the webhook was created with (so receivers verify with their API
+ * key, as those platforms document). Undefined when the token does not fit a secret's 24 to 64 bytes.
+ */
+export function secretFromCredential(request: FastifyRequest): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  const token = match?.[1];
+  if (!token) return undefined;
+  const bytes = Buffer.from(token, 'utf8');
+  return bytes.length >= 24 && bytes.length <= 64 ? `whsec_${bytes.toString('base64')}` : undefined;
+}
+
+/**
+ * Answers 401 before the body is validated when a request carries no valid credential, so that
+ * an anonymous caller learns nothing about the request shapes.
+ */
+export function requireCredentials(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    if (!request.principal) throw new HookpostError('unauthorized', 'Send a valid API key as Authorization: Bearer <key>.');
+  });
+}
