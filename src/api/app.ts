@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ServiceDeps } from '../service/deps.js';
 import type { PayloadSchemas } from '../service/payload-schemas.js';
-import { createAuthenticator } from './auth.js';
+import { authorize, createAuthenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { ErrorResponse } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
@@ -74,8 +74,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const authenticate = createAuthenticator(deps.service, deps.adminToken);
   app.decorateRequest('principal', null);
+  // Authentication and authorisation run before the body is parsed or validated, so a caller
+  // without the right credential learns nothing about what the route would accept.
   app.addHook('onRequest', async (request) => {
     request.principal = await authenticate(request);
+    const scope = request.routeOptions.config.scope;
+    if (scope) authorize(request, scope, (request.params as { tenant?: string } | undefined)?.tenant);
   });
 
   const routeDeps = { service: deps.service, schemas: deps.schemas };

@@ -12,6 +12,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyContextConfig {
+    /** The scope a route requires; checked, with the route's :tenant, before the body is read. */
+    scope?: Scope;
+  }
 }
 
 /** Resolves bearer tokens: the admin token (compared in constant time) or a stored API key. */

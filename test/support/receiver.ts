@@ -11,7 +11,7 @@ export interface ReceivedRequest {
 }
 
 /** How a receiver answers the n-th request (counting from 1). */
-export type Answer = { status: number; body?: string; headers?: Record<string, string> } | { hang: true };
+export type Answer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | { hang: true };
 
 /** A real HTTP server on 127.0.0.1 that records what it receives. */
 export interface Receiver {
@@ -41,7 +41,9 @@ export async function startReceiver(answer: (n: number, request: ReceivedRequest
       for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
       const reply = answer(requests.length, received);
       if ('hang' in reply) return; // never answer: the sender's timeout must fire
-      res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers }).end(reply.body ?? 'ok');
+      const send = () => res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers }).end(reply.body ?? 'ok');
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,5 +1,4 @@
 import { listDeliveries, requireDelivery, retryDelivery } from '../../service/deliveries.js';
-import { authorize } from '../auth.js';
 import { pageRequest, presentDelivery, presentPage } from '../presenters.js';
 import { Delivery, DeliveryListQuery, DeliveryPage, TenantParams, TenantResourceParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -10,7 +9,7 @@ const tags = ['deliveries'];
 export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
   app.get(
     '/tenants/:tenant/deliveries',
-    {
+    { config: { scope: 'deliveries:read' },
       schema: {
         tags,
         summary: 'List deliveries with their attempts, newest first',
@@ -20,7 +19,6 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      authorize(request, 'deliveries:read', request.params.tenant);
       const { event_id, subscription_id, status } = request.query;
       const page = await listDeliveries(
         service,
@@ -34,16 +32,15 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/tenants/:tenant/deliveries/:id',
-    { schema: { tags, summary: 'Get a delivery with its attempts', params: TenantResourceParams, response: { 200: Delivery, ...errorResponses } } },
+    { config: { scope: 'deliveries:read' }, schema: { tags, summary: 'Get a delivery with its attempts', params: TenantResourceParams, response: { 200: Delivery, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'deliveries:read', request.params.tenant);
       return presentDelivery(await requireDelivery(service, request.params.tenant, request.params.id));
     },
   );
 
   app.post(
     '/tenants/:tenant/deliveries/:id/retry',
-    {
+    { config: { scope: 'deliveries:write' },
       schema: {
         tags,
         summary: 'Send a delivery again now',
@@ -53,7 +50,6 @@ export const deliveryRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorize(request, 'deliveries:write', request.params.tenant);
       return reply.status(202).send(presentDelivery(await retryDelivery(service, request.params.tenant, request.params.id)));
     },
   );

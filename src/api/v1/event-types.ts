@@ -1,5 +1,4 @@
 import { defineEventType, listEventTypes, requireEventType } from '../../service/event-types.js';
-import { authorize } from '../auth.js';
 import { pageRequest, presentEventType, presentPage } from '../presenters.js';
 import { CreateEventTypeBody, EventType, EventTypePage, EventTypeParams, PageQuery, UpdateEventTypeBody } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -8,7 +7,7 @@ import { errorResponses, type RoutePlugin } from './context.js';
 export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) => {
   app.post(
     '/event-types',
-    {
+    { config: { scope: 'admin' },
       schema: {
         tags: ['event-types'],
         summary: 'Register an event type',
@@ -17,7 +16,6 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
       },
     },
     async (request, reply) => {
-      authorize(request, 'admin');
       const { eventType } = await defineEventType(service, schemas, request.body, { replace: false });
       return reply.status(201).send(presentEventType(eventType));
     },
@@ -25,7 +23,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
 
   app.patch(
     '/event-types/:name',
-    {
+    { config: { scope: 'admin' },
       schema: {
         tags: ['event-types'],
         summary: 'Change an event type',
@@ -35,7 +33,6 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
       },
     },
     async (request) => {
-      authorize(request, 'admin');
       await requireEventType(service, request.params.name);
       const { eventType } = await defineEventType(service, schemas, { name: request.params.name, ...request.body }, { replace: true });
       return presentEventType(eventType);
@@ -44,18 +41,16 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service, schemas }) =>
 
   app.get(
     '/event-types',
-    { schema: { tags: ['event-types'], summary: 'List event types', querystring: PageQuery, response: { 200: EventTypePage, ...errorResponses } } },
+    { config: { scope: 'subscriptions:read' }, schema: { tags: ['event-types'], summary: 'List event types', querystring: PageQuery, response: { 200: EventTypePage, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:read');
       return presentPage(await listEventTypes(service, pageRequest(request.query)), presentEventType);
     },
   );
 
   app.get(
     '/event-types/:name',
-    { schema: { tags: ['event-types'], summary: 'Get an event type', params: EventTypeParams, response: { 200: EventType, ...errorResponses } } },
+    { config: { scope: 'subscriptions:read' }, schema: { tags: ['event-types'], summary: 'Get an event type', params: EventTypeParams, response: { 200: EventType, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:read');
       return presentEventType(await requireEventType(service, request.params.name));
     },
   );

@@ -1,7 +1,6 @@
 import { requireEvent } from '../../service/deliveries.js';
 import { publishEvent } from '../../service/publish.js';
 import { requireTenant } from '../../service/tenants.js';
-import { authorize } from '../auth.js';
 import { pageRequest, presentEvent, presentPage } from '../presenters.js';
 import { Event, EventPage, PageQuery, PublishEventBody, PublishedEvent, TenantParams, TenantResourceParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -12,7 +11,7 @@ const tags = ['events'];
 export const eventRoutes: RoutePlugin = async (app, { service, schemas }) => {
   app.post(
     '/tenants/:tenant/events',
-    {
+    { config: { scope: 'events:write' },
       schema: {
         tags,
         summary: 'Publish an event',
@@ -25,7 +24,6 @@ export const eventRoutes: RoutePlugin = async (app, { service, schemas }) => {
     },
     async (request, reply) => {
       const { tenant } = request.params;
-      authorize(request, 'events:write', tenant);
       if (request.principal?.kind === 'admin') await requireTenant(service, tenant);
       const body = request.body;
       const { event } = await publishEvent(service, schemas, tenant, {
@@ -41,18 +39,16 @@ export const eventRoutes: RoutePlugin = async (app, { service, schemas }) => {
 
   app.get(
     '/tenants/:tenant/events',
-    { schema: { tags, summary: 'List events, newest first', params: TenantParams, querystring: PageQuery, response: { 200: EventPage, ...errorResponses } } },
+    { config: { scope: 'events:read' }, schema: { tags, summary: 'List events, newest first', params: TenantParams, querystring: PageQuery, response: { 200: EventPage, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'events:read', request.params.tenant);
       return presentPage(await service.store.listEvents(request.params.tenant, pageRequest(request.query)), presentEvent);
     },
   );
 
   app.get(
     '/tenants/:tenant/events/:id',
-    { schema: { tags, summary: 'Get an event', params: TenantResourceParams, response: { 200: Event, ...errorResponses } } },
+    { config: { scope: 'events:read' }, schema: { tags, summary: 'Get an event', params: TenantResourceParams, response: { 200: Event, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'events:read', request.params.tenant);
       return presentEvent(await requireEvent(service, request.params.tenant, request.params.id));
     },
   );

@@ -11,7 +11,6 @@ import {
   view,
   type SubscriptionInput,
 } from '../../service/subscriptions.js';
-import { authorize } from '../auth.js';
 import { pageRequest, presentPage, presentSubscription } from '../presenters.js';
 import {
   CreateSubscriptionBody,
@@ -32,7 +31,7 @@ const tags = ['subscriptions'];
 export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants/:tenant/subscriptions',
-    {
+    { config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Create a subscription',
@@ -43,7 +42,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       await requireTenant(service, request.params.tenant);
       const body = request.body;
       const created = await createSubscription(service, request.params.tenant, {
@@ -57,20 +55,18 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/tenants/:tenant/subscriptions',
-    {
+    { config: { scope: 'subscriptions:read' },
       schema: { tags, summary: 'List subscriptions', params: TenantParams, querystring: SubscriptionListQuery, response: { 200: SubscriptionPage, ...errorResponses } },
     },
     async (request) => {
-      authorize(request, 'subscriptions:read', request.params.tenant);
       return presentPage(await listSubscriptions(service, request.params.tenant, {}, pageRequest(request.query)), presentSubscription);
     },
   );
 
   app.get(
     '/tenants/:tenant/subscriptions/:id',
-    { schema: { tags, summary: 'Get a subscription', params: TenantResourceParams, response: { 200: Subscription, ...errorResponses } } },
+    { config: { scope: 'subscriptions:read' }, schema: { tags, summary: 'Get a subscription', params: TenantResourceParams, response: { 200: Subscription, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:read', request.params.tenant);
       const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
       return presentSubscription(view(service, subscription, false));
     },
@@ -78,7 +74,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
 
   app.patch(
     '/tenants/:tenant/subscriptions/:id',
-    {
+    { config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Change a subscription',
@@ -89,7 +85,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       const body = request.body;
       const updated = await updateSubscription(service, request.params.tenant, request.params.id, {
         ...toInput(body),
@@ -102,7 +97,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
 
   app.delete(
     '/tenants/:tenant/subscriptions/:id',
-    {
+    { config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Delete a subscription and its deliveries',
@@ -111,7 +106,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       await deleteSubscription(service, request.params.tenant, request.params.id);
       return reply.status(204).send(null);
     },
@@ -119,9 +113,8 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/tenants/:tenant/subscriptions/:id/secret',
-    { schema: { tags, summary: "Read a subscription's signing secret", params: TenantResourceParams, response: { 200: Secret, ...errorResponses } } },
+    { config: { scope: 'subscriptions:write' }, schema: { tags, summary: "Read a subscription's signing secret", params: TenantResourceParams, response: { 200: Secret, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
       return { secret: view(service, subscription, true).secret ?? '' };
     },
@@ -129,7 +122,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
 
   app.post(
     '/tenants/:tenant/subscriptions/:id/rotate-secret',
-    {
+    { config: { scope: 'subscriptions:write' },
       schema: {
         tags,
         summary: 'Replace the signing secret',
@@ -139,7 +132,6 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => {
-      authorize(request, 'subscriptions:write', request.params.tenant);
       return { secret: await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret) };
     },
   );

@@ -2,7 +2,6 @@ import { TENANT_KEY_SCOPES, createApiKey } from '../../service/api-keys.js';
 import { HookpostError } from '../../core/errors.js';
 import { SCOPES } from '../../core/model.js';
 import { createTenant, listTenants, requireTenant } from '../../service/tenants.js';
-import { authorize } from '../auth.js';
 import { pageRequest, presentApiKey, presentPage, presentTenant } from '../presenters.js';
 import { ApiKey, CreateApiKeyBody, CreateTenantBody, PageQuery, Tenant, TenantPage, TenantParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -11,34 +10,31 @@ import { errorResponses, type RoutePlugin } from './context.js';
 export const tenantRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants',
-    { schema: { tags: ['tenants'], summary: 'Create a tenant', body: CreateTenantBody, response: { 201: Tenant, ...errorResponses } } },
+    { config: { scope: 'admin' }, schema: { tags: ['tenants'], summary: 'Create a tenant', body: CreateTenantBody, response: { 201: Tenant, ...errorResponses } } },
     async (request, reply) => {
-      authorize(request, 'admin');
       return reply.status(201).send(presentTenant(await createTenant(service, request.body)));
     },
   );
 
   app.get(
     '/tenants',
-    { schema: { tags: ['tenants'], summary: 'List tenants', querystring: PageQuery, response: { 200: TenantPage, ...errorResponses } } },
+    { config: { scope: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants', querystring: PageQuery, response: { 200: TenantPage, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'admin');
       return presentPage(await listTenants(service, pageRequest(request.query)), presentTenant);
     },
   );
 
   app.get(
     '/tenants/:tenant',
-    { schema: { tags: ['tenants'], summary: 'Get a tenant', params: TenantParams, response: { 200: Tenant, ...errorResponses } } },
+    { config: { scope: 'subscriptions:read' }, schema: { tags: ['tenants'], summary: 'Get a tenant', params: TenantParams, response: { 200: Tenant, ...errorResponses } } },
     async (request) => {
-      authorize(request, 'subscriptions:read', request.params.tenant);
       return presentTenant(await requireTenant(service, request.params.tenant));
     },
   );
 
   app.post(
     '/tenants/:tenant/api-keys',
-    {
+    { config: { scope: 'admin' },
       schema: {
         tags: ['tenants'],
         summary: 'Create an API key for a tenant',
@@ -49,7 +45,6 @@ export const tenantRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request, reply) => {
-      authorize(request, 'admin');
       await requireTenant(service, request.params.tenant);
       const scopes = request.body.scopes;
       const tenantScopes: readonly string[] = [...TENANT_KEY_SCOPES];
