@@ -1,6 +1,6 @@
 import { ingestCaliperEnvelope } from '../../../service/caliper.js';
 import type { RoutePlugin } from '../../v1/context.js';
-import { timebackCaller } from './access.js';
+import { timebackAccess } from './access.js';
 import { CaliperEnvelopeBody } from './schemas.js';
 
 const tags = ['compat: timeback'];
@@ -14,15 +14,15 @@ export const caliperRoutes: RoutePlugin = async (
   app,
   { service, schemas },
 ) => {
-  app.post('/event', { config: { timebackAccess: EVENTS }, schema: { tags, summary: 'Send Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.post('/event', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Send Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     const result = await ingestCaliperEnvelope(service, schemas, tenantId, request.body);
     const repeats = result.duplicates > 0 ? ` (${result.duplicates} already received)` : '';
     return { status: 'success', message: `${result.eventIds.length} events received${repeats}`, errors: null, eventIds: result.eventIds };
   });
 
-  app.post('/event/validate', { config: { timebackAccess: EVENTS }, schema: { tags, summary: 'Validate Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.post('/event/validate', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Validate Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     await ingestCaliperEnvelope(service, schemas, tenantId, request.body, { dryRun: true });
     return { status: 'success', message: 'Caliper envelope is valid', errors: null };
   });

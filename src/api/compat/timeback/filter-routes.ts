@@ -1,6 +1,6 @@
 import { HookpostError } from '../../../core/errors.js';
 import type { RoutePlugin } from '../../v1/context.js';
-import { timebackCaller } from './access.js';
+import { timebackAccess } from './access.js';
 import type { StoredFilter } from './filters.js';
 import type { IssueDetail } from './issues.js';
 import { presentFilter } from './mapping.js';
@@ -15,34 +15,34 @@ const show = ({ webhookId, filter }: { webhookId: string; filter: StoredFilter }
 
 /** `/webhook-filters/…`: create, list (all or one webhook's), get, replace and (soft) delete. */
 export const filterRoutes: RoutePlugin = async (app, { service }) => {
-  app.post('/', { config: { timebackAccess: WRITE }, schema: { tags, summary: 'Create a webhook filter', body: FilterBody } }, async (request, reply) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.post('/', { config: { platformAccess: WRITE }, schema: { tags, summary: 'Create a webhook filter', body: FilterBody } }, async (request, reply) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     return reply.status(201).send({ filter: show(await createFilter(service, tenantId, filterInput(request.body))) });
   });
 
-  app.get('/', { config: { timebackAccess: READ }, schema: { tags, summary: 'Get all webhook filters' } }, async (request) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.get('/', { config: { platformAccess: READ }, schema: { tags, summary: 'Get all webhook filters' } }, async (request) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     return { filters: (await listFilters(service, tenantId)).map(show) };
   });
 
-  app.get('/webhook/:webhookId', { config: { timebackAccess: READ }, schema: { tags, summary: "Get a webhook's filters", params: WebhookIdParams } }, async (request) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.get('/webhook/:webhookId', { config: { platformAccess: READ }, schema: { tags, summary: "Get a webhook's filters", params: WebhookIdParams } }, async (request) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     return { filters: (await listFilters(service, tenantId, request.params.webhookId)).map(show) };
   });
 
-  app.get('/:id', { config: { timebackAccess: READ }, schema: { tags, summary: 'Get a webhook filter', params: IdParams } }, async (request) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.get('/:id', { config: { platformAccess: READ }, schema: { tags, summary: 'Get a webhook filter', params: IdParams } }, async (request) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     const { webhook, filter } = await requireFilter(service, tenantId, request.params.id);
     return { filter: presentFilter(webhook.subscription.id, filter) };
   });
 
-  app.put('/:id', { config: { timebackAccess: WRITE }, schema: { tags, summary: 'Update a webhook filter', params: IdParams, body: FilterBody } }, async (request) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.put('/:id', { config: { platformAccess: WRITE }, schema: { tags, summary: 'Update a webhook filter', params: IdParams, body: FilterBody } }, async (request) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     return { filter: show(await replaceFilter(service, tenantId, request.params.id, filterInput(request.body))) };
   });
 
-  app.delete('/:id', { config: { timebackAccess: WRITE }, schema: { tags, summary: 'Delete a webhook filter (soft delete)', params: IdParams } }, async (request) => {
-    const { tenantId } = await timebackCaller(service, request);
+  app.delete('/:id', { config: { platformAccess: WRITE }, schema: { tags, summary: 'Delete a webhook filter (soft delete)', params: IdParams } }, async (request) => {
+    const { tenantId } = await timebackAccess.caller(service, request);
     await softDeleteFilter(service, tenantId, request.params.id);
     return SUCCESS;
   });

@@ -1,6 +1,6 @@
 import type { CompatPlatform } from '../shared/platform.js';
 import { installPlatformErrors } from '../shared/errors.js';
-import { requireTimebackAccess, TIMEBACK_KEY_SCOPES } from './access.js';
+import { TIMEBACK_KEY_SCOPES, timebackAccess } from './access.js';
 import { caliperRoutes } from './caliper-routes.js';
 import { timebackCatalog } from './catalog.js';
 import { timebackFormat } from './envelope.js';
@@ -21,7 +21,7 @@ export const timeback: CompatPlatform = {
   async plugin(app, deps) {
     installTimebackValidation(app);
     installPlatformErrors(app, mapStatusError);
-    requireTimebackAccess(app);
+    timebackAccess.install(app);
     await app.register(webhookRoutes, { ...deps, prefix: '/webhooks' });
     await app.register(filterRoutes, { ...deps, prefix: '/webhook-filters' });
     await app.register(caliperRoutes, { ...deps, prefix: '/caliper' });
