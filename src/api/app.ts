@@ -20,6 +20,8 @@ import { tenantRoutes } from './v1/tenants.js';
 export interface CompatDoor {
   name: string;
   plugin: FastifyPluginAsync<{ service: ServiceDeps; schemas: PayloadSchemas }>;
+  /** The platform's own API scopes (e.g. Kajabi's `view:purchases`), which tenant keys may then hold. */
+  scopes?: readonly string[];
 }
 
 /** What the HTTP app is built from. */
@@ -82,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (scope) authorize(request, scope, (request.params as { tenant?: string } | undefined)?.tenant);
   });
 
-  const routeDeps = { service: deps.service, schemas: deps.schemas };
+  const routeDeps = { service: deps.service, schemas: deps.schemas, platformScopes: (deps.compat ?? []).flatMap((door) => door.scopes ?? []) };
   await app.register(
     async (v1) => {
       for (const routes of [tenantRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes]) {

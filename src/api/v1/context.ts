@@ -7,6 +7,8 @@ import type { PayloadSchemas } from '../../service/payload-schemas.js';
 export interface RouteDeps {
   service: ServiceDeps;
   schemas: PayloadSchemas;
+  /** Scopes the compat platforms define, grantable to tenant keys besides the tenant scopes. */
+  platformScopes?: readonly string[];
 }
 
 /** A Fastify instance whose route schemas type the handlers. */

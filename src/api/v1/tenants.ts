@@ -7,7 +7,7 @@ import { ApiKey, CreateApiKeyBody, CreateTenantBody, PageQuery, Tenant, TenantPa
 import { errorResponses, type RoutePlugin } from './context.js';
 
 /** Tenants and their API keys (admin), and a tenant reading itself. */
-export const tenantRoutes: RoutePlugin = async (app, { service }) => {
+export const tenantRoutes: RoutePlugin = async (app, { service, platformScopes = [] }) => {
   app.post(
     '/tenants',
     { config: { scope: 'admin' }, schema: { tags: ['tenants'], summary: 'Create a tenant', body: CreateTenantBody, response: { 201: Tenant, ...errorResponses } } },
@@ -47,12 +47,12 @@ export const tenantRoutes: RoutePlugin = async (app, { service }) => {
     async (request, reply) => {
       await requireTenant(service, request.params.tenant);
       const scopes = request.body.scopes;
-      const tenantScopes: readonly string[] = [...TENANT_KEY_SCOPES];
+      const tenantScopes: readonly string[] = [...TENANT_KEY_SCOPES, ...platformScopes];
       const unknown = (scopes ?? []).filter((scope) => !tenantScopes.includes(scope) && !(SCOPES as readonly string[]).includes(scope));
       const notForTenants = (scopes ?? []).filter((scope) => !tenantScopes.includes(scope));
       if (unknown.length > 0 || notForTenants.length > 0) {
         throw new HookpostError('validation_failed', 'A tenant key holds only tenant scopes.', [
-          { pointer: '/scopes', message: `allowed: ${TENANT_KEY_SCOPES.join(', ')}` },
+          { pointer: '/scopes', message: `allowed: ${tenantScopes.join(', ')}` },
         ]);
       }
       const { key, token } = await createApiKey(service, { tenantId: request.params.tenant, scopes, name: request.body.name });

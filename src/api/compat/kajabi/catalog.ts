@@ -243,3 +243,6 @@ export function scopesFor(event: string): readonly string[] {
 export function isKajabiScope(scope: string): boolean {
   return scope.startsWith('view:');
 }
+
+/** Every Kajabi scope the hook events name, for keys restricted like Kajabi's custom API keys. */
+export const KAJABI_SCOPES = [...new Set(kajabiEvents.flatMap((event) => event.scopes))];

@@ -1,6 +1,6 @@
 import { jsonFormat } from '../shared/formats.js';
 import type { CompatPlatform } from '../shared/platform.js';
-import { kajabiCatalog } from './catalog.js';
+import { KAJABI_SCOPES, kajabiCatalog } from './catalog.js';
 import { KAJABI, kajabiRoutes } from './routes.js';
 
 /**
@@ -23,4 +23,5 @@ export const kajabi: CompatPlatform = {
   plugin: kajabiRoutes,
   formats: [kajabiFormat],
   catalog: kajabiCatalog,
+  scopes: KAJABI_SCOPES,
 };

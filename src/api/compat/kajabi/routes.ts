@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
-import { callerOf, holdsPlatformScopes, requireCredentials } from '../shared/credentials.js';
-import { installPlatformErrors } from '../shared/errors.js';
+import { callerOf, holdsPlatformScopes, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
+import { preparePlatform } from '../shared/errors.js';
 import { acceptJsonAs } from '../shared/media-types.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
@@ -19,13 +19,12 @@ const HOOKS_PATH = '/v1/hooks';
 
 /** Kajabi's hooks API (JSON:API): create, list, get, delete, and each event's sample payload. */
 export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
-  installPlatformErrors(app, kajabiError);
-  requireCredentials(app);
+  preparePlatform(app, kajabiError);
   acceptJsonAs(app, JSON_API);
   const hooks = new PlatformSubscriptions(service, KAJABI);
 
-  app.post(HOOKS_PATH, { schema: { tags, summary: 'Create hook', body: CreateHookBody } }, async (request, reply) => {
-    const { tenantId, principal } = await callerOf(service, request, 'subscriptions:write');
+  app.post(HOOKS_PATH, { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create hook', body: CreateHookBody } }, async (request, reply) => {
+    const { tenantId, principal } = await callerOf(service, request);
     const { attributes, relationships } = request.body.data;
     requireEventScopes(principal, attributes.event);
     const resourceId = parseResourceId(attributes.resource_id);
@@ -40,8 +39,8 @@ export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(201).type(JSON_API).send({ data: presentHook(created, tenantId) });
   });
 
-  app.get(HOOKS_PATH, { schema: { tags, summary: 'List hooks', querystring: HookListQuery } }, async (request, reply) => {
-    const { tenantId } = await callerOf(service, request, 'subscriptions:read');
+  app.get(HOOKS_PATH, { config: READS_WEBHOOKS, schema: { tags, summary: 'List hooks', querystring: HookListQuery } }, async (request, reply) => {
+    const { tenantId } = await callerOf(service, request);
     const query = request.query;
     const event = query['filter[event_eq]'];
     const all = (await hooks.list(tenantId)).filter((hook) => event === undefined || hook.eventTypes.includes(event));
@@ -65,23 +64,23 @@ export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
 
   // Static routes win over `/:id` in Fastify's router, so `purchase_sample` is never taken for a hook id.
   for (const event of kajabiEvents) {
-    app.get(`${HOOKS_PATH}/${event.name}_sample`, { schema: { tags, summary: `Sample ${event.name} payload` } }, async (request) => {
-      const { principal } = await callerOf(service, request, 'subscriptions:read');
+    app.get(`${HOOKS_PATH}/${event.name}_sample`, { config: READS_WEBHOOKS, schema: { tags, summary: `Sample ${event.name} payload` } }, async (request) => {
+      const { principal } = await callerOf(service, request);
       requireEventScopes(principal, event.name);
       return event.sample;
     });
   }
 
-  app.get(`${HOOKS_PATH}/:id`, { schema: { tags, summary: 'Get hook', params: HookParams } }, async (request, reply) => {
-    const { tenantId } = await callerOf(service, request, 'subscriptions:read');
+  app.get(`${HOOKS_PATH}/:id`, { config: READS_WEBHOOKS, schema: { tags, summary: 'Get hook', params: HookParams } }, async (request, reply) => {
+    const { tenantId } = await callerOf(service, request);
     return reply.type(JSON_API).send({ data: presentHook(await hooks.get(tenantId, request.params.id), tenantId) });
   });
 
   app.delete(
     `${HOOKS_PATH}/:id`,
-    { schema: { tags, summary: 'Delete hook', params: HookParams, response: { 204: Type.Null() } } },
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete hook', params: HookParams, response: { 204: Type.Null() } } },
     async (request, reply) => {
-      const { tenantId } = await callerOf(service, request, 'subscriptions:write');
+      const { tenantId } = await callerOf(service, request);
       await hooks.remove(tenantId, request.params.id);
       return reply.status(204).send(null);
     },

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { callerOf, requireCredentials } from '../shared/credentials.js';
-import { installPlatformErrors } from '../shared/errors.js';
+import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
+import { preparePlatform } from '../shared/errors.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { schoolmakerError } from './errors.js';
@@ -13,15 +13,14 @@ const tags = ['compat: SchoolMaker'];
 
 /** SchoolMaker's webhook API under `/api/v1/webhooks`: create, list, get, delete. */
 export const schoolmakerRoutes: RoutePlugin = async (app, { service }) => {
-  installPlatformErrors(app, schoolmakerError);
-  requireCredentials(app);
+  preparePlatform(app, schoolmakerError);
   const webhooks = new PlatformSubscriptions(service, SCHOOLMAKER);
 
   app.post(
     '/api/v1/webhooks',
-    { schema: { tags, summary: 'Create a Webhook', body: CreateWebhookBody } },
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create a Webhook', body: CreateWebhookBody } },
     async (request, reply) => {
-      const { tenantId } = await callerOf(service, request, 'subscriptions:write');
+      const { tenantId } = await callerOf(service, request);
       const body = request.body;
       const extra = parseExtraParameters(body.extra_parameters);
       const data: Partial<SchoolMakerData> = { extra_parameters: extra, ...(body.provider === undefined ? {} : { provider: body.provider }) };
@@ -35,21 +34,21 @@ export const schoolmakerRoutes: RoutePlugin = async (app, { service }) => {
     },
   );
 
-  app.get('/api/v1/webhooks', { schema: { tags, summary: 'List webhooks' } }, async (request) => {
-    const { tenantId } = await callerOf(service, request, 'subscriptions:read');
+  app.get('/api/v1/webhooks', { config: READS_WEBHOOKS, schema: { tags, summary: 'List webhooks' } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
     return (await webhooks.list(tenantId)).map(presentWebhook);
   });
 
-  app.get('/api/v1/webhooks/:id', { schema: { tags, summary: 'Get a webhook', params: WebhookParams } }, async (request) => {
-    const { tenantId } = await callerOf(service, request, 'subscriptions:read');
+  app.get('/api/v1/webhooks/:id', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get a webhook', params: WebhookParams } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
     return presentWebhook(await webhooks.get(tenantId, request.params.id));
   });
 
   app.delete(
     '/api/v1/webhooks/:id',
-    { schema: { tags, summary: 'Delete a webhook', params: WebhookParams, response: { 204: Type.Null() } } },
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete a webhook', params: WebhookParams, response: { 204: Type.Null() } } },
     async (request, reply) => {
-      const { tenantId } = await callerOf(service, request, 'subscriptions:write');
+      const { tenantId } = await callerOf(service, request);
       await webhooks.remove(tenantId, request.params.id);
       return reply.status(204).send(null);
     },

@@ -16,9 +16,12 @@ export interface CompatCaller {
 
 /**
  * The tenant a compat request acts for: a tenant key's own tenant, or for an admin credential the
- * tenant named in the Hookpost-Tenant header. Throws unauthorized/forbidden like the native API.
+ * tenant named in the Hookpost-Tenant header, holding `explicitScope` or else the route's
+ * `config.scope` (which app.ts checked before the body was read). A route with neither is a bug.
  */
-export async function callerOf(service: ServiceDeps, request: FastifyRequest, scope: Scope): Promise<CompatCaller> {
+export async function callerOf(service: ServiceDeps, request: FastifyRequest, explicitScope?: Scope): Promise<CompatCaller> {
+  const scope: Scope | undefined = explicitScope ?? request.routeOptions.config.scope;
+  if (!scope) throw new HookpostError('internal', `Route ${request.routeOptions.url ?? ''} declares no scope.`);
   const principal = authorize(request, scope);
   if (principal.kind === 'key' && principal.key.tenantId !== null) {
     return { tenantId: principal.key.tenantId, principal };
@@ -60,9 +63,14 @@ export function secretFromCredential(request: FastifyRequest): string | undefine
   return bytes.length >= 24 && bytes.length <= 64 ? `whsec_${bytes.toString('base64')}` : undefined;
 }
 
+/** Route configs: the scope each kind of compat route needs, checked before the body is read. */
+export const READS_WEBHOOKS = { scope: 'subscriptions:read' } as const;
+export const WRITES_WEBHOOKS = { scope: 'subscriptions:write' } as const;
+export const READS_EVENTS = { scope: 'events:read' } as const;
+
 /**
- * Answers 401 before the body is validated when a request carries no valid credential, so that
- * an anonymous caller learns nothing about the request shapes.
+ * Answers 401 before the body is validated when a request carries no valid credential, for
+ * routes that check their scopes in the handler rather than in `config.scope`.
  */
 export function requireCredentials(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {

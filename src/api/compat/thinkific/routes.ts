@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
-import { actorOf, callerOf, requireCredentials, secretFromCredential } from '../shared/credentials.js';
-import { installPlatformErrors } from '../shared/errors.js';
+import { actorOf, callerOf, READS_EVENTS, READS_WEBHOOKS, secretFromCredential, WRITES_WEBHOOKS } from '../shared/credentials.js';
+import { preparePlatform } from '../shared/errors.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
@@ -17,12 +17,11 @@ const topics = new Set(THINKIFIC_TOPICS);
 
 /** Thinkific's Webhooks API under `/api/v2`: webhooks (create, list, get, update, delete) and events. */
 export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
-  installPlatformErrors(app, thinkificError);
-  requireCredentials(app);
+  preparePlatform(app, thinkificError);
   const webhooks = new PlatformSubscriptions(service, THINKIFIC);
 
-  app.post('/api/v2/webhooks', { schema: { tags, summary: 'Create Webhook', body: WebhookBody } }, async (request, reply) => {
-    const { tenantId, principal } = await callerOf(service, request, 'subscriptions:write');
+  app.post('/api/v2/webhooks', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create Webhook', body: WebhookBody } }, async (request, reply) => {
+    const { tenantId, principal } = await callerOf(service, request);
     const actor = actorOf(principal);
     const data: ThinkificData = { created_by: actor, updated_by: actor };
     const created = await webhooks.create(tenantId, {
@@ -35,8 +34,8 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(201).send(presentWebhook(created));
   });
 
-  app.get('/api/v2/webhooks', { schema: { tags, summary: 'Get Webhooks', querystring: WebhookListQuery } }, async (request) => {
-    const { tenantId } = await callerOf(service, request, 'subscriptions:read');
+  app.get('/api/v2/webhooks', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhooks', querystring: WebhookListQuery } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
     const { page = 1, limit = 25, next } = request.query;
     let all = await webhooks.list(tenantId);
     // `next` continues after the last webhook of the previous page; ids sort in creation order.
@@ -56,13 +55,13 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
     };
   });
 
-  app.get('/api/v2/webhooks/:id', { schema: { tags, summary: 'Get Webhook by ID', params: IdParams } }, async (request) => {
-    const { tenantId } = await callerOf(service, request, 'subscriptions:read');
+  app.get('/api/v2/webhooks/:id', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhook by ID', params: IdParams } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
     return presentWebhook(await webhooks.get(tenantId, request.params.id));
   });
 
-  app.put('/api/v2/webhooks/:id', { schema: { tags, summary: 'Update Webhook by ID', params: IdParams, body: WebhookBody } }, async (request) => {
-    const { tenantId, principal } = await callerOf(service, request, 'subscriptions:write');
+  app.put('/api/v2/webhooks/:id', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Update Webhook by ID', params: IdParams, body: WebhookBody } }, async (request) => {
+    const { tenantId, principal } = await callerOf(service, request);
     const current = await webhooks.get(tenantId, request.params.id);
     const updated = await webhooks.update(tenantId, request.params.id, {
       url: request.body.target_url,
@@ -74,16 +73,16 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
 
   app.delete(
     '/api/v2/webhooks/:id',
-    { schema: { tags, summary: 'Delete Webhook by ID', params: IdParams, response: { 204: Type.Null() } } },
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete Webhook by ID', params: IdParams, response: { 204: Type.Null() } } },
     async (request, reply) => {
-      const { tenantId } = await callerOf(service, request, 'subscriptions:write');
+      const { tenantId } = await callerOf(service, request);
       await webhooks.remove(tenantId, request.params.id);
       return reply.status(204).send(null);
     },
   );
 
-  app.get('/api/v2/events/:id', { schema: { tags, summary: 'Get Event by ID', params: IdParams } }, async (request) => {
-    const { tenantId } = await callerOf(service, request, 'events:read');
+  app.get('/api/v2/events/:id', { config: READS_EVENTS, schema: { tags, summary: 'Get Event by ID', params: IdParams } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
     const event = await service.store.getEvent(tenantId, request.params.id);
     if (!event || !topics.has(event.type)) throw new HookpostError('not_found', `No event ${request.params.id}.`);
     return presentEvent(event);
