@@ -71,9 +71,31 @@ export function createSqliteQueue(db: Database.Database) {
      WHERE tenant_id = @tenantId AND id = @id AND status <> 'in_flight' RETURNING *`,
   );
   const selectDelivery = db.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?');
+  const selectDeliveryPage = db.prepare(
+    `SELECT * FROM deliveries WHERE tenant_id = @tenantId AND id < @before
+             AND (@eventId IS NULL OR event_id = @eventId)
+             AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId)
+             AND (@status IS NULL OR status = @status)
+           ORDER BY id DESC LIMIT @limit`,
+  );
   const selectAttempts = db.prepare(
     'SELECT * FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number',
   );
+
+  // Queue bookkeeping (claims, lease renewals, releases, attempt records) commits without an
+  // fsync: losing such a commit to a power cut only means a delivery is sent again, which
+  // at-least-once delivery allows. Publishes and API writes keep synchronous = FULL.
+  const withoutFsync = <A extends unknown[], R>(work: (...args: A) => R) => {
+    const transaction = db.transaction(work);
+    return (...args: A): R => {
+      db.pragma('synchronous = NORMAL');
+      try {
+        return transaction(...args);
+      } finally {
+        db.pragma('synchronous = FULL');
+      }
+    };
+  };
 
   const withAttempts = (deliveries: Delivery[]): DeliveryWithAttempts[] => {
     if (deliveries.length === 0) return [];
@@ -104,7 +126,7 @@ export function createSqliteQueue(db: Database.Database) {
       return { created: true, event };
     }),
 
-    claimDueDeliveries: db.transaction((request: ClaimRequest): ClaimedDelivery[] => {
+    claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
       const rows = claim.all({
         owner: request.owner,
         now: request.now,
@@ -124,15 +146,15 @@ export function createSqliteQueue(db: Database.Database) {
       }));
     }),
 
-    renewLeases(owner: string, ids: string[], until: number) {
+    renewLeases: withoutFsync((owner: string, ids: string[], until: number) => {
       if (ids.length > 0) renew.run(until, owner, JSON.stringify(ids));
-    },
+    }),
 
-    releaseDeliveries(owner: string, ids: string[], dueAt: number) {
+    releaseDeliveries: withoutFsync((owner: string, ids: string[], dueAt: number) => {
       if (ids.length > 0) release.run(dueAt, Date.now(), owner, JSON.stringify(ids));
-    },
+    }),
 
-    recordOutcomes: db.transaction((outcomes: DeliveryOutcome[]) => {
+    recordOutcomes: withoutFsync((outcomes: DeliveryOutcome[]) => {
       const now = Date.now();
       for (const outcome of outcomes) {
         const { attempt } = outcome;
@@ -168,15 +190,7 @@ export function createSqliteQueue(db: Database.Database) {
     listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest): Page<DeliveryWithAttempts> {
       // Newest first; ids are time-ordered, so the cursor is the last id shown.
       const before = decodeCursor(page.cursor) ?? '\uffff';
-      const rows = db
-        .prepare(
-          `SELECT * FROM deliveries WHERE tenant_id = @tenantId AND id < @before
-             AND (@eventId IS NULL OR event_id = @eventId)
-             AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId)
-             AND (@status IS NULL OR status = @status)
-           ORDER BY id DESC LIMIT @limit`,
-        )
-        .all({
+      const rows = selectDeliveryPage.all({
           tenantId,
           before,
           eventId: query.eventId ?? null,

@@ -47,6 +47,7 @@ class SqliteStore implements Store {
   readonly capabilities = { concurrentClaimers: false, crossProcessWakeups: false };
   readonly #db: Database.Database;
   readonly #wakeups = new EventEmitter();
+  readonly #statements = new Map<string, Database.Statement>();
   #queue: SqliteQueue | undefined;
 
   constructor(db: Database.Database) {
@@ -70,26 +71,24 @@ class SqliteStore implements Store {
   }
 
   async insertTenant(tenant: Tenant) {
-    const result = this.#db
-      .prepare('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING')
+    const result = this.#sql('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING')
       .run(tenant.id, tenant.name, tenant.createdAt);
     if (result.changes === 0) throw new HookpostError('conflict', `A tenant with id ${tenant.id} exists already.`);
   }
 
   async getTenant(id: string) {
-    const row = this.#db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as DbTenant | undefined;
+    const row = this.#sql('SELECT * FROM tenants WHERE id = ?').get(id) as DbTenant | undefined;
     return row && toTenant(row);
   }
 
   async listTenants(page: PageRequest) {
     const after = decodeCursor(page.cursor) ?? '';
-    const rows = this.#db.prepare('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?').all(after, page.limit + 1) as DbTenant[];
+    const rows = this.#sql('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?').all(after, page.limit + 1) as DbTenant[];
     return toPage(rows.map(toTenant), page.limit, (t) => t.id);
   }
 
   async insertApiKey(key: ApiKey) {
-    this.#db
-      .prepare(
+    this.#sql(
         `INSERT INTO api_keys (id, tenant_id, name, scopes, token_hash, created_at, last_used_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -97,17 +96,16 @@ class SqliteStore implements Store {
   }
 
   async findApiKeyByHash(tokenHash: string) {
-    const row = this.#db.prepare('SELECT * FROM api_keys WHERE token_hash = ?').get(tokenHash) as DbApiKey | undefined;
+    const row = this.#sql('SELECT * FROM api_keys WHERE token_hash = ?').get(tokenHash) as DbApiKey | undefined;
     return row && toApiKey(row);
   }
 
   async touchApiKey(id: string, at: number) {
-    this.#db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
+    this.#sql('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
   }
 
   async upsertEventType(t: EventType) {
-    this.#db
-      .prepare(
+    this.#sql(
         `INSERT INTO event_types (name, description, schema, example, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET description = excluded.description, schema = excluded.schema,
            example = excluded.example, updated_at = excluded.updated_at`,
@@ -116,14 +114,13 @@ class SqliteStore implements Store {
   }
 
   async getEventType(name: string) {
-    const row = this.#db.prepare('SELECT * FROM event_types WHERE name = ?').get(name) as DbEventType | undefined;
+    const row = this.#sql('SELECT * FROM event_types WHERE name = ?').get(name) as DbEventType | undefined;
     return row && toEventType(row);
   }
 
   async listEventTypes(page: PageRequest) {
     const after = decodeCursor(page.cursor) ?? '';
-    const rows = this.#db
-      .prepare('SELECT * FROM event_types WHERE name > ? ORDER BY name LIMIT ?')
+    const rows = this.#sql('SELECT * FROM event_types WHERE name > ? ORDER BY name LIMIT ?')
       .all(after, page.limit + 1) as DbEventType[];
     return toPage(rows.map(toEventType), page.limit, (t) => t.name);
   }
@@ -131,15 +128,14 @@ class SqliteStore implements Store {
   async insertSubscription(subscription: Subscription) {
     const row = fromSubscription(subscription);
     this.#db.transaction(() => {
-      this.#db
-        .prepare(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map((c) => '@' + c).join(', ')})`)
+      this.#sql(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map((c) => '@' + c).join(', ')})`)
         .run(row);
       this.#indexEventTypes(subscription.tenantId, subscription.id, subscription.eventTypes);
     })();
   }
 
   async getSubscription(tenantId: string, id: string) {
-    const row = this.#db.prepare('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+    const row = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
       | DbSubscription
       | undefined;
     return row && toSubscription(row);
@@ -147,8 +143,7 @@ class SqliteStore implements Store {
 
   async listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest) {
     const after = decodeCursor(page.cursor) ?? '';
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql(
         `SELECT * FROM subscriptions WHERE tenant_id = ? AND id > ? AND (? IS NULL OR format = ?) ORDER BY id LIMIT ?`,
       )
       .all(tenantId, after, query.format ?? null, query.format ?? null, page.limit + 1) as DbSubscription[];
@@ -157,17 +152,16 @@ class SqliteStore implements Store {
 
   async updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
     return this.#db.transaction(() => {
-      const current = this.#db.prepare('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+      const current = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
         | DbSubscription
         | undefined;
       if (!current) return undefined;
       const next: Subscription = { ...toSubscription(current), ...changes, updatedAt: at };
       const row = fromSubscription(next);
-      this.#db
-        .prepare(`UPDATE subscriptions SET ${SUBSCRIPTION_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`)
+      this.#sql(`UPDATE subscriptions SET ${SUBSCRIPTION_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`)
         .run(row);
       if (changes.eventTypes) {
-        this.#db.prepare('DELETE FROM subscription_event_types WHERE subscription_id = ?').run(id);
+        this.#sql('DELETE FROM subscription_event_types WHERE subscription_id = ?').run(id);
         this.#indexEventTypes(tenantId, id, changes.eventTypes);
       }
       if (changes.active === true) this.#wakeups.emit('due');
@@ -176,12 +170,11 @@ class SqliteStore implements Store {
   }
 
   async deleteSubscription(tenantId: string, id: string) {
-    return this.#db.prepare('DELETE FROM subscriptions WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0;
+    return this.#sql('DELETE FROM subscriptions WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0;
   }
 
   async findSubscriptionsForEvent(tenantId: string, eventType: string) {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql(
         `SELECT s.* FROM subscription_event_types t JOIN subscriptions s ON s.id = t.subscription_id
          WHERE t.tenant_id = ? AND t.event_type IN (?, '*') AND s.active = 1 ORDER BY s.id`,
       )
@@ -196,7 +189,7 @@ class SqliteStore implements Store {
   }
 
   async getEvent(tenantId: string, id: string) {
-    const row = this.#db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?').get(tenantId, id) as DbEvent | undefined;
+    const row = this.#sql('SELECT * FROM events WHERE tenant_id = ? AND id = ?').get(tenantId, id) as DbEvent | undefined;
     return row && toEvent(row);
   }
 
@@ -204,8 +197,7 @@ class SqliteStore implements Store {
     // Newest first; the cursor holds "created_at:id" of the last row shown.
     const key = decodeCursor(page.cursor);
     const [beforeTime, beforeId] = key === null ? [Number.MAX_SAFE_INTEGER, ''] : splitTimeKey(key);
-    const rows = this.#db
-      .prepare(
+    const rows = this.#sql(
         `SELECT * FROM events WHERE tenant_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
          ORDER BY created_at DESC, id DESC LIMIT ?`,
       )
@@ -248,8 +240,18 @@ class SqliteStore implements Store {
     return () => void this.#wakeups.off('due', listener);
   }
 
+  /** A prepared statement, prepared once per SQL text: preparing costs more than running. */
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
   #indexEventTypes(tenantId: string, subscriptionId: string, eventTypes: string[]) {
-    const insert = this.#db.prepare(
+    const insert = this.#sql(
       'INSERT OR IGNORE INTO subscription_event_types (tenant_id, event_type, subscription_id) VALUES (?, ?, ?)',
     );
     for (const type of eventTypes) insert.run(tenantId, type, subscriptionId);
