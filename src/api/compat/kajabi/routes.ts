@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { callerOf, holdsPlatformScopes, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
-import { preparePlatform } from '../shared/errors.js';
+import { installPlatformErrors } from '../shared/errors.js';
 import { acceptJsonAs } from '../shared/media-types.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
@@ -19,7 +19,7 @@ const HOOKS_PATH = '/v1/hooks';
 
 /** Kajabi's hooks API (JSON:API): create, list, get, delete, and each event's sample payload. */
 export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
-  preparePlatform(app, kajabiError);
+  installPlatformErrors(app, kajabiError);
   acceptJsonAs(app, JSON_API);
   const hooks = new PlatformSubscriptions(service, KAJABI);
 

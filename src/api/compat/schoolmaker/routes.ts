@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
-import { preparePlatform } from '../shared/errors.js';
+import { installPlatformErrors } from '../shared/errors.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { schoolmakerError } from './errors.js';
@@ -13,7 +13,7 @@ const tags = ['compat: SchoolMaker'];
 
 /** SchoolMaker's webhook API under `/api/v1/webhooks`: create, list, get, delete. */
 export const schoolmakerRoutes: RoutePlugin = async (app, { service }) => {
-  preparePlatform(app, schoolmakerError);
+  installPlatformErrors(app, schoolmakerError);
   const webhooks = new PlatformSubscriptions(service, SCHOOLMAKER);
 
   app.post(

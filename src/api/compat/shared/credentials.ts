@@ -22,10 +22,12 @@ export interface CompatCaller {
 export async function callerOf(service: ServiceDeps, request: FastifyRequest, explicitScope?: Scope): Promise<CompatCaller> {
   const scope: Scope | undefined = explicitScope ?? request.routeOptions.config.scope;
   if (!scope) throw new HookpostError('internal', `Route ${request.routeOptions.url ?? ''} declares no scope.`);
-  const principal = authorize(request, scope);
-  if (principal.kind === 'key' && principal.key.tenantId !== null) {
-    return { tenantId: principal.key.tenantId, principal };
-  }
+  return callerFor(service, request, authorize(request, scope));
+}
+
+/** The caller of an authorised request with its tenant: the key's own, or the one an admin credential names in Hookpost-Tenant. */
+export async function callerFor(service: ServiceDeps, request: FastifyRequest, principal: Principal): Promise<CompatCaller> {
+  if (principal.kind === 'key' && principal.key.tenantId !== null) return { tenantId: principal.key.tenantId, principal };
   const named = request.headers[TENANT_HEADER];
   if (typeof named !== 'string' || named === '') {
     throw new HookpostError('forbidden', `An admin credential names its tenant in the ${TENANT_HEADER} header.`);

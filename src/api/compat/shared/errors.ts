@@ -13,18 +13,6 @@ export interface PlatformError {
 export type ErrorMapper = (error: HookpostError) => PlatformError;
 
 /**
- * Sets up a platform's plugin: its errors in the platform's shape (see installPlatformErrors), and
- * its routes kept out of Hookpost's own OpenAPI document, which describes the native API only (each
- * platform's API is its own documentation's, see docs/platforms/).
- */
-export function preparePlatform(app: FastifyInstance, mapError: ErrorMapper): void {
-  app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, hide: true };
-  });
-  installPlatformErrors(app, mapError);
-}
-
-/**
  * Makes every failure under this plugin (route errors, validation, bad JSON, unknown routes)
  * answer in the platform's shape. Unknown errors are logged and still mapped as `internal`.
  */

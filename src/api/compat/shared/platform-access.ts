@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HookpostError } from '../../../core/errors.js';
 import type { Scope } from '../../../core/model.js';
 import type { ServiceDeps } from '../../../service/deps.js';
-import { requireTenant } from '../../../service/tenants.js';
 import { authorize, type Principal } from '../../auth.js';
-import { TENANT_HEADER, type CompatCaller } from './credentials.js';
+import { callerFor, type CompatCaller } from './credentials.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -56,14 +55,7 @@ export function platformAccess<Level extends string>(rules: PlatformAccessRules<
     async caller(service: ServiceDeps, request: FastifyRequest): Promise<CompatCaller> {
       const level = levelOf(request);
       if (!level) throw new HookpostError('internal', `Route ${request.routeOptions.url ?? ''} declares no access level.`);
-      const principal = check(request, level);
-      if (principal.kind === 'key' && principal.key.tenantId !== null) return { tenantId: principal.key.tenantId, principal };
-      const named = request.headers[TENANT_HEADER];
-      if (typeof named !== 'string' || named === '') {
-        throw new HookpostError('forbidden', `An admin credential names its tenant in the ${TENANT_HEADER} header.`);
-      }
-      await requireTenant(service, named);
-      return { tenantId: named, principal };
+      return callerFor(service, request, check(request, level));
     },
   };
 }

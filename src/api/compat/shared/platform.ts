@@ -32,3 +32,20 @@ export async function registerCatalogs(service: ServiceDeps, schemas: PayloadSch
 export function catalogEntry(catalog: CatalogEntry[], name: string): CatalogEntry | undefined {
   return catalog.find((entry) => entry.name === name);
 }
+
+/**
+ * The platform with its routes kept out of Hookpost's own OpenAPI document, which describes the
+ * native API only: a platform's API is described by that platform's documentation (see
+ * docs/platforms/), and its routes answer in its own shapes, not the native ones.
+ */
+export function outsideNativeDocs(platform: CompatPlatform): CompatPlatform {
+  return {
+    ...platform,
+    async plugin(app, options) {
+      app.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, hide: true };
+      });
+      await platform.plugin(app, options);
+    },
+  };
+}
