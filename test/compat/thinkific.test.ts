@@ -136,6 +136,18 @@ describe('Thinkific compat', () => {
     expect(event.body).toEqual({ id: eventId, resource: 'enrollment', action: 'created', created_at: body.created_at, payload: enrollmentDelivery.payload });
   });
 
+  it('never signs with an instance credential: a webhook the admin token creates gets a generated secret', async () => {
+    const created = await platformFetch(server, BASE, '/webhooks', {
+      method: 'POST',
+      token: server.adminToken,
+      headers: { 'hookpost-tenant': tenant.id },
+      body: { topic: 'user.signin', target_url: receiver.url },
+    });
+    expect(created.status).toBe(201);
+    const secret = await secretOf(server, tenant, created.body.id);
+    expect(Buffer.from(secret.slice('whsec_'.length), 'base64').toString()).not.toContain(server.adminToken);
+  });
+
   it('applies topic: an event of the topic is delivered, one of another topic is not', async () => {
     await create({ topic: 'order.created', target_url: receiver.url });
     const enrollment = await publishEvent(server, tenant, { type: 'enrollment.created', data: enrollmentDelivery.payload });

@@ -55,11 +55,13 @@ export function actorOf(principal: Principal): string {
 /**
  * A Standard Webhooks secret whose key bytes are the caller's bearer token, for platforms that sign
  * deliveries with the credential the webhook was created with (so receivers verify with their API
- * key, as those platforms document). Undefined when the token does not fit a secret's 24 to 64 bytes.
+ * key, as those platforms document). Only a tenant key lends itself: the secret can be read back
+ * by the tenant, so an instance credential (admin token, admin key) never becomes one. Undefined
+ * otherwise, or when the token does not fit a secret's 24 to 64 bytes: a secret is then generated.
  */
-export function secretFromCredential(request: FastifyRequest): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  const token = match?.[1];
+export function secretFromCredential(request: FastifyRequest, principal: Principal): string | undefined {
+  if (principal.kind !== 'key' || principal.key.tenantId === null) return undefined;
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
   if (!token) return undefined;
   const bytes = Buffer.from(token, 'utf8');
   return bytes.length >= 24 && bytes.length <= 64 ? `whsec_${bytes.toString('base64')}` : undefined;

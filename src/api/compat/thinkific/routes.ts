@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
 import { actorOf, callerOf, READS_EVENTS, READS_WEBHOOKS, secretFromCredential, WRITES_WEBHOOKS } from '../shared/credentials.js';
-import { preparePlatform } from '../shared/errors.js';
+import { installPlatformErrors } from '../shared/errors.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
@@ -17,7 +17,7 @@ const topics = new Set(THINKIFIC_TOPICS);
 
 /** Thinkific's Webhooks API under `/api/v2`: webhooks (create, list, get, update, delete) and events. */
 export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
-  preparePlatform(app, thinkificError);
+  installPlatformErrors(app, thinkificError);
   const webhooks = new PlatformSubscriptions(service, THINKIFIC);
 
   app.post('/api/v2/webhooks', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create Webhook', body: WebhookBody } }, async (request, reply) => {
@@ -28,7 +28,7 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
       url: request.body.target_url,
       eventTypes: [request.body.topic],
       // Thinkific signs deliveries with the API key the webhook was created with.
-      secret: secretFromCredential(request),
+      secret: secretFromCredential(request, principal),
       platformData: { ...data },
     });
     return reply.status(201).send(presentWebhook(created));
