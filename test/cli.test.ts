@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/store/sqlite/native-handles.js';
 import { startProcess, type HookpostProcess } from './support/process.js';
 import { call, eventually } from './support/server.js';
 
@@ -22,7 +22,7 @@ describe('command line', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-migrate-'));
     const { stdout } = await run(process.execPath, [BIN, 'migrate'], { env: { ...process.env, HOOKPOST_DATA_DIR: dataDir } });
     expect(stdout).toContain('migrations applied');
-    const db = new Database(path.join(dataDir, 'hookpost.db'), { readonly: true });
+    const db = openDatabase(path.join(dataDir, 'hookpost.db'), { readonly: true });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     db.close();
     expect(tables).toEqual(expect.arrayContaining(['tenants', 'subscriptions', 'events', 'deliveries', 'attempts']));

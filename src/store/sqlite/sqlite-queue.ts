@@ -85,14 +85,16 @@ export function createSqliteQueue(db: Database.Database) {
   // Queue bookkeeping (claims, lease renewals, releases, attempt records) commits without an
   // fsync: losing such a commit to a power cut only means a delivery is sent again, which
   // at-least-once delivery allows. Publishes and API writes keep synchronous = FULL.
+  const relaxSync = db.prepare('PRAGMA synchronous = NORMAL');
+  const restoreSync = db.prepare('PRAGMA synchronous = FULL');
   const withoutFsync = <A extends unknown[], R>(work: (...args: A) => R) => {
     const transaction = db.transaction(work);
     return (...args: A): R => {
-      db.pragma('synchronous = NORMAL');
+      relaxSync.run();
       try {
         return transaction(...args);
       } finally {
-        db.pragma('synchronous = FULL');
+        restoreSync.run();
       }
     };
   };

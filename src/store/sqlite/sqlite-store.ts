@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './native-handles.js';
 import type { ApiKey, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, toPage } from '../cursor.js';
@@ -32,12 +33,12 @@ import {
 /** Opens (creating if needed) the SQLite file at `file` in WAL mode. */
 export function openSqliteStore(file: string): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  const db = openDatabase(file);
+  db.prepare('PRAGMA journal_mode = WAL').get();
   // FULL: a publish is acknowledged only after its commit reached the disk, power loss included.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.prepare('PRAGMA synchronous = FULL').run();
+  db.prepare('PRAGMA foreign_keys = ON').run();
+  db.prepare('PRAGMA busy_timeout = 5000').get();
   return new SqliteStore(db);
 }
 
