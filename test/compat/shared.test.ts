@@ -58,6 +58,27 @@ describe('compat plumbing', () => {
     expect(typeof refused.body.error).toBe('string');
   });
 
+  it('answers odd bodies with a 4xx in the platform\'s shape, never a 5xx', async () => {
+    const routes: [string, string, string, string, (body: any) => boolean][] = [
+      ['/compat/schoolmaker/api/v1', '/webhooks', 'POST', 'application/json', (body) => 'error' in body],
+      ['/compat/kajabi', '/v1/hooks', 'POST', 'application/vnd.api+json', (body) => Array.isArray(body.errors)],
+      ['/compat/thinkific/api/v2', '/webhooks', 'POST', 'application/json', (body) => 'errors' in body || 'error' in body],
+      ['/compat/thinkific/api/v2', '/webhooks/sub_x', 'PUT', 'application/json', (body) => 'errors' in body || 'error' in body],
+    ];
+    const bodies = ['null', '[]', '"text"', '123', '{}', '{"data":null}', '{"data":{"attributes":[]}}', '{"__proto__":{"x":1}}', '{', '\u0000', '[[[[[[]]]]]]'];
+    for (const [base, route, method, contentType, inShape] of routes) {
+      for (const body of bodies) {
+        const answer = await platformFetch(server, base, route, { method, token: tenant.key, body, contentType });
+        expect(answer.status, `${method} ${base}${route} ${body}`).toBeGreaterThanOrEqual(400);
+        expect(answer.status, `${method} ${base}${route} ${body}`).toBeLessThan(500);
+        expect(inShape(answer.body), `${method} ${base}${route} ${body}: ${answer.text}`).toBe(true);
+      }
+      const wrongType = await platformFetch(server, base, route, { method, token: tenant.key, body: '<a/>', contentType: 'application/xml' });
+      expect(wrongType.status).toBe(415);
+      expect(inShape(wrongType.body)).toBe(true);
+    }
+  });
+
   it('keeps each platform\'s webhooks to itself while the native API sees them all', async () => {
     const own = await createTenant(server);
     await platformFetch(server, '/compat/thinkific/api/v2', '/webhooks', { method: 'POST', token: own.key, body: { topic: 'user.signup', target_url: 'https://example.com/t' } });
