@@ -92,17 +92,21 @@ describe('Kajabi compat', () => {
     expect(unauthorized401(anonymous.body)).toBe(true);
     expect(anonymous.body.errors[0]).toMatchObject({ status: '401', title: 'Unauthorized' });
 
-    const contactsOnly = await keyWithScopes(server, tenant, ['subscriptions:read', 'subscriptions:write', 'view:contacts']);
+    // A key holding only Kajabi scopes is a Kajabi custom key: it manages hooks of the events it covers.
+    const contactsOnly = await keyWithScopes(server, tenant, ['view:contacts']);
     const denied = await post(hook('purchase'), contactsOnly);
     expect(denied.status).toBe(403);
     expect(forbidden403(denied.body)).toBe(true);
     expect(denied.body.errors[0]).toMatchObject({ status: '403', title: 'Forbidden', detail: 'Missing required scope: view:purchases' });
     expect((await post(hook('tag_removed'), contactsOnly)).status).toBe(201);
     expect((await platformFetch(server, BASE, '/v1/hooks/purchase_sample', { token: contactsOnly })).status).toBe(403);
+    expect((await platformFetch(server, BASE, '/v1/hooks', { token: contactsOnly })).status).toBe(200);
+    const nativeOnly = await keyWithScopes(server, tenant, ['events:write']);
+    expect((await post(hook('tag_added'), nativeOnly)).status).toBe(403);
 
-    const ordersOnly = await keyWithScopes(server, tenant, ['subscriptions:write', 'view:orders']);
+    const ordersOnly = await keyWithScopes(server, tenant, ['view:orders']);
     expect((await post(hook('order_created'), ordersOnly)).status).toBe(403); // needs view:transactions too
-    const both = await keyWithScopes(server, tenant, ['subscriptions:write', 'view:orders', 'view:transactions']);
+    const both = await keyWithScopes(server, tenant, ['view:orders', 'view:transactions']);
     expect((await post(hook('order_created'), both)).status).toBe(201);
   });
 

@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
-import { callerOf, holdsPlatformScopes, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
+import { holdsPlatformScopes } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { acceptJsonAs } from '../shared/media-types.js';
+import { platformAccess } from '../shared/platform-access.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
-import { isKajabiScope, kajabiEvents, scopesFor } from './catalog.js';
+import { KAJABI_SCOPES, isKajabiScope, kajabiEvents, scopesFor } from './catalog.js';
 import { kajabiError } from './errors.js';
 import { CreateHookBody, HookListQuery, HookParams, JSON_API, parseResourceId, presentHook, type KajabiData } from './hooks.js';
 
@@ -16,15 +17,29 @@ export const KAJABI = 'kajabi';
 
 const tags = ['compat: Kajabi'];
 const HOOKS_PATH = '/v1/hooks';
+const READ = { platformAccess: 'read' };
+const WRITE = { platformAccess: 'write' };
+
+/**
+ * A key holding Kajabi scopes is a Kajabi custom API key: any of them lets it manage hooks, and the
+ * event scopes decide which hooks it may create (see requireEventScopes). Any other key needs the
+ * native subscriptions scopes, and acts as Kajabi's account-owner key, which holds every event scope.
+ */
+const access = platformAccess<'read' | 'write'>({
+  platformScopes: KAJABI_SCOPES,
+  granting: { read: [...KAJABI_SCOPES, 'admin'], write: [...KAJABI_SCOPES, 'admin'] },
+  native: { read: 'subscriptions:read', write: 'subscriptions:write' },
+});
 
 /** Kajabi's hooks API (JSON:API): create, list, get, delete, and each event's sample payload. */
 export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
   installPlatformErrors(app, kajabiError);
   acceptJsonAs(app, JSON_API);
+  access.install(app);
   const hooks = new PlatformSubscriptions(service, KAJABI);
 
-  app.post(HOOKS_PATH, { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create hook', body: CreateHookBody } }, async (request, reply) => {
-    const { tenantId, principal } = await callerOf(service, request);
+  app.post(HOOKS_PATH, { config: WRITE, schema: { tags, summary: 'Create hook', body: CreateHookBody } }, async (request, reply) => {
+    const { tenantId, principal } = await access.caller(service, request);
     const { attributes, relationships } = request.body.data;
     requireEventScopes(principal, attributes.event);
     const resourceId = parseResourceId(attributes.resource_id);
@@ -39,8 +54,8 @@ export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(201).type(JSON_API).send({ data: presentHook(created, tenantId) });
   });
 
-  app.get(HOOKS_PATH, { config: READS_WEBHOOKS, schema: { tags, summary: 'List hooks', querystring: HookListQuery } }, async (request, reply) => {
-    const { tenantId } = await callerOf(service, request);
+  app.get(HOOKS_PATH, { config: READ, schema: { tags, summary: 'List hooks', querystring: HookListQuery } }, async (request, reply) => {
+    const { tenantId } = await access.caller(service, request);
     const query = request.query;
     const event = query['filter[event_eq]'];
     const all = (await hooks.list(tenantId)).filter((hook) => event === undefined || hook.eventTypes.includes(event));
@@ -64,23 +79,23 @@ export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
 
   // Static routes win over `/:id` in Fastify's router, so `purchase_sample` is never taken for a hook id.
   for (const event of kajabiEvents) {
-    app.get(`${HOOKS_PATH}/${event.name}_sample`, { config: READS_WEBHOOKS, schema: { tags, summary: `Sample ${event.name} payload` } }, async (request) => {
-      const { principal } = await callerOf(service, request);
+    app.get(`${HOOKS_PATH}/${event.name}_sample`, { config: READ, schema: { tags, summary: `Sample ${event.name} payload` } }, async (request) => {
+      const { principal } = await access.caller(service, request);
       requireEventScopes(principal, event.name);
       return event.sample;
     });
   }
 
-  app.get(`${HOOKS_PATH}/:id`, { config: READS_WEBHOOKS, schema: { tags, summary: 'Get hook', params: HookParams } }, async (request, reply) => {
-    const { tenantId } = await callerOf(service, request);
+  app.get(`${HOOKS_PATH}/:id`, { config: READ, schema: { tags, summary: 'Get hook', params: HookParams } }, async (request, reply) => {
+    const { tenantId } = await access.caller(service, request);
     return reply.type(JSON_API).send({ data: presentHook(await hooks.get(tenantId, request.params.id), tenantId) });
   });
 
   app.delete(
     `${HOOKS_PATH}/:id`,
-    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete hook', params: HookParams, response: { 204: Type.Null() } } },
+    { config: WRITE, schema: { tags, summary: 'Delete hook', params: HookParams, response: { 204: Type.Null() } } },
     async (request, reply) => {
-      const { tenantId } = await callerOf(service, request);
+      const { tenantId } = await access.caller(service, request);
       await hooks.remove(tenantId, request.params.id);
       return reply.status(204).send(null);
     },
