@@ -36,10 +36,10 @@ describe('crash recovery', () => {
     const first = await startProcess(env);
     processes.push(first);
     expect((await call(first, 'POST', '/v1/tenants', { token, body: { id: 'shop', name: 'Shop' } })).status).toBe(201);
-    expect((await call(first, 'POST', '/v1/event-types', { token, body: { name: 'order.created' } })).status).toBe(201);
+    expect((await call(first, 'POST', '/v1/event-types', { token, body: { name: 'shop.order.created' } })).status).toBe(201);
     const subscription = await call(first, 'POST', '/v1/tenants/shop/subscriptions', {
       token,
-      body: { url: slowReceiver.url, event_types: ['order.created'] },
+      body: { url: slowReceiver.url, event_types: ['shop.order.created'] },
     });
     expect(subscription.status).toBe(201);
 
@@ -47,7 +47,7 @@ describe('crash recovery', () => {
     for (let batch = 0; batch < EVENTS / 50; batch++) {
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          call(first, 'POST', '/v1/tenants/shop/events', { token, body: { id: `order-${batch * 50 + i}`, type: 'order.created', data: { n: batch * 50 + i } } }),
+          call(first, 'POST', '/v1/tenants/shop/events', { token, body: { id: `order-${batch * 50 + i}`, type: 'shop.order.created', data: { n: batch * 50 + i } } }),
         ),
       );
       for (const answer of answers) {
