@@ -77,4 +77,32 @@ describe('crash recovery', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 120_000);
+
+  it('drains a delivery in flight on SIGTERM, records it, and does not send it again after a restart', async () => {
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-drain-'));
+    const token = `hpa_${randomBytes(16).toString('hex')}`;
+    const env = { HOOKPOST_DATA_DIR: dataDir, HOOKPOST_ADMIN_TOKEN: token, HOOKPOST_ALLOW_PRIVATE_TARGETS: '1', HOOKPOST_LEASE: '1s' };
+    try {
+      const first = await startProcess(env);
+      processes.push(first);
+      await call(first, 'POST', '/v1/tenants', { token, body: { id: 'drain', name: 'Drain' } });
+      await call(first, 'POST', '/v1/event-types', { token, body: { name: 'ping' } });
+      await call(first, 'POST', '/v1/tenants/drain/subscriptions', { token, body: { url: slow.url, event_types: ['ping'] } });
+      const published = await call(first, 'POST', '/v1/tenants/drain/events', { token, body: { type: 'ping', data: {} } });
+      await slow.waitFor(1); // the request is now in flight, its answer 1.5 s away
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+
+      const second = await startProcess(env);
+      processes.push(second);
+      const deliveries = await call(second, 'GET', `/v1/tenants/drain/deliveries?event_id=${published.body.id}`, { token });
+      expect(deliveries.body.data).toHaveLength(1);
+      expect(deliveries.body.data[0]).toMatchObject({ status: 'succeeded', attempt_count: 1, last_status_code: 200 });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // past any lease: nothing is resent
+      expect(slow.requests).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
 });
