@@ -36,10 +36,10 @@ describe('crash recovery', () => {
     const first = await startProcess(env);
     processes.push(first);
     expect((await call(first, 'POST', '/v1/tenants', { token, body: { id: 'shop', name: 'Shop' } })).status).toBe(201);
-    expect((await call(first, 'POST', '/v1/event-types', { token, body: { name: 'order.created' } })).status).toBe(201);
+    expect((await call(first, 'POST', '/v1/event-types', { token, body: { name: 'shop.order.created' } })).status).toBe(201);
     const subscription = await call(first, 'POST', '/v1/tenants/shop/subscriptions', {
       token,
-      body: { url: slowReceiver.url, event_types: ['order.created'] },
+      body: { url: slowReceiver.url, event_types: ['shop.order.created'] },
     });
     expect(subscription.status).toBe(201);
 
@@ -47,7 +47,7 @@ describe('crash recovery', () => {
     for (let batch = 0; batch < EVENTS / 50; batch++) {
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          call(first, 'POST', '/v1/tenants/shop/events', { token, body: { id: `order-${batch * 50 + i}`, type: 'order.created', data: { n: batch * 50 + i } } }),
+          call(first, 'POST', '/v1/tenants/shop/events', { token, body: { id: `order-${batch * 50 + i}`, type: 'shop.order.created', data: { n: batch * 50 + i } } }),
         ),
       );
       for (const answer of answers) {
@@ -77,4 +77,32 @@ describe('crash recovery', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 120_000);
+
+  it('drains a delivery in flight on SIGTERM, records it, and does not send it again after a restart', async () => {
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-drain-'));
+    const token = `hpa_${randomBytes(16).toString('hex')}`;
+    const env = { HOOKPOST_DATA_DIR: dataDir, HOOKPOST_ADMIN_TOKEN: token, HOOKPOST_ALLOW_PRIVATE_TARGETS: '1', HOOKPOST_LEASE: '1s' };
+    try {
+      const first = await startProcess(env);
+      processes.push(first);
+      await call(first, 'POST', '/v1/tenants', { token, body: { id: 'drain', name: 'Drain' } });
+      await call(first, 'POST', '/v1/event-types', { token, body: { name: 'ping' } });
+      await call(first, 'POST', '/v1/tenants/drain/subscriptions', { token, body: { url: slow.url, event_types: ['ping'] } });
+      const published = await call(first, 'POST', '/v1/tenants/drain/events', { token, body: { type: 'ping', data: {} } });
+      await slow.waitFor(1); // the request is now in flight, its answer 1.5 s away
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+
+      const second = await startProcess(env);
+      processes.push(second);
+      const deliveries = await call(second, 'GET', `/v1/tenants/drain/deliveries?event_id=${published.body.id}`, { token });
+      expect(deliveries.body.data).toHaveLength(1);
+      expect(deliveries.body.data[0]).toMatchObject({ status: 'succeeded', attempt_count: 1, last_status_code: 200 });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // past any lease: nothing is resent
+      expect(slow.requests).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
 });

@@ -18,9 +18,9 @@ describeEachStore('delivery', (store) => {
   beforeAll(async () => {
     server = await startServer({
       databaseUrl: await store.freshDatabaseUrl(),
-      env: { HOOKPOST_RETRY_SCHEDULE: '0,50ms,50ms', HOOKPOST_REQUEST_TIMEOUT: '300ms' },
+      env: { HOOKPOST_RETRY_SCHEDULE: '0,50ms,50ms', HOOKPOST_REQUEST_TIMEOUT: '1s' },
     });
-    await defineEventType(server, 'order.created', ORDER_SCHEMA, { order_id: 'o_1', total: 10 });
+    await defineEventType(server, 'shop.order.created', ORDER_SCHEMA, { order_id: 'o_1', total: 10 });
   });
   afterAll(() => server.close());
   // Each specification gets its own tenant, so that no other test's subscriptions match its events.
@@ -45,9 +45,9 @@ describeEachStore('delivery', (store) => {
 
   it('delivers a published event with a Standard Webhooks signature that the reference library verifies', async () => {
     const receiver = await receiverAnswering();
-    const subscription = await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
+    const subscription = await subscribe(server, tenant, { url: receiver.url, event_types: ['shop.order.created'] });
     expect(subscription.secret).toMatch(/^whsec_/);
-    const published = await publish(server, tenant, { type: 'order.created', data: { order_id: 'o_42', total: 99.5 } });
+    const published = await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'o_42', total: 99.5 } });
     expect(published.status).toBe(202);
 
     const [request] = await receiver.waitFor(1);
@@ -55,7 +55,7 @@ describeEachStore('delivery', (store) => {
     expect(headers['webhook-id']).toBe(published.body.id);
     expect(headers['content-type']).toBe('application/json');
     const verified = new Webhook(subscription.secret).verify(request!.body, headers) as any;
-    expect(verified).toEqual({ type: 'order.created', timestamp: published.body.created_at, data: { order_id: 'o_42', total: 99.5 } });
+    expect(verified).toEqual({ type: 'shop.order.created', timestamp: published.body.created_at, data: { order_id: 'o_42', total: 99.5 } });
 
     const tampered = () => new Webhook(subscription.secret).verify(request!.body.replace('99.5', '0'), headers);
     expect(tampered).toThrow();
@@ -63,8 +63,8 @@ describeEachStore('delivery', (store) => {
 
   it('retries after two 500s and records three attempts before succeeding', async () => {
     const receiver = await receiverAnswering((n) => (n <= 2 ? { status: 500, body: `failure ${n}` } : { status: 200, body: 'fine' }));
-    await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
-    const { body } = await publish(server, tenant, { type: 'order.created', data: { order_id: 'o_retry', total: 1 } });
+    await subscribe(server, tenant, { url: receiver.url, event_types: ['shop.order.created'] });
+    const { body } = await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'o_retry', total: 1 } });
 
     const [delivery] = await eventually(async () => {
       const deliveries = await deliveriesOf(body.id);
@@ -85,23 +85,23 @@ describeEachStore('delivery', (store) => {
 
   it('records a timeout when the receiver hangs and delivers on the retry', async () => {
     const receiver = await receiverAnswering((n) => (n === 1 ? { hang: true } : { status: 204 }));
-    await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
-    const { body } = await publish(server, tenant, { type: 'order.created', data: { order_id: 'o_hang', total: 1 } });
+    await subscribe(server, tenant, { url: receiver.url, event_types: ['shop.order.created'] });
+    const { body } = await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'o_hang', total: 1 } });
 
     const [delivery] = await eventually(async () => {
       const deliveries = await deliveriesOf(body.id);
       return deliveries[0]?.status === 'succeeded' ? deliveries : undefined;
     });
     expect(delivery.attempts[0]).toMatchObject({ number: 1, error_class: 'timeout', status_code: null, succeeded: false });
-    expect(delivery.attempts[0].duration_ms).toBeGreaterThanOrEqual(250);
+    expect(delivery.attempts[0].duration_ms).toBeGreaterThanOrEqual(950);
     expect(delivery.attempts[1]).toMatchObject({ number: 2, status_code: 204, succeeded: true });
   });
 
   it('gives up when the retries run out, and a manual retry sends once more', async () => {
     let healthy = false;
     const receiver = await receiverAnswering(() => (healthy ? { status: 200 } : { status: 503 }));
-    await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
-    const { body } = await publish(server, tenant, { type: 'order.created', data: { order_id: 'o_fail', total: 1 } });
+    await subscribe(server, tenant, { url: receiver.url, event_types: ['shop.order.created'] });
+    const { body } = await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'o_fail', total: 1 } });
 
     const [failed] = await eventually(async () => {
       const deliveries = await deliveriesOf(body.id);
@@ -123,8 +123,8 @@ describeEachStore('delivery', (store) => {
 
   it('disables the subscription when the receiver answers 410 Gone', async () => {
     const receiver = await receiverAnswering(() => ({ status: 410 }));
-    const subscription = await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
-    const { body } = await publish(server, tenant, { type: 'order.created', data: { order_id: 'o_gone', total: 1 } });
+    const subscription = await subscribe(server, tenant, { url: receiver.url, event_types: ['shop.order.created'] });
+    const { body } = await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'o_gone', total: 1 } });
 
     const disabled = await eventually(async () => {
       const response = await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions/${subscription.id}`, { token: tenant.key });
@@ -135,16 +135,16 @@ describeEachStore('delivery', (store) => {
     expect(delivery).toMatchObject({ status: 'failed', attempt_count: 1, last_status_code: 410 });
 
     // A disabled subscription gets nothing new.
-    await publish(server, tenant, { type: 'order.created', data: { order_id: 'o_after', total: 1 } });
+    await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'o_after', total: 1 } });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(receiver.requests).toHaveLength(1);
   });
 
   it('treats a repeated event id as the same event and creates no new deliveries', async () => {
     const receiver = await receiverAnswering();
-    await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
-    const first = await publish(server, tenant, { id: 'order-777', type: 'order.created', data: { order_id: 'o_777', total: 7 } });
-    const again = await publish(server, tenant, { id: 'order-777', type: 'order.created', data: { order_id: 'o_777', total: 7 } });
+    await subscribe(server, tenant, { url: receiver.url, event_types: ['shop.order.created'] });
+    const first = await publish(server, tenant, { id: 'order-777', type: 'shop.order.created', data: { order_id: 'o_777', total: 7 } });
+    const again = await publish(server, tenant, { id: 'order-777', type: 'shop.order.created', data: { order_id: 'o_777', total: 7 } });
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);
@@ -155,7 +155,7 @@ describeEachStore('delivery', (store) => {
   });
 
   it('answers 422 with a JSON pointer for each schema violation', async () => {
-    const response = await publish(server, tenant, { type: 'order.created', data: { total: -3, lines: [{}] } });
+    const response = await publish(server, tenant, { type: 'shop.order.created', data: { total: -3, lines: [{}] } });
     expect(response.status).toBe(422);
     expect(response.body.error.code).toBe('schema_violation');
     const pointers = response.body.error.details.map((d: any) => d.pointer).sort();
@@ -163,12 +163,12 @@ describeEachStore('delivery', (store) => {
   });
 
   it('answers 422 for an unknown event type, when publishing and when subscribing', async () => {
-    const published = await publish(server, tenant, { type: 'order.exploded', data: {} });
+    const published = await publish(server, tenant, { type: 'shop.order.exploded', data: {} });
     expect(published.status).toBe(422);
     expect(published.body.error).toMatchObject({ code: 'unknown_event_type', details: [{ pointer: '/type' }] });
     const subscribed = await call(server, 'POST', `/v1/tenants/${tenant.id}/subscriptions`, {
       token: tenant.key,
-      body: { url: 'https://example.com/hook', event_types: ['order.created', 'order.exploded'] },
+      body: { url: 'https://example.com/hook', event_types: ['shop.order.created', 'shop.order.exploded'] },
     });
     expect(subscribed.status).toBe(422);
     expect(subscribed.body.error).toMatchObject({ code: 'unknown_event_type', details: [{ pointer: '/event_types/1' }] });
@@ -178,9 +178,9 @@ describeEachStore('delivery', (store) => {
     const all = await receiverAnswering();
     const bigOrders = await receiverAnswering();
     await subscribe(server, tenant, { url: all.url, event_types: ['*'] });
-    await subscribe(server, tenant, { url: bigOrders.url, event_types: ['order.created'], filter: { 'data.total': { $gte: 100 } } });
-    await publish(server, tenant, { type: 'order.created', data: { order_id: 'small', total: 5 } });
-    await publish(server, tenant, { type: 'order.created', data: { order_id: 'big', total: 500 } });
+    await subscribe(server, tenant, { url: bigOrders.url, event_types: ['shop.order.created'], filter: { 'data.total': { $gte: 100 } } });
+    await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'small', total: 5 } });
+    await publish(server, tenant, { type: 'shop.order.created', data: { order_id: 'big', total: 500 } });
     await all.waitFor(2);
     await bigOrders.waitFor(1);
     await new Promise((resolve) => setTimeout(resolve, 150));

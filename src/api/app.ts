@@ -26,6 +26,8 @@ import { tenantRoutes } from './v1/tenants.js';
 export interface CompatDoor {
   name: string;
   plugin: FastifyPluginAsync<{ service: ServiceDeps; schemas: PayloadSchemas }>;
+  /** The platform's own API scopes (e.g. Kajabi's `view:purchases`), which tenant keys may then hold. */
+  scopes?: readonly string[];
 }
 
 /** What the HTTP app is built from. */

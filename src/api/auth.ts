@@ -35,7 +35,7 @@ export function createAuthenticator(service: ServiceDeps, adminToken: string) {
     if (token === undefined) return null;
     if (timingSafeEqual(digest(token), adminDigest)) return { kind: 'admin', id: 'admin', tenantId: null, scopes: ['admin'] };
     const key = await findKeyForToken(service, token);
-    if (key) return { kind: 'key', id: key.id, tenantId: key.tenantId, scopes: key.scopes, key };
+    if (key) return keyPrincipal(key);
     const grant = await verifyAccessToken(service, token);
     if (grant) return { kind: 'access_token', id: grant.clientId, tenantId: grant.tenantId, scopes: grant.scopes, expiresAt: grant.expiresAt };
     return null;
@@ -111,4 +111,9 @@ function requirePrincipal(request: FastifyRequest): Principal {
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
+}
+
+/** The principal of a caller holding an API key (as a bearer token or, on some platforms, Basic). */
+export function keyPrincipal(key: ApiKey): Principal {
+  return { kind: 'key', id: key.id, tenantId: key.tenantId, scopes: key.scopes, key };
 }

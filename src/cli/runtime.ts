@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api/app.js';
+import { compatFormats, compatPlatforms, registerCatalogs } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
@@ -45,7 +46,11 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     now: Date.now,
     targetPolicy: config.targetPolicy,
     accessTokenTtlMs: config.accessTokenTtlMs,
+    platformScopes: compatPlatforms.flatMap((door) => door.scopes ?? []),
   };
+  const schemas = new PayloadSchemas();
+  // The seed platforms' event types are part of the shared catalog from the first start on.
+  await registerCatalogs(service, schemas, compatPlatforms);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
@@ -65,7 +70,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     ? new Dispatcher({
         store,
         outbound,
-        formats: new DeliveryFormats([nativeFormat]),
+        formats: new DeliveryFormats([nativeFormat, ...compatFormats()]),
         secrets: service.secrets,
         config: config.delivery,
         logger: logger.child({ part: 'dispatcher' }),
@@ -75,7 +80,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
 
   const app = await buildApp({
     service,
-    schemas: new PayloadSchemas(),
+    schemas,
     adminToken: secrets.adminToken,
     logger,
     metrics,
@@ -84,6 +89,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     rateLimit: config.rateLimit,
     serveApi: config.role !== 'worker',
     health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? 0 }),
+    compat: compatPlatforms,
   });
 
   dispatcher?.start();

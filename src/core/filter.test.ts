@@ -27,6 +27,20 @@ describe('subscription filters', () => {
     expect(matchesFilter({ 'data.email': { $contains: '@example.' } }, e)).toBe(true);
   });
 
+  it('applies $endsWith and $regex (RE2: linear time, no backreferences)', () => {
+    const e = event({ email: 'ann@example.com', level: 12 });
+    expect(matchesFilter({ 'data.email': { $endsWith: '@example.com' } }, e)).toBe(true);
+    expect(matchesFilter({ 'data.email': { $endsWith: '@example.org' } }, e)).toBe(false);
+    expect(matchesFilter({ 'data.email': { $regex: '^[a-z]+@example\\.com$' } }, e)).toBe(true);
+    expect(matchesFilter({ 'data.level': { $regex: '^1\\d$' } }, e)).toBe(true);
+    expect(matchesFilter({ 'data.email': { $regex: '^ANN' } }, e)).toBe(false);
+    expect(() => parseFilter({ 'data.email': { $regex: '(a)\\1' } })).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+    // A pattern that backtracks exponentially on a JavaScript RegExp finishes at once on RE2.
+    const started = Date.now();
+    expect(matchesFilter({ 'data.s': { $regex: '^(a+)+$' } }, event({ s: `${'a'.repeat(5000)}!` }))).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('combines conditions with $and, $or and $not', () => {
     const e = event({ a: 1, b: 2 });
     expect(matchesFilter({ $or: [{ 'data.a': 5 }, { 'data.b': 2 }] }, e)).toBe(true);
@@ -39,7 +53,8 @@ describe('subscription filters', () => {
   });
 
   it('rejects unknown operators, bad paths and bad operands with pointers', () => {
-    expect(() => parseFilter({ 'data.x': { $regex: '.*' } })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ pointer: '/filter/data.x/$regex' })] }));
+    expect(() => parseFilter({ 'data.x': { $where: '.*' } })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ pointer: '/filter/data.x/$where' })] }));
+    expect(() => parseFilter({ 'data.x': { $regex: '(unclosed' } })).toThrow(expect.objectContaining({ details: [expect.objectContaining({ pointer: '/filter/data.x/$regex' })] }));
     expect(() => parseFilter({ 'data x': 1 })).toThrow(expect.objectContaining({ code: 'validation_failed' }));
     expect(() => parseFilter({ $or: [] })).toThrow(expect.objectContaining({ code: 'validation_failed' }));
     expect(() => parseFilter({ 'data.x': { $in: 'a' } })).toThrow(expect.objectContaining({ code: 'validation_failed' }));

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { HookpostError, type ErrorDetail } from './errors.js';
 
 /**
@@ -22,11 +23,17 @@ export const FILTER_OPERATORS = [
   '$exists',
   '$contains',
   '$startsWith',
+  '$endsWith',
+  '$regex',
 ] as const;
 type Operator = (typeof FILTER_OPERATORS)[number];
 
 const MAX_DEPTH = 8;
 const MAX_NODES = 200;
+const MAX_PATTERN_LENGTH = 512;
+// $regex runs on RE2 (linear time in the input), never on the backtracking engine, so a
+// client's pattern cannot stall matching; compiled patterns are kept because publish runs them often.
+const compiledPatterns = new Map<string, RE2JS>();
 
 /** The view of an event that filters see. */
 export interface FilterSubject {
@@ -116,7 +123,16 @@ function checkOperator(op: string, operand: unknown): string | null {
       return typeof operand === 'boolean' ? null : '$exists takes true or false';
     case '$contains':
     case '$startsWith':
+    case '$endsWith':
       return typeof operand === 'string' || (op === '$contains' && isLiteral(operand)) ? null : `${op} takes a string`;
+    case '$regex':
+      if (typeof operand !== 'string' || operand.length > MAX_PATTERN_LENGTH) return `$regex takes a pattern of at most ${MAX_PATTERN_LENGTH} characters`;
+      try {
+        pattern(operand);
+        return null;
+      } catch (error) {
+        return `$regex pattern is not valid RE2 syntax: ${(error as Error).message}`;
+      }
     default:
       return `unknown filter operator ${op}`;
   }
@@ -147,6 +163,10 @@ function applyOperator(op: Operator, actual: unknown, operand: unknown): boolean
       return typeof actual === 'string' && actual.includes(String(operand));
     case '$startsWith':
       return typeof actual === 'string' && actual.startsWith(operand as string);
+    case '$endsWith':
+      return typeof actual === 'string' && actual.endsWith(operand as string);
+    case '$regex':
+      return (typeof actual === 'string' || typeof actual === 'number') && pattern(operand as string).matcher(String(actual)).find();
   }
 }
 
@@ -166,6 +186,16 @@ function compare(actual: unknown, operand: unknown): number {
   }
   if (typeof actual === 'string' && typeof operand === 'string') return actual < operand ? -1 : actual > operand ? 1 : 0;
   return Number.NaN;
+}
+
+function pattern(source: string): RE2JS {
+  let compiled = compiledPatterns.get(source);
+  if (!compiled) {
+    compiled = RE2JS.compile(source);
+    if (compiledPatterns.size > 1000) compiledPatterns.clear();
+    compiledPatterns.set(source, compiled);
+  }
+  return compiled;
 }
 
 function readPath(subject: FilterSubject, path: string): unknown {

@@ -34,7 +34,7 @@ export async function createApiKey(
   input: { tenantId: string | null; scopes?: Scope[] | undefined; name?: string | null | undefined },
 ): Promise<{ key: ApiKey; token: string }> {
   const scopes = input.scopes ?? (input.tenantId === null ? ['admin'] : TENANT_KEY_SCOPES);
-  checkScopes(input.tenantId, scopes);
+  checkScopes(input.tenantId, scopes, deps.platformScopes);
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const key: ApiKey = {
     id: newId('apiKey'),
@@ -50,9 +50,9 @@ export async function createApiKey(
   return { key, token };
 }
 
-/** Refuses scopes nobody knows, and instance-wide scopes on a tenant key. */
-export function checkScopes(tenantId: string | null, scopes: readonly Scope[]): void {
-  const allowed: readonly Scope[] = tenantId === null ? SCOPES : GRANTABLE_TENANT_SCOPES;
+/** Refuses scopes nobody knows, and instance-wide scopes on a tenant key; platform scopes are tenant scopes. */
+export function checkScopes(tenantId: string | null, scopes: readonly Scope[], platformScopes: readonly string[] = []): void {
+  const allowed: readonly Scope[] = tenantId === null ? [...SCOPES, ...platformScopes] : [...GRANTABLE_TENANT_SCOPES, ...platformScopes];
   const refused = scopes.filter((scope) => !allowed.includes(scope));
   if (refused.length > 0) {
     throw new HookpostError(

@@ -8,6 +8,8 @@ export interface ServiceDeps {
   secrets: SecretBox;
   now: () => number;
   targetPolicy: TargetPolicy;
+  /** Scopes the mounted platform doors define (e.g. Kajabi's view:contacts), grantable to tenant keys. */
+  platformScopes?: readonly string[];
   /** Lifetime of OAuth access tokens; one hour when absent. */
   accessTokenTtlMs?: number;
 }

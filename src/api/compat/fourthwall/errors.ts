@@ -1,0 +1,35 @@
+import type { ErrorMapper } from '../shared/errors.js';
+import { fieldOf, problemsOf } from '../shared/errors.js';
+
+// Fourthwall answers `{ code, …context }`. The three URI codes are documented for create; the
+// others (validation, credentials, missing webhook) follow its other endpoints' codes.
+
+const URI_CODES: Record<string, string> = {
+  forbidden_address: 'WEBHOOK_URI_IP_NOT_ALLOWED',
+  port_not_allowed: 'WEBHOOK_URI_PORT_NOT_ALLOWED',
+  domain_not_allowed: 'WEBHOOK_URI_UNALLOWED_DOMAIN',
+};
+
+/** Maps Hookpost errors to Fourthwall's `{ code }` bodies. */
+export const fourthwallError: ErrorMapper = (error) => {
+  const problems = problemsOf(error);
+  const uriCode = problems.map((problem) => URI_CODES[problem.reason ?? '']).find(Boolean);
+  if (uriCode) return { status: 400, body: { code: uriCode } };
+  const context = Array.isArray(error.details) ? {} : (error.details ?? {});
+  switch (error.code) {
+    case 'unauthorized':
+      return { status: 401, body: { code: 'UNAUTHORIZED' } };
+    case 'forbidden':
+      return { status: 403, body: { code: 'FORBIDDEN' } };
+    case 'not_found':
+      return { status: 404, body: { code: 'WEBHOOK_CONFIGURATION_NOT_FOUND', ...context } };
+    case 'internal':
+    case 'unavailable':
+      return { status: error.code === 'internal' ? 500 : 503, body: { code: 'INTERNAL_ERROR' } };
+    default:
+      return {
+        status: error.code === 'payload_too_large' ? 413 : error.code === 'unsupported_media_type' ? 415 : 400,
+        body: { code: 'VALIDATION_ERROR', message: error.message, errors: problems.map((problem) => ({ field: fieldOf(problem), message: problem.message })) },
+      };
+  }
+};

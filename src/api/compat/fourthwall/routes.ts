@@ -1,0 +1,87 @@
+import { HookpostError } from '../../../core/errors.js';
+import { view } from '../../../service/subscriptions.js';
+import type { RoutePlugin } from '../../v1/context.js';
+import { installPlatformErrors } from '../shared/errors.js';
+import { platformAccess } from '../shared/platform-access.js';
+import { PlatformSubscriptions } from '../shared/subscriptions.js';
+import { acceptBasicAuth } from './basic-auth.js';
+import { FOURTHWALL } from './envelope.js';
+import { fourthwallError } from './errors.js';
+import { keyOfShopSecret, shopSecret } from './secrets.js';
+import { CreateWebhookBody, PageQuery, UpdateWebhookBody, WebhookParams, presentWebhook } from './webhooks.js';
+
+const tags = ['compat: Fourthwall'];
+const PATH = '/open-api/v1.0/webhooks';
+const READ = 'read' as const;
+const WRITE = 'write' as const;
+
+/** Fourthwall's OAuth scopes for webhooks; a key holding them is judged by them, API keys have full access. */
+export const FOURTHWALL_SCOPES = ['webhook_read', 'webhook_write'] as const;
+
+const access = platformAccess<'read' | 'write'>({
+  platformScopes: FOURTHWALL_SCOPES,
+  granting: { read: ['webhook_read', 'webhook_write', 'admin'], write: ['webhook_write', 'admin'] },
+  native: { read: 'subscriptions:read', write: 'subscriptions:write' },
+});
+
+/** Fourthwall's webhook configurations under `/open-api/v1.0/webhooks`: create, list, get, update, delete. */
+export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
+  installPlatformErrors(app, fourthwallError);
+  acceptBasicAuth(app, service);
+  access.install(app);
+  const webhooks = new PlatformSubscriptions(service, FOURTHWALL);
+  const withSecret = async (tenantId: string, id: string) => {
+    const subscription = await service.store.getSubscription(tenantId, id);
+    if (!subscription || subscription.format !== FOURTHWALL) throw notFound(tenantId, id);
+    return presentWebhook(view(service, subscription, true));
+  };
+
+  app.post(PATH, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Create a webhook', body: CreateWebhookBody } }, async (request) => {
+    const { tenantId } = await access.caller(service, request);
+    const created = await webhooks.create(tenantId, {
+      url: request.body.url,
+      eventTypes: request.body.allowedTypes,
+      secret: keyOfShopSecret(await shopSecret(service, tenantId)),
+    });
+    // Fourthwall answers a create with 200, not 201.
+    return presentWebhook(created);
+  });
+
+  app.get(PATH, { config: { platformAccess: READ }, schema: { tags, summary: 'Get webhooks', querystring: PageQuery } }, async (request) => {
+    const { tenantId } = await access.caller(service, request);
+    const page = request.query.page ?? 0;
+    const size = request.query.size ?? 20;
+    const all = await webhooks.list(tenantId);
+    const results = await Promise.all(all.slice(page * size, (page + 1) * size).map((webhook) => withSecret(tenantId, webhook.id)));
+    return { results, page, size, total: all.length, totalPages: Math.ceil(all.length / size) };
+  });
+
+  app.get(`${PATH}/:webhookConfigurationId`, { config: { platformAccess: READ }, schema: { tags, summary: 'Get a webhook', params: WebhookParams } }, async (request) => {
+    const { tenantId } = await access.caller(service, request);
+    return withSecret(tenantId, request.params.webhookConfigurationId);
+  });
+
+  app.put(
+    `${PATH}/:webhookConfigurationId`,
+    { config: { platformAccess: WRITE }, schema: { tags, summary: 'Update a webhook', params: WebhookParams, body: UpdateWebhookBody } },
+    async (request) => {
+      const { tenantId } = await access.caller(service, request);
+      const id = request.params.webhookConfigurationId;
+      await withSecret(tenantId, id);
+      await webhooks.update(tenantId, id, { url: request.body.url, eventTypes: request.body.allowedTypes });
+      return withSecret(tenantId, id);
+    },
+  );
+
+  app.delete(`${PATH}/:webhookConfigurationId`, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Delete a webhook', params: WebhookParams } }, async (request, reply) => {
+    const { tenantId } = await access.caller(service, request);
+    const id = request.params.webhookConfigurationId;
+    await withSecret(tenantId, id);
+    await webhooks.remove(tenantId, id);
+    return reply.status(200).send();
+  });
+};
+
+function notFound(shopId: string, webhookConfigurationId: string): HookpostError {
+  return new HookpostError('not_found', `No webhook configuration ${webhookConfigurationId}.`, { webhookConfigurationId, shopId });
+}

@@ -1,0 +1,90 @@
+import { Type } from 'typebox';
+import { HookpostError } from '../../../core/errors.js';
+import { actorOf, callerOf, READS_EVENTS, READS_WEBHOOKS, secretFromCredential, WRITES_WEBHOOKS } from '../shared/credentials.js';
+import { installPlatformErrors } from '../shared/errors.js';
+import { numberedPage } from '../shared/paging.js';
+import { PlatformSubscriptions } from '../shared/subscriptions.js';
+import type { RoutePlugin } from '../../v1/context.js';
+import { THINKIFIC_TOPICS } from './catalog.js';
+import { thinkificError } from './errors.js';
+import { IdParams, WebhookBody, WebhookListQuery, presentEvent, presentWebhook, type ThinkificData } from './webhooks.js';
+
+/** Name of Thinkific's door and of its delivery format. */
+export const THINKIFIC = 'thinkific';
+
+const tags = ['compat: Thinkific'];
+const topics = new Set(THINKIFIC_TOPICS);
+
+/** Thinkific's Webhooks API under `/api/v2`: webhooks (create, list, get, update, delete) and events. */
+export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
+  installPlatformErrors(app, thinkificError);
+  const webhooks = new PlatformSubscriptions(service, THINKIFIC);
+
+  app.post('/api/v2/webhooks', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create Webhook', body: WebhookBody } }, async (request, reply) => {
+    const { tenantId, principal } = await callerOf(service, request);
+    const actor = actorOf(principal);
+    const data: ThinkificData = { created_by: actor, updated_by: actor };
+    const created = await webhooks.create(tenantId, {
+      url: request.body.target_url,
+      eventTypes: [request.body.topic],
+      // Thinkific signs deliveries with the API key the webhook was created with.
+      secret: secretFromCredential(request, principal),
+      platformData: { ...data },
+    });
+    return reply.status(201).send(presentWebhook(created));
+  });
+
+  app.get('/api/v2/webhooks', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhooks', querystring: WebhookListQuery } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
+    const { page = 1, limit = 25, next } = request.query;
+    let all = await webhooks.list(tenantId);
+    // `next` continues after the last webhook of the previous page; ids sort in creation order.
+    if (next !== undefined && next !== '') all = all.filter((webhook) => webhook.id > next);
+    const cut = numberedPage(all, next ? 1 : page, limit);
+    return {
+      items: cut.items.map(presentWebhook),
+      meta: {
+        page: {
+          has_next: cut.hasNext,
+          next_page: cut.hasNext ? (cut.items[cut.items.length - 1]?.id ?? '') : '',
+          page_items: cut.items.length,
+          total_items: cut.totalItems,
+          total_pages: cut.totalPages,
+        },
+      },
+    };
+  });
+
+  app.get('/api/v2/webhooks/:id', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhook by ID', params: IdParams } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
+    return presentWebhook(await webhooks.get(tenantId, request.params.id));
+  });
+
+  app.put('/api/v2/webhooks/:id', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Update Webhook by ID', params: IdParams, body: WebhookBody } }, async (request) => {
+    const { tenantId, principal } = await callerOf(service, request);
+    const current = await webhooks.get(tenantId, request.params.id);
+    const updated = await webhooks.update(tenantId, request.params.id, {
+      url: request.body.target_url,
+      eventTypes: [request.body.topic],
+      platformData: { ...current.platformData, updated_by: actorOf(principal) },
+    });
+    return presentWebhook(updated);
+  });
+
+  app.delete(
+    '/api/v2/webhooks/:id',
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete Webhook by ID', params: IdParams, response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const { tenantId } = await callerOf(service, request);
+      await webhooks.remove(tenantId, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get('/api/v2/events/:id', { config: READS_EVENTS, schema: { tags, summary: 'Get Event by ID', params: IdParams } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
+    const event = await service.store.getEvent(tenantId, request.params.id);
+    if (!event || !topics.has(event.type)) throw new HookpostError('not_found', `No event ${request.params.id}.`);
+    return presentEvent(event);
+  });
+};

@@ -1,0 +1,52 @@
+import { Type, type Static } from 'typebox';
+import type { HookEvent } from '../../../core/model.js';
+import type { SubscriptionView } from '../../../service/subscriptions.js';
+import { iso } from '../shared/formats.js';
+import { platformDataOf } from '../shared/subscriptions.js';
+import { THINKIFIC_TOPICS, splitTopic } from './catalog.js';
+
+/** The create and update request, as Thinkific's seed documents it. */
+export const WebhookBody = Type.Object(
+  {
+    topic: Type.Enum(THINKIFIC_TOPICS),
+    target_url: Type.String({ minLength: 1, maxLength: 2048 }),
+  },
+  { additionalProperties: false },
+);
+export type WebhookBody = Static<typeof WebhookBody>;
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+/** `page` (from 1) and `limit` as in the seed's curl; `next` (the last id seen) as in Thinkific's OpenAPI. */
+export const WebhookListQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 25 })),
+  next: Type.Optional(Type.String({ maxLength: 128 })),
+});
+export type WebhookListQuery = Static<typeof WebhookListQuery>;
+
+/** Who created and last changed a Thinkific webhook. */
+export interface ThinkificData {
+  created_by: string;
+  updated_by: string;
+}
+
+/** A webhook as Thinkific shows it. */
+export function presentWebhook(subscription: SubscriptionView) {
+  const data = platformDataOf<ThinkificData>(subscription);
+  return {
+    id: subscription.id,
+    status: subscription.active ? 'active' : 'inactive',
+    topic: subscription.eventTypes[0] ?? '',
+    created_at: iso(subscription.createdAt),
+    created_by: data.created_by ?? '',
+    updated_at: iso(subscription.updatedAt),
+    updated_by: data.updated_by ?? data.created_by ?? '',
+    target_url: subscription.url,
+  };
+}
+
+/** An event as `GET /events/{id}` shows it: the delivery envelope without the tenant. */
+export function presentEvent(event: HookEvent) {
+  return { id: event.id, ...splitTopic(event.type), created_at: iso(event.createdAt), payload: event.data };
+}

@@ -1,0 +1,29 @@
+import type { CompatPlatform } from '../shared/platform.js';
+import { installPlatformErrors } from '../shared/errors.js';
+import { TIMEBACK_KEY_SCOPES, timebackAccess } from './access.js';
+import { caliperRoutes } from './caliper-routes.js';
+import { timebackCatalog } from './catalog.js';
+import { timebackFormat } from './envelope.js';
+import { mapStatusError } from './errors.js';
+import { filterRoutes } from './filter-routes.js';
+import { installTimebackValidation } from './issues.js';
+import { webhookRoutes } from './webhook-routes.js';
+
+/**
+ * Timeback (Alpha's Webhooks API over IMS Caliper), at `/compat/timeback`: webhooks, webhook
+ * filters, Caliper ingest and the client-credentials token endpoint.
+ */
+export const timeback: CompatPlatform = {
+  name: 'timeback',
+  formats: [timebackFormat],
+  catalog: timebackCatalog,
+  scopes: TIMEBACK_KEY_SCOPES,
+  async plugin(app, deps) {
+    installTimebackValidation(app);
+    installPlatformErrors(app, mapStatusError);
+    timebackAccess.install(app);
+    await app.register(webhookRoutes, { ...deps, prefix: '/webhooks' });
+    await app.register(filterRoutes, { ...deps, prefix: '/webhook-filters' });
+    await app.register(caliperRoutes, { ...deps, prefix: '/caliper' });
+  },
+};
