@@ -6,6 +6,7 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
 import { call, createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
 import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js';
+import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/fourthwall/open-api/v1.0';
 const [seed] = seedOpenApi('003');
@@ -14,7 +15,7 @@ const ALLOWED_TYPES: string[] = requestSchema(seed, '/open-api/v1.0/webhooks', '
   ?? seed.components.schemas['com.fourthwall.app.openapi.endpoint.OpenApiWebhookConfigurationEndpoint.WebhookConfigurationCreateRequest'].properties.allowedTypes.items.enum;
 const ERROR_EXAMPLES = seed.paths['/open-api/v1.0/webhooks'].post.responses['400'].content['application/json'].examples;
 
-describe('Fourthwall compat', () => {
+describeEachStore('Fourthwall compat', (store) => {
   let server: TestServer;
   let tenant: TestTenant;
   let receiver: Receiver;
@@ -26,7 +27,7 @@ describe('Fourthwall compat', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
   });
   afterAll(() => server.close());
   beforeEach(async () => {
@@ -46,7 +47,7 @@ describe('Fourthwall compat', () => {
   });
 
   it('answers the documented 400 codes for URLs it will not call', async () => {
-    const strict = await startServer({ env: { HOOKPOST_ALLOW_PRIVATE_TARGETS: '0' } });
+    const strict = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_ALLOW_PRIVATE_TARGETS: '0' } });
     try {
       const shop = await createTenant(strict);
       const answer = await platformFetch(strict, BASE, '/webhooks', { method: 'POST', token: shop.key, body: { url: 'http://127.0.0.1:9/hook', allowedTypes: ['ORDER_PLACED'] } });

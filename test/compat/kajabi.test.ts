@@ -3,6 +3,7 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
 import { createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
 import { requestSchema, responseValidator, seedJsonExamples, seedOpenApi } from './shared-seeds.js';
+import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/kajabi';
 const JSON_API = 'application/vnd.api+json';
@@ -12,7 +13,7 @@ const [created201, unauthorized401, forbidden403, unprocessable422] = [validate(
 const seedRequests = seedJsonExamples('002').filter((example: any) => example?.data?.type === 'hooks') as any[];
 const events: string[] = seed.components.schemas.hooks_attributes.properties.event.enum;
 
-describe('Kajabi compat', () => {
+describeEachStore('Kajabi compat', (store) => {
   let server: TestServer;
   let tenant: TestTenant;
   let receiver: Receiver;
@@ -23,7 +24,7 @@ describe('Kajabi compat', () => {
   });
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
   });
   afterAll(() => server.close());
   beforeEach(async () => {

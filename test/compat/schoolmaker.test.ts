@@ -3,20 +3,21 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
 import { createTenant, startServer, subscribe, type TestServer, type TestTenant } from '../support/server.js';
 import { deliveryCount, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
 import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js';
+import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/schoolmaker/api/v1';
 const [seed] = seedOpenApi('000');
 const created201 = responseValidator(seed, '/webhooks', 'post', 201);
 const member = { id: '48213', email: 'jane.doe@example.com', first_name: 'Jane', last_name: 'Doe' };
 
-describe('SchoolMaker compat', () => {
+describeEachStore('SchoolMaker compat', (store) => {
   let server: TestServer;
   let tenant: TestTenant;
   let receiver: Receiver;
   const create = (body: unknown, token: string | null = tenant.key) => platformFetch(server, BASE, '/webhooks', { method: 'POST', token, body });
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
   });
   afterAll(() => server.close());
   beforeEach(async () => {

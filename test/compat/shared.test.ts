@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compatPlatforms } from '../../src/api/compat/index.js';
 import { call, createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { platformFetch, publishEvent } from './shared-harness.js';
+import { describeEachStore } from '../support/stores.js';
 
-describe('compat plumbing', () => {
+describeEachStore('compat plumbing', (store) => {
   let server: TestServer;
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
     tenant = await createTenant(server);
   });
   afterAll(() => server.close());

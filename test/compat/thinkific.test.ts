@@ -5,6 +5,7 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
 import { createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { deliveryCount, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
 import { seedJsonExamples, shapeOf } from './shared-seeds.js';
+import { describeEachStore } from '../support/stores.js';
 
 // Seed 004 documents Thinkific's API by JSON examples rather than an OpenAPI block: requests are
 // sent verbatim, and answers must have the shape (keys and types) of the documented answers.
@@ -20,7 +21,7 @@ const eventShape = ajv.compile(shapeOf(eventExample));
 const deliveryShape = (delivery: unknown) => ajv.compile(shapeOf(delivery));
 const hex = (key: string, body: string) => createHmac('sha256', key).update(body).digest('hex');
 
-describe('Thinkific compat', () => {
+describeEachStore('Thinkific compat', (store) => {
   let server: TestServer;
   let tenant: TestTenant;
   let receiver: Receiver;
@@ -28,7 +29,7 @@ describe('Thinkific compat', () => {
   const create = (body: unknown) => webhooks('', { method: 'POST', body });
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
   });
   afterAll(() => server.close());
   beforeEach(async () => {

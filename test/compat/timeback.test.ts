@@ -4,6 +4,7 @@ import { startReceiver, type Receiver } from '../support/receiver.js';
 import { createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
 import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js';
+import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/timeback';
 const [seed] = seedOpenApi('001');
@@ -38,7 +39,7 @@ function envelope(sensor: string, ...events: object[]) {
 let counter = 0;
 const uuid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}-${Math.random().toString(16).slice(2, 8)}`;
 
-describe('Timeback compat', () => {
+describeEachStore('Timeback compat', (store) => {
   let server: TestServer;
   let tenant: TestTenant;
   let receiver: Receiver;
@@ -55,7 +56,7 @@ describe('Timeback compat', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
   });
   afterAll(() => server.close());
   beforeEach(async () => {

@@ -56,9 +56,9 @@ export async function startCluster(options: { env: Record<string, string>; apis:
       const text = await response.body.text();
       if (response.statusCode !== 201) throw new Error(`POST ${route} answered ${response.statusCode}: ${text}\n${apis[0]!.output()}`);
     };
-    await admin('/v1/event-types', { name: 'order.created', description: 'An order was placed' });
+    await admin('/v1/event-types', { name: 'loadtest.ping', description: 'A load-test event' });
     await admin('/v1/tenants', { id: tenantId, name: 'Load' });
-    await admin(`/v1/tenants/${tenantId}/subscriptions`, { url: options.receiverUrl, event_types: ['order.created'] });
+    await admin(`/v1/tenants/${tenantId}/subscriptions`, { url: options.receiverUrl, event_types: ['loadtest.ping'] });
     return {
       apis,
       workers,
@@ -68,7 +68,7 @@ export async function startCluster(options: { env: Record<string, string>; apis:
         const response = await request(new URL(`/v1/tenants/${tenantId}/events`, api.url), {
           method: 'POST',
           headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ type: 'order.created', data }),
+          body: JSON.stringify({ type: 'loadtest.ping', data }),
           dispatcher: agent,
         });
         const text = await response.body.text();
