@@ -13,6 +13,7 @@ describe('configuration', () => {
     expect(config.delivery.connectTimeoutMs).toBe(5_000);
     expect(config.delivery.requestTimeoutMs).toBe(15_000);
     expect(config.bodyLimitBytes).toBe(256 * 1024);
+    expect(config.databasePoolSize).toBe(10);
     expect(Object.isFrozen(config.delivery)).toBe(true);
   });
 
@@ -23,8 +24,12 @@ describe('configuration', () => {
       HOOKPOST_ALLOW_PRIVATE_TARGETS: '1',
       HOOKPOST_RETRY_SCHEDULE: '0,1s,1m',
       HOOKPOST_SECRET_KEY: 'ab'.repeat(32),
+      HOOKPOST_DATABASE_URL: 'postgres://hookpost@db:5432/hookpost',
+      HOOKPOST_DATABASE_POOL_SIZE: '4',
     });
     expect(config.port).toBe(9001);
+    expect(config.databaseUrl).toBe('postgres://hookpost@db:5432/hookpost');
+    expect(config.databasePoolSize).toBe(4);
     expect(config.role).toBe('worker');
     expect(config.allowPrivateTargets).toBe(true);
     expect(config.delivery.retry.delaysMs).toEqual([0, 1_000, 60_000]);
@@ -34,6 +39,7 @@ describe('configuration', () => {
   it.each([
     ['HOOKPOST_PORT', '80000'],
     ['HOOKPOST_ROLE', 'boss'],
+    ['HOOKPOST_DATABASE_POOL_SIZE', '0'],
     ['HOOKPOST_ALLOW_PRIVATE_TARGETS', 'maybe'],
     ['HOOKPOST_RETRY_SCHEDULE', '0,soon'],
     ['HOOKPOST_SECRET_KEY', 'short'],
