@@ -28,7 +28,7 @@ describe.skipIf(!postgresServerUrl())('hookpost migrate-store', () => {
     const tenant = await createTenant(sqlite);
     const subscription = await subscribe(sqlite, tenant, { url: receiver.url, event_types: ['store.moved'], metadata: { b: '2', a: '1' } });
     for (let i = 0; i < 5; i += 1) await publish(sqlite, tenant, { type: 'store.moved', data: { n: i, z: 'last', a: 'first' } });
-    await receiver.waitFor(5);
+    await receiver.waitFor(5, 60_000);
     const later = await publish(sqlite, tenant, { type: 'store.moved', data: { n: 'later' }, deliver_at: new Date(Date.now() + 3600_000).toISOString() });
     const readAll = async (server: TestServer) => ({
       subscriptions: (await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions`, { token: tenant.key })).body,
@@ -39,7 +39,7 @@ describe.skipIf(!postgresServerUrl())('hookpost migrate-store', () => {
         ({ updated_at: _, ...type }: Record<string, unknown>) => type,
       ),
     });
-    await eventually(async () => ((await readAll(sqlite)).deliveries.data.filter((d: any) => d.status === 'succeeded').length === 5 ? true : undefined));
+    await eventually(async () => ((await readAll(sqlite)).deliveries.data.filter((d: any) => d.status === 'succeeded').length === 5 ? true : undefined), 60_000);
     const before = await readAll(sqlite);
     await sqlite.close();
 
@@ -62,8 +62,8 @@ describe.skipIf(!postgresServerUrl())('hookpost migrate-store', () => {
     expect(scheduled.status).toBe('pending');
     const retried = await call(pg, 'POST', `/v1/tenants/${tenant.id}/deliveries/${scheduled.id}/retry`, { token: tenant.key });
     expect(retried.status).toBe(202);
-    const requests = await receiver.waitFor(6);
+    const requests = await receiver.waitFor(6, 60_000);
     const last = requests[5]!;
     expect(new Webhook(subscription.secret).verify(last.body, last.headers as Record<string, string>)).toMatchObject({ data: { n: 'later' } });
-  });
+  }, 120_000);
 });

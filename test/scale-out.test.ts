@@ -8,8 +8,9 @@ import { postgresServerUrl, testStores } from './support/stores.js';
 
 // Scale-out on PostgreSQL with real processes: `hookpost api` and `hookpost worker` from dist/,
 // a real receiver, a real database. The 20,000-event test costs about 2.6 ms of Node CPU per event
-// across all processes (measured), plus PostgreSQL's share, so it is CPU-bound: under a minute on
-// an idle two-core machine, 91 s on one shared with other test runs. The timeouts allow for that.
+// across all processes (measured), plus PostgreSQL's share, so it is CPU-bound: about a minute on
+// an idle two-core machine, 90 s to 4 min on one shared with other test runs. So the waits fail on
+// a stall (no progress for 30 s), not on a deadline, and the hard timeouts are generous.
 
 const postgres = testStores().find((store) => store.name === 'postgres');
 const CONCURRENCY = 16;
@@ -36,12 +37,16 @@ describe.skipIf(!postgresServerUrl())('scale-out on PostgreSQL (real processes)'
     }
   }
 
-  async function allSucceeded(databaseUrl: string, count: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /** Waits until `count` deliveries succeeded; fails only when none succeeded for `stallMs` (a stall, not a slow machine). */
+  async function allSucceeded(databaseUrl: string, count: number, stallMs = 30_000): Promise<void> {
+    let seen = -1;
+    let lastProgress = Date.now();
     for (;;) {
       const counts = await countByStatus(databaseUrl);
-      if (counts.succeeded === count) return;
-      if (Date.now() > deadline) throw new Error(`deliveries by status after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+      const succeeded = counts.succeeded ?? 0;
+      if (succeeded === count) return;
+      if (succeeded > seen) [seen, lastProgress] = [succeeded, Date.now()];
+      if (Date.now() - lastProgress > stallMs) throw new Error(`no delivery succeeded for ${stallMs} ms; by status: ${JSON.stringify(counts)}`);
       await sleep(200);
     }
   }
@@ -81,7 +86,7 @@ describe.skipIf(!postgresServerUrl())('scale-out on PostgreSQL (real processes)'
     expect(killedAt).toBeGreaterThan(0);
     expect(victimAttempts).toBeGreaterThan(0); // it was delivering when it died
 
-    await allSucceeded(databaseUrl, TOTAL, 90_000);
+    await allSucceeded(databaseUrl, TOTAL);
     const delivered = Date.now();
     expect(new Set(receiver.accepted.keys())).toEqual(new Set(acked));
     const duplicated = [...receiver.received.values()].filter((n) => n > 1).length;
@@ -92,7 +97,7 @@ describe.skipIf(!postgresServerUrl())('scale-out on PostgreSQL (real processes)'
       `scale-out: ${TOTAL} events published in ${published - started} ms, all delivered ${delivered - started} ms after the start; ` +
         `worker killed after ${killedAt} acks having made ${victimAttempts} attempts; ${duplicated} ids delivered twice (bound ${2 * CONCURRENCY})`,
     );
-  }, 240_000);
+  }, 600_000);
 
   it('two live workers never send the same delivery at the same time', async () => {
     const TOTAL = 2_000;
@@ -111,7 +116,7 @@ describe.skipIf(!postgresServerUrl())('scale-out on PostgreSQL (real processes)'
       if (answer.id) acked.push(answer.id);
     });
     expect(acked).toHaveLength(TOTAL);
-    await allSucceeded(databaseUrl, TOTAL, 50_000);
+    await allSucceeded(databaseUrl, TOTAL);
 
     expect(receiver.overlaps).toEqual([]);
     // While both live, each delivery is accepted exactly once.
@@ -121,7 +126,7 @@ describe.skipIf(!postgresServerUrl())('scale-out on PostgreSQL (real processes)'
     expect(retried).toBeGreaterThan(0);
     const attempts = await Promise.all(cluster.workers.map((w) => w.metric('hookpost_delivery_attempts_total')));
     expect(attempts.every((n) => n > 0)).toBe(true); // both took part
-  }, 90_000);
+  }, 300_000);
 
   it.skipIf(!postgresBinDir() && process.env.CI !== 'true')(
     'rides out a PostgreSQL restart under load: 503 with Retry-After while it is down, never 500, and every acknowledged event delivered',
@@ -173,13 +178,13 @@ describe.skipIf(!postgresServerUrl())('scale-out on PostgreSQL (real processes)'
       expect(publishedIn.before).toBeGreaterThan(0);
       expect(publishedIn.after).toBeGreaterThan(0);
 
-      await receiver.waitForAccepted(acked.length, 40_000);
+      await receiver.waitForAccepted(acked.length, 30_000);
       const accepted = new Set(receiver.accepted.keys());
       expect(acked.filter((id) => !accepted.has(id))).toEqual([]);
       for (const process of [...cluster.apis, ...cluster.workers]) expect(process.child.exitCode).toBeNull();
       console.info(`restart: ${JSON.stringify(Object.fromEntries(statuses))} answers; ${acked.length} acknowledged events all delivered`);
     },
-    90_000,
+    300_000,
   );
 });
 

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { spawnHookpost, type HookpostProcess } from './processes.js';
+import { spawnHookpost, type RoleProcess } from './processes.js';
 
 /** Hookpost API and worker processes sharing one PostgreSQL database, with one subscription to a receiver. */
 export interface Cluster {
-  apis: HookpostProcess[];
-  workers: HookpostProcess[];
+  apis: RoleProcess[];
+  workers: RoleProcess[];
   adminToken: string;
   tenantId: string;
   /** Publishes with the admin token through `api`; resolves with the status, the event id (on 202) and the Retry-After header. */
-  publish(api: HookpostProcess, data: object): Promise<{ status: number; id?: string; retryAfter?: string }>;
+  publish(api: RoleProcess, data: object): Promise<{ status: number; id?: string; retryAfter?: string }>;
   stop(): Promise<void>;
 }
 
@@ -30,8 +30,8 @@ export function clusterEnv(databaseUrl: string, extra: Record<string, string> = 
 
 /** Starts the API processes together (so their migrations race), then the workers, then subscribes `receiverUrl` to order.created. */
 export async function startCluster(options: { env: Record<string, string>; apis: number; workers: number; receiverUrl: string }): Promise<Cluster> {
-  const started: HookpostProcess[] = [];
-  const track = async (p: Promise<HookpostProcess>) => {
+  const started: RoleProcess[] = [];
+  const track = async (p: Promise<RoleProcess>) => {
     const process = await p;
     started.push(process);
     return process;

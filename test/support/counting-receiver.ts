@@ -17,8 +17,11 @@ export interface CountingReceiver {
   accepted: Map<string, number>;
   /** Ids that arrived while a request for the same id was in flight. */
   overlaps: string[];
-  /** Resolves once `count` distinct ids have been accepted; rejects after `timeoutMs`. */
-  waitForAccepted(count: number, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves once `count` distinct ids have been accepted; rejects when none arrived for `stallMs`.
+   * Waiting on progress rather than a deadline keeps a slow machine from failing a correct run.
+   */
+  waitForAccepted(count: number, stallMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,10 +66,12 @@ export async function startCountingReceiver(answer: (id: string, nth: number) =>
     received,
     accepted,
     overlaps,
-    async waitForAccepted(count, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
+    async waitForAccepted(count, stallMs) {
+      let seen = accepted.size;
+      let lastProgress = Date.now();
       while (accepted.size < count) {
-        if (Date.now() > deadline) throw new Error(`the receiver accepted ${accepted.size} of ${count} event ids in ${timeoutMs} ms`);
+        if (accepted.size > seen) [seen, lastProgress] = [accepted.size, Date.now()];
+        if (Date.now() - lastProgress > stallMs) throw new Error(`the receiver accepted ${accepted.size} of ${count} event ids, and none for ${stallMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
