@@ -14,7 +14,7 @@ export interface HookpostProcess {
 }
 
 /** Starts `hookpost <command>` with `env` (port 0 unless given) and resolves once it listens. */
-export function startProcess(env: Record<string, string>, command = 'serve', timeoutMs = 15_000): Promise<HookpostProcess> {
+export function startProcess(env: Record<string, string>, command = 'serve', timeoutMs = 45_000): Promise<HookpostProcess> {
   const child = spawn(process.execPath, [BIN, command], {
     env: { ...process.env, HOOKPOST_PORT: '0', HOOKPOST_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
