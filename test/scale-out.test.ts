@@ -178,7 +178,15 @@ describe.skipIf(!postgresServerUrl())('scale-out on PostgreSQL (real processes)'
       expect(publishedIn.before).toBeGreaterThan(0);
       expect(publishedIn.after).toBeGreaterThan(0);
 
-      await receiver.waitForAccepted(acked.length, 30_000);
+      await receiver.waitForAccepted(acked, 30_000).catch(async (error: Error) => {
+        // Say where the missing deliveries stand, to tell a loss from a stall.
+        const missing = acked.filter((id) => !receiver!.accepted.has(id));
+        const client = new pg.Client({ connectionString: server!.url });
+        await client.connect();
+        const { rows } = await client.query('SELECT event_id, status, attempt_count, due_at, lease_owner FROM deliveries WHERE event_id = ANY($1)', [missing]);
+        await client.end();
+        throw new Error(`${error.message}\n${JSON.stringify(rows)}\nnow ${Date.now()}`);
+      });
       const accepted = new Set(receiver.accepted.keys());
       expect(acked.filter((id) => !accepted.has(id))).toEqual([]);
       for (const process of [...cluster.apis, ...cluster.workers]) expect(process.child.exitCode).toBeNull();

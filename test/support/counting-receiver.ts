@@ -18,10 +18,10 @@ export interface CountingReceiver {
   /** Ids that arrived while a request for the same id was in flight. */
   overlaps: string[];
   /**
-   * Resolves once `count` distinct ids have been accepted; rejects when none arrived for `stallMs`.
-   * Waiting on progress rather than a deadline keeps a slow machine from failing a correct run.
+   * Resolves once every one of `ids` has been accepted; rejects when none of them arrived for
+   * `stallMs`. Waiting on progress rather than a deadline keeps a slow machine from failing a correct run.
    */
-  waitForAccepted(count: number, stallMs: number): Promise<void>;
+  waitForAccepted(ids: string[], stallMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,13 +66,15 @@ export async function startCountingReceiver(answer: (id: string, nth: number) =>
     received,
     accepted,
     overlaps,
-    async waitForAccepted(count, stallMs) {
-      let seen = accepted.size;
+    async waitForAccepted(ids, stallMs) {
+      const missing = () => ids.filter((id) => !accepted.has(id));
+      let left = missing().length;
       let lastProgress = Date.now();
-      while (accepted.size < count) {
-        if (accepted.size > seen) [seen, lastProgress] = [accepted.size, Date.now()];
-        if (Date.now() - lastProgress > stallMs) throw new Error(`the receiver accepted ${accepted.size} of ${count} event ids, and none for ${stallMs} ms`);
+      while (left > 0) {
         await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = missing().length;
+        if (now < left) [left, lastProgress] = [now, Date.now()];
+        if (Date.now() - lastProgress > stallMs) throw new Error(`the receiver still lacks ${left} of ${ids.length} event ids, and none came for ${stallMs} ms: ${missing().slice(0, 5).join(', ')}`);
       }
     },
     close: () =>
