@@ -1,13 +1,25 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillPath, label, listOperations } from './support/openapi.js';
+import { fillPath, label, listAllOperations } from './support/openapi.js';
 import { call, createTenant, defineEventType, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
 import { describeEachStore } from './support/stores.js';
 
-// Every route of the OpenAPI document that does not declare `security: []` must answer 401 to
-// a request without a valid credential, whatever else the request gets right.
-
 describeEachStore('authentication', (store) => {
+
+  // Every route the app serves (the OpenAPI document and the real route table, so every compat
+  // route too) that does not declare `security: []` must answer 401 to a request without a valid
+  // credential, whatever else the request gets right, in the shape of the door it belongs to.
+
+  /** Each door's 401 body, as its error mapping promises it. */
+  const UNAUTHORIZED_BODY: Record<string, (body: any) => boolean> = {
+    native: (body) => body?.error?.code === 'unauthorized',
+    schoolmaker: (body) => typeof body?.error === 'string',
+    thinkific: (body) => typeof body?.error === 'string',
+    timeback: (body) => body?.error === 'Unauthorized',
+    kajabi: (body) => body?.errors?.[0]?.status === '401' && body.errors[0].title === 'Unauthorized',
+    fourthwall: (body) => body?.code === 'UNAUTHORIZED',
+  };
+
   let server: TestServer;
   let tenant: TestTenant;
   let subscriptionId: string;
@@ -35,15 +47,18 @@ describeEachStore('authentication', (store) => {
       ['the admin token under another scheme', `Token ${server.adminToken}`],
       ['the admin token as Basic', `Basic ${Buffer.from(`admin:${server.adminToken}`).toString('base64')}`],
       ['the admin token with a character changed', `Bearer ${server.adminToken.slice(0, -1)}${server.adminToken.endsWith('a') ? 'b' : 'a'}`],
+      ['a revoked key as Basic (Fourthwall)', `Basic ${Buffer.from(`${revoked.body.id}:${revoked.body.key}`).toString('base64')}`],
+      ['a key id with a made-up token as Basic', `Basic ${Buffer.from(`${revoked.body.id}:hpk_000000000000000000000000000000`).toString('base64')}`],
     ];
   });
   afterAll(() => server.close());
 
-  describe('authentication on every route of the OpenAPI document', () => {
+  describe('authentication on every route of the OpenAPI document and of every platform API', () => {
     it('answers 401 without a valid credential', async () => {
-      const operations = await listOperations(server);
+      const operations = await listAllOperations(server);
       const guarded = operations.filter((op) => !op.public);
-      expect(guarded.length).toBeGreaterThan(20);
+      expect(guarded.filter((op) => op.door === undefined).length).toBeGreaterThan(20);
+      expect(guarded.filter((op) => op.door !== undefined).length).toBeGreaterThan(35);
       const problems: string[] = [];
       for (const op of guarded) {
         const path = fillPath(op.path, (_name, resource) => (resource === 'tenants' ? tenant.id : resource === 'event-types' ? 'auth.test' : subscriptionId));
@@ -56,21 +71,25 @@ describeEachStore('authentication', (store) => {
           });
           const text = await response.body.text();
           if (response.statusCode !== 401) problems.push(`${label(op)} with ${what} → ${response.statusCode} ${text.slice(0, 120)}`);
-          else if (op.path.startsWith('/v1/')) {
-            const parsed = JSON.parse(text);
-            if (parsed.error?.code !== 'unauthorized') problems.push(`${label(op)} with ${what}: body ${text.slice(0, 120)}`);
-            if (!String(response.headers['www-authenticate']).startsWith('Bearer')) problems.push(`${label(op)} with ${what}: no WWW-Authenticate`);
+          else {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = undefined;
+            }
+            if (!UNAUTHORIZED_BODY[op.door ?? 'native']!(parsed)) problems.push(`${label(op)} with ${what}: body ${text.slice(0, 120)}`);
+            if (op.path.startsWith('/v1/') && !String(response.headers['www-authenticate']).startsWith('Bearer')) problems.push(`${label(op)} with ${what}: no WWW-Authenticate`);
           }
         }
       }
       expect(problems).toEqual([]);
     });
 
-    it('leaves only the token endpoint open, and the native routes all guarded', async () => {
-      const operations = await listOperations(server);
+    it('leaves only the token endpoints open', async () => {
+      const operations = await listAllOperations(server);
       const open = operations.filter((op) => op.public).map(label);
-      expect(open).toContain('POST /oauth/token');
-      expect(open.filter((name) => name.includes(' /v1/'))).toEqual([]);
+      expect(open.sort()).toEqual(['POST /compat/kajabi/v1/oauth/token', 'POST /compat/timeback/oauth2/token', 'POST /oauth/token']);
     });
 
     it('still answers health checks without a credential', async () => {

@@ -2,20 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANTABLE_TENANT_SCOPES } from '../src/service/api-keys.js';
-import { fillPath, label, listOperations, type Operation } from './support/openapi.js';
+import { fillPath, label, listAllOperations, type Operation } from './support/openapi.js';
+import { createPlatformObjects, type PlatformObjects } from './support/platforms.js';
 import { call, createTenant, defineEventType, eventually, publish, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
 import { describeEachStore } from './support/stores.js';
 
-// Tenant A owns real objects; tenant B holds every scope a tenant can hold, as an API key and as
-// an OAuth access token. B walks every route of the OpenAPI document (native and any compat
-// door) aimed at A's ids: it must get 403 or 404, see nothing of A's, and change nothing.
-
 describeEachStore('tenant isolation', (store) => {
+
+  // Tenant A owns real objects, natively and on every compat door; tenant B holds every scope a
+  // tenant can hold (native and every platform's), as API keys, as OAuth access tokens from every
+  // token endpoint, and as Fourthwall Basic credentials. B walks every route the app serves (the
+  // OpenAPI document and the real route table, so every compat route) aimed at A's ids, naming A
+  // in Hookpost-Tenant besides: it must get 403 or 404, see nothing of A's, and change nothing.
+
   let server: TestServer;
   let a: TestTenant;
   let aObjects: { subscription: string; event: string; delivery: string; key: string };
+  let aPlatform: PlatformObjects;
   let aSecrets: string[];
-  let bCredentials: Array<{ name: string; token: string; actorId: string }>;
+  let bTenantId: string;
+  let bCredentials: Array<{ name: string; authorization: string; actorId: string; door?: string }>;
 
   beforeAll(async () => {
     server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_RATE_LIMIT_PER_CREDENTIAL: '0', HOOKPOST_RATE_LIMIT_PER_ADDRESS: '0' } });
@@ -35,16 +41,28 @@ describeEachStore('tenant isolation', (store) => {
     });
     const extraKey = await call(server, 'POST', `/v1/tenants/${a.id}/api-keys`, { token: server.adminToken, body: { name: `key-${marker}` } });
     aObjects = { subscription: subscription.id, event: event.body.id, delivery, key: extraKey.body.id };
-    aSecrets = [marker, subscription.secret, a.key, extraKey.body.key];
+    aPlatform = await createPlatformObjects(server, a, marker);
+    // A's key is also the signing secret of A's Thinkific webhook, base64-encoded.
+    aSecrets = [marker, subscription.secret, a.key, Buffer.from(a.key).toString('base64'), extraKey.body.key];
 
     const b = await createTenant(server);
+    bTenantId = b.id;
     const bKey = await call(server, 'POST', `/v1/tenants/${b.id}/api-keys`, { token: server.adminToken, body: { scopes: GRANTABLE_TENANT_SCOPES } });
-    const issued = await call(server, 'POST', '/oauth/token', {
-      body: { grant_type: 'client_credentials', client_id: bKey.body.id, client_secret: bKey.body.key },
-    });
+    const everyScope = [...GRANTABLE_TENANT_SCOPES, ...(server.runtime.service.platformScopes ?? [])];
+    const bPlatformKey = await call(server, 'POST', `/v1/tenants/${b.id}/api-keys`, { token: server.adminToken, body: { scopes: everyScope } });
+    const tokenFrom = async (path: string, key: { id: string; key: string }) => {
+      const issued = await call(server, 'POST', path, { body: { grant_type: 'client_credentials', client_id: key.id, client_secret: key.key } });
+      if (issued.status !== 200) throw new Error(`${path} answered ${issued.status}`);
+      return `Bearer ${issued.body.access_token}`;
+    };
+    const basic = `Basic ${Buffer.from(`${bPlatformKey.body.id}:${bPlatformKey.body.key}`).toString('base64')}`;
     bCredentials = [
-      { name: 'API key', token: bKey.body.key, actorId: bKey.body.id },
-      { name: 'access token', token: issued.body.access_token, actorId: bKey.body.id },
+      { name: 'API key', authorization: `Bearer ${bKey.body.key}`, actorId: bKey.body.id },
+      { name: 'access token', authorization: await tokenFrom('/oauth/token', bKey.body), actorId: bKey.body.id },
+      { name: 'key with every platform scope', authorization: `Bearer ${bPlatformKey.body.key}`, actorId: bPlatformKey.body.id },
+      { name: 'Timeback access token', authorization: await tokenFrom('/compat/timeback/oauth2/token', bPlatformKey.body), actorId: bPlatformKey.body.id },
+      { name: 'Kajabi access token', authorization: await tokenFrom('/compat/kajabi/v1/oauth/token', bPlatformKey.body), actorId: bPlatformKey.body.id },
+      { name: 'Fourthwall Basic', authorization: basic, actorId: bPlatformKey.body.id, door: 'fourthwall' },
     ];
   });
   afterAll(() => server.close());
@@ -57,9 +75,16 @@ describeEachStore('tenant isolation', (store) => {
     'api-keys': 'key',
   };
 
-  /** The paths to try for an operation: A's id for each known parameter, every A id for an unknown one. */
+  /** Every id of A's, native and platform. */
+  const everyAId = () => [aObjects.subscription, aObjects.event, aObjects.delivery, aObjects.key, a.id, ...Object.values(aPlatform)];
+
+  /**
+   * The paths to try for an operation: A's id for each known parameter of a native route, every A
+   * id for an unknown one and for every parameter of a compat route (whose ids are all A's webhooks').
+   */
   function pathsAimedAtA(op: Operation): string[] {
-    const everyId = [aObjects.subscription, aObjects.event, aObjects.delivery, aObjects.key, a.id];
+    const everyId = everyAId();
+    if (op.door !== undefined) return op.pathParams.length === 0 ? [op.path] : everyId.map((id) => fillPath(op.path, () => id));
     const unknown = op.pathParams.some((_, i) => !(resourceBefore(op.path, i) in KNOWN_RESOURCES) && resourceBefore(op.path, i) !== 'event-types');
     const variants = unknown ? everyId : [null];
     return variants.map((guess) =>
@@ -78,33 +103,45 @@ describeEachStore('tenant isolation', (store) => {
     return match?.[1] ?? '';
   }
 
-  async function send(op: Operation, path: string, token: string) {
+  /** The example body, with any reference to another object (Timeback's `webhookId`) aimed at A's. */
+  function bodyAimedAtA(op: Operation): unknown {
+    const body = op.exampleBody ?? {};
+    if (typeof body === 'object' && body !== null && 'webhookId' in body) return { ...body, webhookId: aPlatform.timebackWebhook };
+    return body;
+  }
+
+  async function send(op: Operation, path: string, authorization: string) {
     const hasBody = op.bodyTypes.length > 0;
     const response = await request(new URL(path, server.url), {
       method: op.method,
-      headers: { authorization: `Bearer ${token}`, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
-      body: hasBody ? JSON.stringify(op.exampleBody ?? {}) : undefined,
+      // An admin credential names its tenant in this header; B's credentials must not be swayed by it.
+      headers: { authorization, 'hookpost-tenant': a.id, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+      body: hasBody ? JSON.stringify(bodyAimedAtA(op)) : undefined,
     });
     return { status: response.statusCode, text: await response.body.text() };
   }
 
-  describe('tenant isolation across every route of the OpenAPI document', () => {
+  describe('tenant isolation across every route of the OpenAPI document and of every platform API', () => {
     it("never lets tenant B's credentials read or change tenant A's objects", async () => {
-      const operations = await listOperations(server);
-      expect(operations.length).toBeGreaterThan(20);
-      const aIds = [a.id, ...Object.values(aObjects)];
+      const operations = await listAllOperations(server);
+      expect(operations.filter((op) => op.door === undefined).length).toBeGreaterThan(20);
+      expect(new Set(operations.map((op) => op.door).filter(Boolean))).toEqual(new Set(['schoolmaker', 'timeback', 'kajabi', 'fourthwall', 'thinkific']));
+      const aIds = [a.id, ...Object.values(aObjects), ...Object.values(aPlatform)];
       const problems: string[] = [];
       for (const credential of bCredentials) {
         for (const op of operations) {
+          if (credential.door !== undefined && op.door !== credential.door) continue;
           for (const path of pathsAimedAtA(op)) {
-            const { status, text } = await send(op, path, credential.token);
+            const { status, text } = await send(op, path, credential.authorization);
             const where = `${credential.name}: ${label(op)} as ${path} → ${status}`;
-            const aimedAtA = aIds.some((id) => path.includes(encodeURIComponent(id)));
+            const bodyNamesA = op.bodyTypes.length > 0 && JSON.stringify(bodyAimedAtA(op)).includes(aPlatform.timebackWebhook);
+            const aimedAtA = bodyNamesA || aIds.some((id) => path.includes(encodeURIComponent(id)));
             // A compat route carries no tenant in its path; it may refuse B's body before looking anything up.
             const validationFirst = !op.path.startsWith('/v1/') && (status === 400 || status === 422);
             if (aimedAtA && status !== 403 && status !== 404 && !validationFirst) problems.push(`${where}: expected 403 or 404`);
             if (status >= 500) problems.push(`${where}: server error`);
-            for (const secret of aSecrets) if (text.includes(secret)) problems.push(`${where}: body shows A's ${secret.slice(0, 8)}…`);
+            // An answer may echo what B sent (an id holding the marker); anything else of A's is a leak.
+            for (const secret of aSecrets) if (text.includes(secret) && !path.includes(secret)) problems.push(`${where}: body shows A's ${secret.slice(0, 8)}…`);
             for (const id of aIds) if (!path.includes(encodeURIComponent(id)) && text.includes(id)) problems.push(`${where}: body names A's ${id}`);
           }
         }
@@ -120,8 +157,25 @@ describeEachStore('tenant isolation', (store) => {
       expect(aSecrets).toContain(secret.body.secret);
       const keys = await call(server, 'GET', `/v1/tenants/${a.id}/api-keys`, { token: server.adminToken });
       expect(keys.body.data.every((k: { revoked_at: string | null }) => k.revoked_at === null)).toBe(true);
+      for (const [route, ok] of [
+        [`/compat/schoolmaker/api/v1/webhooks/${aPlatform.schoolmakerWebhook}`, 200],
+        [`/compat/kajabi/v1/hooks/${aPlatform.kajabiHook}`, 200],
+        [`/compat/thinkific/api/v2/webhooks/${aPlatform.thinkificWebhook}`, 200],
+        [`/compat/thinkific/api/v2/events/${aPlatform.thinkificEvent}`, 200],
+        [`/compat/timeback/webhooks/${aPlatform.timebackWebhook}`, 200],
+        [`/compat/timeback/webhook-filters/${aPlatform.timebackFilter}`, 200],
+        [`/compat/fourthwall/open-api/v1.0/webhooks/${aPlatform.fourthwallWebhook}`, 200],
+      ] as const) {
+        expect((await call(server, 'GET', route, { token: a.key })).status, route).toBe(ok);
+      }
+      const timeback = await call(server, 'GET', `/compat/timeback/webhooks/${aPlatform.timebackWebhook}`, { token: a.key });
+      expect(timeback.body.webhook).toMatchObject({ active: true, deletedAt: null });
+      const filters = await call(server, 'GET', `/compat/timeback/webhook-filters/webhook/${aPlatform.timebackWebhook}`, { token: a.key });
+      expect(filters.body.filters).toHaveLength(1);
+      // B made changes in its own tenant through the doors; none concerns A or the instance.
       const log = await call(server, 'GET', '/v1/audit-log?limit=250', { token: server.adminToken });
-      const byB = log.body.data.filter((e: { actor: { id: string } }) => e.actor.id === bCredentials[0]!.actorId);
+      const bActors = new Set(bCredentials.map((credential) => credential.actorId));
+      const byB = log.body.data.filter((e: { actor: { id: string }; tenant_id: string | null }) => bActors.has(e.actor.id) && e.tenant_id !== bTenantId);
       expect(byB).toEqual([]);
     });
   });

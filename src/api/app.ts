@@ -12,6 +12,7 @@ import { installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { oauthTokenRoutes } from './oauth-token.js';
 import { createRequestLimits } from './rate-limit.js';
+import { recordRoutes } from './route-table.js';
 import { ErrorResponse } from './schemas.js';
 import { createValidatorCompiler } from './validation.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  recordRoutes(app);
   app.setValidatorCompiler(createValidatorCompiler());
   app.addSchema(ErrorResponse);
   installErrorHandling(app);

@@ -6,7 +6,15 @@ import { newId } from '../core/ids.js';
 import type { PageRequest, Subscription } from '../core/model.js';
 import { generateSecret, secretKey } from '../core/signing.js';
 import type { SubscriptionChanges, SubscriptionQuery } from '../store/store.js';
+import { hashToken } from './api-keys.js';
 import type { ServiceDeps } from './deps.js';
+
+/**
+ * The platformData mark of a subscription whose secret is the API key that created it (Thinkific
+ * signs deliveries with that key). Such a secret is a credential: it is never shown or replaced
+ * through the native API, or any tenant key allowed to read secrets would obtain another key.
+ */
+export const SECRET_IS_CREDENTIAL = 'secret_is_credential';
 
 /** What a door may set on a subscription; absent fields keep their defaults (create) or values (update). */
 export interface SubscriptionInput {
@@ -83,7 +91,8 @@ export async function updateSubscription(
   id: string,
   input: SubscriptionInput,
 ): Promise<SubscriptionView> {
-  await requireSubscription(deps, tenantId, id);
+  const current = await requireSubscription(deps, tenantId, id);
+  if (input.secret !== undefined) await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
   await checkInput(deps, input);
   const { secret, format: _format, ...rest } = input;
   const changes: SubscriptionChanges = Object.fromEntries(
@@ -97,8 +106,18 @@ export async function updateSubscription(
   return view(deps, updated, false);
 }
 
+/** The subscription's signing secret, for its tenant; refused when the secret is a credential. */
+export async function readSecret(deps: ServiceDeps, tenantId: string, id: string): Promise<{ subscription: Subscription; secret: string }> {
+  const subscription = await requireSubscription(deps, tenantId, id);
+  const secret = deps.secrets.open(subscription.sealedSecret);
+  await refuseCredentialSecret(deps, subscription, secret);
+  return { subscription, secret };
+}
+
 /** Replaces the signing secret (with a new generated one unless given) and returns it. */
 export async function rotateSecret(deps: ServiceDeps, tenantId: string, id: string, secret?: string): Promise<string> {
+  const current = await requireSubscription(deps, tenantId, id);
+  await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
   const next = secret ?? generateSecret();
   secretKey(next);
   const updated = await deps.store.updateSubscription(tenantId, id, { sealedSecret: deps.secrets.seal(next) }, deps.now());
@@ -109,6 +128,23 @@ export async function rotateSecret(deps: ServiceDeps, tenantId: string, id: stri
 /** Deletes a subscription with its deliveries; not_found if it is not the tenant's. */
 export async function deleteSubscription(deps: ServiceDeps, tenantId: string, id: string): Promise<void> {
   if (!(await deps.store.deleteSubscription(tenantId, id))) throw new HookpostError('not_found', `No subscription ${id}.`);
+}
+
+// The mark is set when a door makes such a secret; a secret whose key bytes are a stored key's
+// token is refused as well, for subscriptions made before the mark existed.
+async function refuseCredentialSecret(deps: ServiceDeps, subscription: Subscription, secret: string): Promise<void> {
+  let isCredential = subscription.platformData[SECRET_IS_CREDENTIAL] === true;
+  if (!isCredential) {
+    const keyBytes = secretKey(secret).toString('utf8');
+    isCredential = (await deps.store.findApiKeyByHash(hashToken(keyBytes))) !== undefined;
+  }
+  if (isCredential) {
+    throw new HookpostError(
+      'conflict',
+      "This subscription's secret is the API key that created it (its platform signs deliveries with that key), so it is neither shown nor replaced here. Receivers verify with that key.",
+      { reason: SECRET_IS_CREDENTIAL },
+    );
+  }
 }
 
 async function checkInput(deps: ServiceDeps, input: SubscriptionInput): Promise<void> {

@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
-import { deliveryCount, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
+import { call, createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
+import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
 import { seedJsonExamples, shapeOf } from './shared-seeds.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -129,7 +129,8 @@ describeEachStore('Thinkific compat', (store) => {
     const enrollmentShape = deliveryShape(enrollmentDelivery);
     expect(enrollmentShape(body), JSON.stringify(enrollmentShape.errors)).toBe(true);
     expect(body).toEqual({ id: eventId, resource: 'enrollment', action: 'created', tenant_id: tenant.id, created_at: expect.any(String), payload: enrollmentDelivery.payload });
-    expect(verifyStandardWebhook(await secretOf(server, tenant, webhook.id), request!)).toEqual(body);
+    // The Standard Webhooks signature is keyed with the same API key: the receiver holds it already.
+    expect(verifyStandardWebhook(`whsec_${Buffer.from(tenant.key).toString('base64')}`, request!)).toEqual(body);
 
     const event = await platformFetch(server, BASE, `/events/${eventId}`, { token: tenant.key });
     expect(event.status).toBe(200);
@@ -147,6 +148,45 @@ describeEachStore('Thinkific compat', (store) => {
     expect(created.status).toBe(201);
     const secret = await secretOf(server, tenant, created.body.id);
     expect(Buffer.from(secret.slice('whsec_'.length), 'base64').toString()).not.toContain(server.adminToken);
+  });
+
+  it("never discloses the creating API key as the webhook's secret, nor lets it be replaced, through the native API", async () => {
+    const webhook = (await create({ topic: 'order.created', target_url: receiver.url })).body;
+    const colleague = await keyWithScopes(server, tenant, ['subscriptions:read', 'subscriptions:write']);
+    const route = `/v1/tenants/${tenant.id}/subscriptions/${webhook.id}`;
+    const encodedKey = Buffer.from(tenant.key).toString('base64');
+    for (const token of [colleague, tenant.key, server.adminToken]) {
+      const attempts = [
+        await call(server, 'GET', `${route}/secret`, { token }),
+        await call(server, 'POST', `${route}/rotate-secret`, { token, body: {} }),
+        await call(server, 'PATCH', route, { token, body: { secret: `whsec_${Buffer.from('x'.repeat(32)).toString('base64')}` } }),
+      ];
+      for (const answer of attempts) {
+        expect(answer.status).toBe(409);
+        expect(answer.body.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('API key that created it') });
+        expect(JSON.stringify(answer.body)).not.toContain(encodedKey);
+        expect(JSON.stringify(answer.body)).not.toContain(tenant.key);
+      }
+    }
+    // Nothing changed: the webhook still signs with the key, and the rest of it is readable and changeable.
+    expect((await call(server, 'GET', route, { token: colleague })).status).toBe(200);
+    expect((await call(server, 'PATCH', route, { token: colleague, body: { name: 'renamed' } })).status).toBe(200);
+    await publishEvent(server, tenant, { type: 'order.created', data: orderDelivery.payload });
+    const [request] = await receiver.waitFor(1);
+    expect(request!.headers['x-thinkific-hmac-sha256']).toBe(hex(tenant.key, request!.body));
+  });
+
+  it('also refuses to show a secret made of a stored API key that carries no mark (made before the mark existed)', async () => {
+    const colleague = await keyWithScopes(server, tenant, ['subscriptions:read', 'subscriptions:write']);
+    const legacy = await call(server, 'POST', `/v1/tenants/${tenant.id}/subscriptions`, {
+      token: tenant.key,
+      body: { url: receiver.url, event_types: ['order.created'], secret: `whsec_${Buffer.from(tenant.key).toString('base64')}` },
+    });
+    expect(legacy.status).toBe(201);
+    const answer = await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions/${legacy.body.id}/secret`, { token: colleague });
+    expect(answer.status).toBe(409);
+    const generated = (await platformFetch(server, BASE, '/webhooks', { method: 'POST', token: server.adminToken, headers: { 'hookpost-tenant': tenant.id }, body: { topic: 'user.signin', target_url: receiver.url } })).body;
+    expect((await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions/${generated.id}/secret`, { token: colleague })).status).toBe(200);
   });
 
   it('applies topic: an event of the topic is delivered, one of another topic is not', async () => {

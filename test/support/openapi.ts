@@ -1,3 +1,4 @@
+import { routeTable } from '../../src/api/route-table.js';
 import { call, type TestServer } from './server.js';
 
 /** One operation of the OpenAPI document, as the walkers need it. */
@@ -13,6 +14,42 @@ export interface Operation {
   bodyTypes: string[];
   /** A body its schema accepts, as far as exampleOf can tell; undefined without a body. */
   exampleBody: unknown;
+  /** The compat door whose route this is (`kajabi`, …), or undefined for a native route. */
+  door?: string;
+}
+
+// Routes that are open by design and answer no tenant's data: probes, the API description, its viewer.
+const INFRASTRUCTURE = [/^\/healthz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
+
+/**
+ * Every route the app serves: the operations of /openapi.json, and then every route of the app's
+ * real route table that the document leaves out (the compat doors' routes, and anything else
+ * hidden), so that a walker misses no route. Only the infrastructure routes are left out.
+ */
+export async function listAllOperations(server: TestServer): Promise<Operation[]> {
+  const documented = await listOperations(server);
+  const seen = new Set(documented.map(label));
+  const operations = [...documented];
+  for (const route of routeTable(server.runtime.app)) {
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const method = route.method as Operation['method'];
+    if (!METHODS.has(method) || INFRASTRUCTURE.some((pattern) => pattern.test(path))) continue;
+    const operation: Operation = {
+      method,
+      path,
+      pathParams: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
+      queryParams: Object.keys((route.schema.querystring as { properties?: object } | undefined)?.properties ?? {}),
+      public: Array.isArray(route.schema.security) && route.schema.security.length === 0,
+      bodyTypes: route.schema.body ? ['application/json'] : [],
+      exampleBody: route.schema.body ? exampleOf(route.schema.body) : undefined,
+      door: /^\/compat\/([^/]+)\//.exec(path)?.[1],
+    };
+    if (seen.has(label(operation))) continue;
+    seen.add(label(operation));
+    operations.push(operation);
+  }
+  return operations;
 }
 
 /** Every operation of GET /openapi.json: native routes and any compat door mounted so far. */

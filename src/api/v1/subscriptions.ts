@@ -5,6 +5,7 @@ import {
   createSubscription,
   deleteSubscription,
   listSubscriptions,
+  readSecret,
   requireSubscription,
   rotateSecret,
   updateSubscription,
@@ -137,10 +138,10 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
     '/tenants/:tenant/subscriptions/:id/secret',
     { config: { scope: 'subscriptions:write' }, schema: { tags, summary: "Read a subscription's signing secret", params: TenantResourceParams, response: { 200: Secret, ...errorResponses } } },
     async (request) => {
-      const subscription = await requireSubscription(service, request.params.tenant, request.params.id);
+      const { subscription, secret } = await readSecret(service, request.params.tenant, request.params.id);
       // Reading a secret discloses it; the log says who did.
       await audit(request, service, { action: 'subscription.secret_read', tenantId: subscription.tenantId, targetType: 'subscription', targetId: subscription.id });
-      return { secret: view(service, subscription, true).secret ?? '' };
+      return { secret };
     },
   );
 

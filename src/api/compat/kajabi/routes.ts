@@ -7,6 +7,7 @@ import { acceptJsonAs } from '../shared/media-types.js';
 import { platformAccess } from '../shared/platform-access.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
+import { tokenEndpoint } from '../../oauth-token.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { KAJABI_SCOPES, isKajabiScope, kajabiEvents, scopesFor } from './catalog.js';
 import { kajabiError } from './errors.js';
@@ -32,11 +33,14 @@ const access = platformAccess<'read' | 'write'>({
 });
 
 /** Kajabi's hooks API (JSON:API): create, list, get, delete, and each event's sample payload. */
-export const kajabiRoutes: RoutePlugin = async (app, { service }) => {
+export const kajabiRoutes: RoutePlugin = async (app, deps) => {
+  const { service } = deps;
   installPlatformErrors(app, kajabiError);
   acceptJsonAs(app, JSON_API);
   access.install(app);
   const hooks = new PlatformSubscriptions(service, KAJABI);
+  // Kajabi's token endpoint, client credentials grant; Kajabi's scope names are key scopes.
+  await app.register(tokenEndpoint({ path: '/v1/oauth/token' }), { service, schemas: deps.schemas });
 
   app.post(HOOKS_PATH, { config: WRITE, schema: { tags, summary: 'Create hook', body: CreateHookBody } }, async (request, reply) => {
     const { tenantId, principal } = await access.caller(service, request);

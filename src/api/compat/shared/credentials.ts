@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HookpostError } from '../../../core/errors.js';
 import type { Scope } from '../../../core/model.js';
 import type { ServiceDeps } from '../../../service/deps.js';
+import { SECRET_IS_CREDENTIAL } from '../../../service/subscriptions.js';
 import { requireTenant } from '../../../service/tenants.js';
 import { authorize, type Principal } from '../../auth.js';
 
@@ -65,6 +66,16 @@ export function secretFromCredential(request: FastifyRequest, principal: Princip
   if (!token) return undefined;
   const bytes = Buffer.from(token, 'utf8');
   return bytes.length >= 24 && bytes.length <= 64 ? `whsec_${bytes.toString('base64')}` : undefined;
+}
+
+/**
+ * What a webhook signed with its creator's credential is created with: the secret of
+ * secretFromCredential and the platformData mark that keeps the native API from showing or
+ * replacing it. Empty when no credential lends itself (a secret is then generated).
+ */
+export function credentialSigning(request: FastifyRequest, principal: Principal): { secret?: string; platformData: Record<string, unknown> } {
+  const secret = secretFromCredential(request, principal);
+  return secret === undefined ? { platformData: {} } : { secret, platformData: { [SECRET_IS_CREDENTIAL]: true } };
 }
 
 /** Route configs: the scope each kind of compat route needs, checked before the body is read. */

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
-import { actorOf, callerOf, READS_EVENTS, READS_WEBHOOKS, secretFromCredential, WRITES_WEBHOOKS } from '../shared/credentials.js';
+import { actorOf, callerOf, credentialSigning, READS_EVENTS, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
@@ -24,12 +24,13 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
     const { tenantId, principal } = await callerOf(service, request);
     const actor = actorOf(principal);
     const data: ThinkificData = { created_by: actor, updated_by: actor };
+    // Thinkific signs deliveries with the API key the webhook was created with.
+    const signing = credentialSigning(request, principal);
     const created = await webhooks.create(tenantId, {
       url: request.body.target_url,
       eventTypes: [request.body.topic],
-      // Thinkific signs deliveries with the API key the webhook was created with.
-      secret: secretFromCredential(request, principal),
-      platformData: { ...data },
+      secret: signing.secret,
+      platformData: { ...data, ...signing.platformData },
     });
     return reply.status(201).send(presentWebhook(created));
   });

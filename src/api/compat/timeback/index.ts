@@ -1,6 +1,7 @@
 import type { CompatPlatform } from '../shared/platform.js';
 import { installPlatformErrors } from '../shared/errors.js';
-import { TIMEBACK_KEY_SCOPES, timebackAccess } from './access.js';
+import { tokenEndpoint } from '../../oauth-token.js';
+import { TIMEBACK_KEY_SCOPES, keyScopeOf, timebackAccess } from './access.js';
 import { caliperRoutes } from './caliper-routes.js';
 import { timebackCatalog } from './catalog.js';
 import { timebackFormat } from './envelope.js';
@@ -25,5 +26,7 @@ export const timeback: CompatPlatform = {
     await app.register(webhookRoutes, { ...deps, prefix: '/webhooks' });
     await app.register(filterRoutes, { ...deps, prefix: '/webhook-filters' });
     await app.register(caliperRoutes, { ...deps, prefix: '/caliper' });
+    // Timeback's (Cognito's) token endpoint; its scope URIs name key scopes.
+    await app.register(tokenEndpoint({ path: '/oauth2/token', keyScopeOf }), { service: deps.service, schemas: deps.schemas });
   },
 };
