@@ -15,6 +15,8 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
 });
+// If the benchmark dies, so does its receiver.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (message) => {
   if (message === 'count') process.send?.({ count: received });
   if (message === 'reset') {

@@ -24,7 +24,7 @@ const PAYLOAD = { order_id: 'o_1', customer: 'c_1', note: 'x'.repeat(1024 - 60) 
 async function main() {
   const receiver = await startReceiver();
   const url = `http://127.0.0.1:${receiver.port}/hook`;
-  const body = JSON.stringify({ type: 'order.created', timestamp: new Date().toISOString(), data: PAYLOAD });
+  const body = JSON.stringify({ type: 'bench.order.created', timestamp: new Date().toISOString(), data: PAYLOAD });
 
   const raw = await rawUndici(url, body);
   await ask(receiver.child, 'reset');
@@ -77,9 +77,9 @@ async function hookpostDelivery(url: string, receiver: ChildProcess): Promise<nu
   const tenant = await createTenant(service, { name: 'bench' });
   await createApiKey(service, { tenantId: tenant.id });
   const schemas = new PayloadSchemas();
-  await defineEventType(service, schemas, { name: 'order.created' }, { replace: true });
-  await createSubscription(service, tenant.id, { url, eventTypes: ['order.created'] });
-  for (let i = 0; i < EVENTS; i++) await publishEvent(service, schemas, tenant.id, { type: 'order.created', data: PAYLOAD });
+  await defineEventType(service, schemas, { name: 'bench.order.created' }, { replace: true });
+  await createSubscription(service, tenant.id, { url, eventTypes: ['bench.order.created'] });
+  for (let i = 0; i < EVENTS; i++) await publishEvent(service, schemas, tenant.id, { type: 'bench.order.created', data: PAYLOAD });
   await api.close();
 
   const worker = await createRuntime(loadConfig({ ...env, HOOKPOST_ROLE: 'worker' }), logger);
