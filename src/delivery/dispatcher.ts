@@ -28,6 +28,9 @@ export interface DispatcherDeps {
 const USER_AGENT = 'Hookpost/0.1 (+https://github.com/hookpost)';
 // Outcomes are written in batches: at most this many per transaction.
 const MAX_OUTCOMES_PER_WRITE = 1000;
+// A flush waits this long for more outcomes to join it, unless FLUSH_BATCH are waiting already.
+const FLUSH_WINDOW_MS = 5;
+const FLUSH_BATCH = 500;
 
 /**
  * Claims due deliveries in batches under a lease, sends them with bounded concurrency overall and
@@ -252,7 +255,10 @@ export class Dispatcher {
 
   #scheduleFlush(): void {
     if (this.#flushing) return;
-    this.#flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
+    // Outcomes are coalesced for a few milliseconds (or until a batch is full) so that each
+    // transaction records many attempts: per-transaction cost, not per-row cost, dominates.
+    const wait = this.#outcomes.length >= FLUSH_BATCH ? 0 : FLUSH_WINDOW_MS;
+    this.#flushing = new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => this.#flush());
   }
 
   /** Writes the collected outcomes in batched transactions, then frees their room for new claims. */
