@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fourthwallError } from '../../src/api/compat/fourthwall/errors.js';
 import { HookpostError } from '../../src/core/errors.js';
-import { startReceiver, type Receiver } from '../support/receiver.js';
+import type { Receiver } from '../support/receiver.js';
 import { call, createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
-import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
+import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook, usePlatformFixture } from './shared-harness.js';
 import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -26,15 +26,7 @@ describeEachStore('Fourthwall compat', (store) => {
     return answer.body;
   };
 
-  beforeAll(async () => {
-    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
-  });
-  afterAll(() => server.close());
-  beforeEach(async () => {
-    tenant = await createTenant(server);
-    receiver = await startReceiver();
-    return () => receiver.close();
-  });
+  usePlatformFixture(store, (fixture) => ({ server, tenant, receiver } = fixture));
 
   it('creates a webhook for every type of the seed enum, answering 200 in the seed schema', async () => {
     expect(ALLOWED_TYPES).toHaveLength(29);

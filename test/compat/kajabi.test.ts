@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
-import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
+import type { TestServer, TestTenant } from '../support/server.js';
+import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook, usePlatformFixture } from './shared-harness.js';
 import { requestSchema, responseValidator, seedJsonExamples, seedOpenApi } from './shared-seeds.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -23,15 +23,7 @@ describeEachStore('Kajabi compat', (store) => {
     data: { type: 'hooks', attributes: { target_url: receiver.url, event, ...extra }, relationships: { site: { data: { id: '456', type: 'sites' } } } },
   });
 
-  beforeAll(async () => {
-    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
-  });
-  afterAll(() => server.close());
-  beforeEach(async () => {
-    tenant = await createTenant(server);
-    receiver = await startReceiver();
-    return () => receiver.close();
-  });
+  usePlatformFixture(store, (fixture) => ({ server, tenant, receiver } = fixture));
 
   it('takes both example requests of the seed verbatim and answers 201 JSON:API documents in the seed schema', async () => {
     expect(seedRequests).toHaveLength(2);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/receiver.js';
-import { createTenant, startServer, subscribe, type TestServer, type TestTenant } from '../support/server.js';
-import { deliveryCount, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Receiver } from '../support/receiver.js';
+import { createTenant, subscribe, type TestServer, type TestTenant } from '../support/server.js';
+import { deliveryCount, platformFetch, publishEvent, secretOf, verifyStandardWebhook, usePlatformFixture } from './shared-harness.js';
 import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -16,15 +16,7 @@ describeEachStore('SchoolMaker compat', (store) => {
   let receiver: Receiver;
   const create = (body: unknown, token: string | null = tenant.key) => platformFetch(server, BASE, '/webhooks', { method: 'POST', token, body });
 
-  beforeAll(async () => {
-    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
-  });
-  afterAll(() => server.close());
-  beforeEach(async () => {
-    tenant = await createTenant(server);
-    receiver = await startReceiver();
-    return () => receiver.close();
-  });
+  usePlatformFixture(store, (fixture) => ({ server, tenant, receiver } = fixture));
 
   it('creates a webhook for every event type of the seed enum, answering 201 in the seed schema', async () => {
     const events: string[] = requestSchema(seed, '/webhooks', 'post').properties.event_type.enum;

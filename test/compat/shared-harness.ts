@@ -1,7 +1,34 @@
 import { Webhook } from 'standardwebhooks';
-import { expect } from 'vitest';
-import type { ReceivedRequest } from '../support/receiver.js';
-import { call, publish, type TestServer, type TestTenant } from '../support/server.js';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { startReceiver, type Receiver, type ReceivedRequest } from '../support/receiver.js';
+import { call, createTenant, publish, startServer, type TestServer, type TestTenant } from '../support/server.js';
+import type { TestStore } from '../support/stores.js';
+
+/** What each test of a platform suite works with. */
+export interface PlatformFixture {
+  server: TestServer;
+  tenant: TestTenant;
+  receiver: Receiver;
+}
+
+/**
+ * The set-up every platform suite shares: one server per file on `store`, and for each test a
+ * fresh tenant (so no other test's webhooks match its events) and a fresh receiver, handed to
+ * `ready` before the test runs.
+ */
+export function usePlatformFixture(store: TestStore, ready: (fixture: PlatformFixture) => void): void {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
+  });
+  afterAll(() => server.close());
+  beforeEach(async () => {
+    const tenant = await createTenant(server);
+    const receiver = await startReceiver();
+    ready({ server, tenant, receiver });
+    return () => receiver.close();
+  });
+}
 
 /** An answer of a platform route, as a plain `fetch` client sees it. */
 export interface FetchAnswer {

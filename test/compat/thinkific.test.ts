@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Ajv } from 'ajv';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/receiver.js';
-import { call, createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
-import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Receiver } from '../support/receiver.js';
+import { call, createTenant, type TestServer, type TestTenant } from '../support/server.js';
+import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook, usePlatformFixture } from './shared-harness.js';
 import { seedJsonExamples, shapeOf } from './shared-seeds.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -28,15 +28,7 @@ describeEachStore('Thinkific compat', (store) => {
   const webhooks = (route = '', options: Parameters<typeof platformFetch>[3] = {}) => platformFetch(server, BASE, `/webhooks${route}`, { token: tenant.key, ...options });
   const create = (body: unknown) => webhooks('', { method: 'POST', body });
 
-  beforeAll(async () => {
-    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
-  });
-  afterAll(() => server.close());
-  beforeEach(async () => {
-    tenant = await createTenant(server);
-    receiver = await startReceiver();
-    return () => receiver.close();
-  });
+  usePlatformFixture(store, (fixture) => ({ server, tenant, receiver } = fixture));
 
   it('reads the seed: two webhook requests, three webhook answers, an event and two deliveries', () => {
     expect(createRequest).toEqual({ topic: 'order.created', target_url: 'https://mockserver.thinkific.com/webhooks' });

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/receiver.js';
-import { createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
-import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook } from './shared-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Receiver } from '../support/receiver.js';
+import { createTenant, type TestServer, type TestTenant } from '../support/server.js';
+import { deliveryCount, keyWithScopes, platformFetch, publishEvent, secretOf, verifyStandardWebhook, usePlatformFixture } from './shared-harness.js';
 import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -55,15 +55,7 @@ describeEachStore('Timeback compat', (store) => {
     return answer.body.eventIds as string[];
   };
 
-  beforeAll(async () => {
-    server = await startServer({ databaseUrl: await store.freshDatabaseUrl() });
-  });
-  afterAll(() => server.close());
-  beforeEach(async () => {
-    tenant = await createTenant(server);
-    receiver = await startReceiver();
-    return () => receiver.close();
-  });
+  usePlatformFixture(store, (fixture) => ({ server, tenant, receiver } = fixture));
 
   describe('webhooks', () => {
     it('answers the seed example request, sent verbatim, with 201 in the seed schema', async () => {
