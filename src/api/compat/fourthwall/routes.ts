@@ -4,7 +4,6 @@ import type { RoutePlugin } from '../../v1/context.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { platformAccess } from '../shared/platform-access.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
-import { acceptBasicAuth } from './basic-auth.js';
 import { FOURTHWALL } from './envelope.js';
 import { fourthwallError } from './errors.js';
 import { keyOfShopSecret } from './secrets.js';
@@ -27,7 +26,6 @@ const access = platformAccess<'read' | 'write'>({
 /** Fourthwall's webhook configurations under `/open-api/v1.0/webhooks`: create, list, get, update, delete. */
 export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
   installPlatformErrors(app, fourthwallError);
-  acceptBasicAuth(app, service);
   access.install(app);
   const webhooks = new PlatformSubscriptions(service, FOURTHWALL);
   const withSecret = async (tenantId: string, id: string) =>
