@@ -49,6 +49,8 @@ export interface AppDeps {
   /** False in a worker process: only /healthz, /readyz and /metrics are served. */
   serveApi: boolean;
   compat?: CompatDoor[];
+  /** The package version, which the OpenAPI document carries. */
+  version?: string;
   /** Extra facts for /healthz (role, dispatcher state). */
   health?: () => Record<string, unknown>;
 }
@@ -88,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Hookpost API', version: '1', description: 'Durable events, signed webhook deliveries, retries and logs.' },
+      info: { title: 'Hookpost API', version: deps.version ?? '0.0.0', description: 'Durable events, signed webhook deliveries, retries and logs.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
