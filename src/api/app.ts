@@ -118,6 +118,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       // Every native route names its scope, so none can be added unguarded.
+      // A POST sent with no body at all (no content type) is an empty object, as with an empty JSON body.
+      v1.addHook('preValidation', async (request) => {
+        if (request.method === 'POST' && request.body === undefined) request.body = {};
+      });
       v1.addHook('onRoute', (route) => {
         if (route.config?.scope === undefined) throw new Error(`${String(route.method)} ${route.url} declares no config.scope.`);
       });
