@@ -12,4 +12,6 @@ export interface ServiceDeps {
   platformScopes?: readonly string[];
   /** Lifetime of OAuth access tokens; one hour when absent. */
   accessTokenTtlMs?: number;
+  /** Tells this process's task runner that a background task was just started (absent: it polls). */
+  wakeTasks?: () => void;
 }
