@@ -9,7 +9,7 @@ import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
-import { createDeliveryMetrics } from '../delivery/metrics.js';
+import { createBacklogMetrics, createDeliveryMetrics } from '../delivery/metrics.js';
 import { createOutboundClient } from '../delivery/outbound.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
@@ -54,6 +54,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   await registerCatalogs(service, schemas, compatPlatforms);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  createBacklogMetrics(metrics, store, service.now);
 
   const sends = config.role !== 'api';
   const outbound = sends

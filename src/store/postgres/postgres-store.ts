@@ -29,6 +29,7 @@ import type {
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
 import { PostgresEngine } from './postgres-engine.js';
 import { migratePostgres } from './postgres-migrate.js';
+import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresSecurity } from './postgres-security.js';
 import { placeholders, toParams } from './postgres-rows.js';
@@ -116,6 +117,14 @@ class PostgresStore implements Store {
 
   migrate() {
     return migratePostgres(this.#db);
+  }
+
+  pendingMigrations() {
+    return pendingPostgresMigrations(this.#db);
+  }
+
+  dueBacklog(now: number) {
+    return postgresDueBacklog(this.#db, now);
   }
 
   async close() {
