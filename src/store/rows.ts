@@ -306,3 +306,20 @@ export const toTask = (row: TaskRow): Task => ({
   updatedAt: row.updated_at,
   finishedAt: row.finished_at,
 });
+
+/** A new task's row: not yet leased (claimable at once), under its request key. */
+export const fromTask = (task: Task, requestKey: string): TaskRow => ({
+  id: task.id,
+  tenant_id: task.tenantId,
+  kind: task.kind,
+  request_key: requestKey,
+  status: task.status,
+  params: task.params,
+  progress: task.progress,
+  cursor: task.cursor,
+  lease_owner: null,
+  lease_until: 0,
+  created_at: task.createdAt,
+  updated_at: task.updatedAt,
+  finished_at: task.finishedAt,
+});

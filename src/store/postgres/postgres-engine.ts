@@ -1,6 +1,6 @@
 import type { Subscription, Task } from '../../core/model.js';
 import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
-import { toSubscription, toTask, type SubscriptionRow, type TaskRow } from '../rows.js';
+import { fromTask, toSubscription, toTask, type SubscriptionRow, type TaskRow } from '../rows.js';
 import type { PostgresDb } from './postgres-db.js';
 import type { DueNotifier } from './postgres-notify.js';
 import { placeholders, toParams } from './postgres-rows.js';
@@ -70,21 +70,7 @@ export class PostgresEngine {
   }
 
   async startTask(task: Task, requestKey: string): Promise<{ created: boolean; task: Task }> {
-    const row: TaskRow = {
-      id: task.id,
-      tenant_id: task.tenantId,
-      kind: task.kind,
-      request_key: requestKey,
-      status: task.status,
-      params: task.params,
-      progress: task.progress,
-      cursor: task.cursor,
-      lease_owner: null,
-      lease_until: 0,
-      created_at: task.createdAt,
-      updated_at: task.updatedAt,
-      finished_at: task.finishedAt,
-    };
+    const row = fromTask(task, requestKey);
     // The running task that conflicted may finish before we read it: then insert again.
     for (;;) {
       const inserted = await this.#db.rows(INSERT_TASK, toParams('tasks', { ...row }, TASK_COLUMNS));

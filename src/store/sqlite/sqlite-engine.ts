@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Subscription, Task } from '../../core/model.js';
 import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
-import { toTask, type TaskRow } from '../rows.js';
+import { fromTask, toTask, type TaskRow } from '../rows.js';
 import { decodeRow, encodeRow, toSubscription, type DbSubscription } from './sqlite-rows.js';
 
 /** Secret rotation, background tasks and recovery on SQLite. Statements are prepared once. */
@@ -44,6 +44,13 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
      RETURNING id`,
   );
 
+  // The insert and the read of a conflicting task share the write lock, so that task is still there.
+  const startTask = db.transaction((t: Task, requestKey: string): { created: boolean; task: Task } => {
+    const row = fromTask(t, requestKey);
+    if (insertTask.run(encodeRow('tasks', { ...row })).changes > 0) return { created: true, task: t };
+    return { created: false, task: task(runningByKey.get(t.tenantId, requestKey)) };
+  });
+
   const task = (row: unknown) => toTask(decodeRow<TaskRow>('tasks', row as Record<string, unknown>));
 
   return {
@@ -52,26 +59,9 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
       return row && toSubscription(row);
     },
 
-    startTask: db.transaction((t: Task, requestKey: string): { created: boolean; task: Task } => {
-      const row: TaskRow = {
-        id: t.id,
-        tenant_id: t.tenantId,
-        kind: t.kind,
-        request_key: requestKey,
-        status: t.status,
-        params: t.params,
-        progress: t.progress,
-        cursor: t.cursor,
-        lease_owner: null,
-        lease_until: 0,
-        created_at: t.createdAt,
-        updated_at: t.updatedAt,
-        finished_at: t.finishedAt,
-      };
-      if (insertTask.run(encodeRow('tasks', { ...row })).changes > 0) return { created: true, task: t };
-      // The write lock is held: the running task that conflicted is still there.
-      return { created: false, task: task(runningByKey.get(t.tenantId, requestKey)) };
-    }),
+    startTask(t: Task, requestKey: string): { created: boolean; task: Task } {
+      return startTask(t, requestKey);
+    },
 
     getTask(tenantId: string, id: string): Task | undefined {
       const row = selectTask.get(tenantId, id);
