@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { HookpostError } from './errors.js';
 
 // Standard Webhooks' asymmetric keys: `whsk_` + base64 of the 32-byte Ed25519 seed (the 64-byte
@@ -36,13 +36,4 @@ export function ed25519PrivateKey(secret: string): KeyObject {
 export function ed25519PublicKey(secret: string): string {
   const spki = createPublicKey(ed25519PrivateKey(secret)).export({ format: 'der', type: 'spki' });
   return PUBLIC_PREFIX + spki.subarray(SPKI_PREFIX.length).toString('base64');
-}
-
-/** Whether `signature` (base64) is a valid Ed25519 signature of `content` under the `whpk_` key. */
-export function verifyEd25519(publicKey: string, content: string, signature: string): boolean {
-  if (!publicKey.startsWith(PUBLIC_PREFIX)) return false;
-  const raw = Buffer.from(publicKey.slice(PUBLIC_PREFIX.length), 'base64');
-  if (raw.length !== 32) return false;
-  const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-  return verify(null, Buffer.from(content), key, Buffer.from(signature, 'base64'));
 }
