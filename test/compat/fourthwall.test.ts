@@ -9,7 +9,7 @@ import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js
 import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/fourthwall/open-api/v1.0';
-const [seed] = seedOpenApi('003');
+const [seed] = seedOpenApi('fourthwall');
 const configuration200 = responseValidator(seed, '/open-api/v1.0/webhooks', 'post', 200);
 const ALLOWED_TYPES: string[] = requestSchema(seed, '/open-api/v1.0/webhooks', 'post').properties?.allowedTypes?.items?.enum
   ?? seed.components.schemas['com.fourthwall.app.openapi.endpoint.OpenApiWebhookConfigurationEndpoint.WebhookConfigurationCreateRequest'].properties.allowedTypes.items.enum;

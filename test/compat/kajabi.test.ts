@@ -7,10 +7,10 @@ import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/kajabi';
 const JSON_API = 'application/vnd.api+json';
-const [seed] = seedOpenApi('002');
+const [seed] = seedOpenApi('kajabi');
 const validate = (status: number) => responseValidator(seed, '/v1/hooks', 'post', status);
 const [created201, unauthorized401, forbidden403, unprocessable422] = [validate(201), validate(401), validate(403), validate(422)];
-const seedRequests = seedJsonExamples('002').filter((example: any) => example?.data?.type === 'hooks') as any[];
+const seedRequests = seedJsonExamples('kajabi').filter((example: any) => example?.data?.type === 'hooks') as any[];
 const events: string[] = seed.components.schemas.hooks_attributes.properties.event.enum;
 
 describeEachStore('Kajabi compat', (store) => {

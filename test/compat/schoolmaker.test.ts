@@ -6,7 +6,7 @@ import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js
 import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/schoolmaker/api/v1';
-const [seed] = seedOpenApi('000');
+const [seed] = seedOpenApi('schoolmaker');
 const created201 = responseValidator(seed, '/webhooks', 'post', 201);
 const member = { id: '48213', email: 'jane.doe@example.com', first_name: 'Jane', last_name: 'Doe' };
 

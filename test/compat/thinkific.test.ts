@@ -10,7 +10,7 @@ import { describeEachStore } from '../support/stores.js';
 // Seed 004 documents Thinkific's API by JSON examples rather than an OpenAPI block: requests are
 // sent verbatim, and answers must have the shape (keys and types) of the documented answers.
 const BASE = '/compat/thinkific/api/v2';
-const examples = seedJsonExamples('004') as any[];
+const examples = seedJsonExamples('thinkific') as any[];
 const [createRequest, , , updateRequest] = examples;
 const createdExample = examples[1];
 const eventExample = examples[5];

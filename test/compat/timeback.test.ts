@@ -7,7 +7,7 @@ import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js
 import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/timeback';
-const [seed] = seedOpenApi('001');
+const [seed] = seedOpenApi('timeback');
 const created201 = responseValidator(seed, '/webhooks/', 'post', 201);
 const invalid400 = responseValidator(seed, '/webhooks/', 'post', 400);
 
