@@ -35,9 +35,9 @@ export class Output {
     this.#write(this.json ? JSON.stringify(value, null, 2) : text);
   }
 
-  /** A line for people only (nothing with --json, which keeps stdout parseable). */
+  /** A line for people, on stderr, so that stdout stays parseable. */
   note(text: string): void {
-    if (!this.json) this.err.write(`${text}\n`);
+    this.err.write(`${text}\n`);
   }
 
   /** A progress bar on stderr, shown only on a terminal. */
