@@ -1,11 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { addServerEnvironmentHelp, packageVersion } from './help.js';
 import { listenCommand } from './listen.js';
 import { migrate } from './migrate.js';
 import { migrateStore } from './migrate-store.js';
 import { rotateSecretKeyCommand } from './rotate-secret-key.js';
+import { registerRemoteCommands } from './remote/index.js';
 import { serve } from './serve.js';
 
-const program = new Command('hookpost').description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.');
+const program = new Command('hookpost')
+  .description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.')
+  .version(packageVersion(), '-V, --version', 'print the package version');
 
 const integer = (min: number, max: number) => (value: string) => {
   const number = Number(value);
@@ -45,5 +49,8 @@ program
   .action(async (options: { port: number; host: string; secret?: string; status: number }) => {
     await listenCommand(options);
   });
+
+registerRemoteCommands(program);
+addServerEnvironmentHelp(program);
 
 await program.parseAsync(process.argv);
