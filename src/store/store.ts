@@ -80,6 +80,7 @@ export type SubscriptionChanges = Partial<
     | 'disabledReason'
     | 'sealedSecret'
     | 'platformData'
+    | 'retryPolicy'
   >
 >;
 
