@@ -111,15 +111,15 @@ describe('verify helpers against real deliveries', () => {
     });
     expect(timeback.status).toBe(201);
 
-    const enrollment = await deliveryOf((await publish(server, tenant, { type: 'enrollment.created', data: await example('enrollment.created') })).body.id);
+    const enrollment = await deliveryOf((await publish(server, tenant, { type: 'thinkific:enrollment.created', data: await example('thinkific:enrollment.created') })).body.id);
     expect(verifyThinkificWebhook<{ id: string }>(enrollment.body, enrollment.headers, tenant.key).id).toBeTruthy();
     expect(() => verifyThinkificWebhook(enrollment.body, enrollment.headers, 'another-key')).toThrow(WebhookVerificationError);
 
-    const order = await deliveryOf((await publish(server, tenant, { type: 'ORDER_PLACED', data: await example('ORDER_PLACED') })).body.id);
+    const order = await deliveryOf((await publish(server, tenant, { type: 'fourthwall:ORDER_PLACED', data: await example('fourthwall:ORDER_PLACED') })).body.id);
     expect(verifyFourthwallWebhook<{ type: string }>(order.body, order.headers, fourthwall.body.secret).type).toBe('ORDER_PLACED');
     expect(() => verifyFourthwallWebhook(order.body.replace('ORDER_PLACED', 'DONATION'), order.headers, fourthwall.body.secret)).toThrow(WebhookVerificationError);
 
-    const activity = await publish(server, tenant, { type: 'ActivityEvent', data: await example('ActivityEvent') });
+    const activity = await publish(server, tenant, { type: 'timeback:ActivityEvent', data: await example('timeback:ActivityEvent') });
     const caliper = await deliveryOf(activity.body.id);
     expect(verifyTimebackWebhook<{ data: unknown[] }>(caliper.body, caliper.headers, 'timeback-shared-secret').data).toHaveLength(1);
     expect(() => verifyTimebackWebhook(caliper.body, caliper.headers, 'wrong')).toThrow(WebhookVerificationError);

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { compatFormats, compatPlatforms, registerCatalogs } from '../api/compat/index.js';
+import { compatFormats, servedPlatforms } from '../api/compat/index.js';
 import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
@@ -14,6 +14,7 @@ import { listDeliveries, requireDelivery, retryDelivery } from '../service/deliv
 import type { ServiceDeps } from '../service/deps.js';
 import { defineEventType, type EventTypeInput } from '../service/event-types.js';
 import { publishThrough } from '../service/outbox.js';
+import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
 import { publishEvent, type PublishInput, type PublishResult } from '../service/publish.js';
 import {
@@ -94,15 +95,17 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
   const secrets = loadInstanceSecrets(config);
   const store = await createStore(config.databaseUrl, { poolSize: config.databasePoolSize, warn: (message, error) => logger.warn({ err: error }, message) });
   await store.migrate();
+  const doors = servedPlatforms(config.platforms);
+  const schemas = new PayloadSchemas();
   const service: ServiceDeps = {
     store,
     secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
     now: Date.now,
     targetPolicy: config.targetPolicy,
-    platformScopes: compatPlatforms.flatMap((door) => door.scopes ?? []),
+    platformScopes: doors.flatMap((door) => door.scopes ?? []),
+    // The doors' event types, each in its platform's namespace (as the server's runtime does).
+    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
   };
-  const schemas = new PayloadSchemas();
-  await registerCatalogs(service, schemas, compatPlatforms);
 
   const outbound =
     options.dispatch === false

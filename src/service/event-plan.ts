@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js';
 import type { HookEvent } from '../core/model.js';
 import type { NewDelivery } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
+import { findEventType } from './event-catalog.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 import type { PublishInput } from './publish.js';
 
@@ -13,7 +14,7 @@ import type { PublishInput } from './publish.js';
 
 /** Throws unknown_event_type or schema_violation unless the event's type exists and its data fits the type's schema. */
 export async function checkPayload(deps: ServiceDeps, schemas: PayloadSchemas, input: PublishInput): Promise<void> {
-  const eventType = await deps.store.getEventType(input.type);
+  const eventType = await findEventType(deps, input.type);
   if (!eventType) {
     throw new HookpostError('unknown_event_type', `No event type ${input.type} in the catalog.`, [
       { pointer: '/type', message: 'unknown event type' },

@@ -130,7 +130,7 @@ describeEachStore('Kajabi compat', (store) => {
   it('delivers a published purchase as { id, event, payload } with Standard Webhooks signatures', async () => {
     const created = (await post(hook('purchase'))).body.data;
     const sample = (await platformFetch(server, BASE, '/v1/hooks/purchase_sample', { token: tenant.key })).body;
-    const eventId = await publishEvent(server, tenant, { type: 'purchase', resource_id: '2001', data: { payload: sample } });
+    const eventId = await publishEvent(server, tenant, { type: 'kajabi:purchase', resource_id: '2001', data: { payload: sample } });
 
     const [request] = await receiver.waitFor(1);
     expect(request!.headers['webhook-id']).toBe(eventId);
@@ -144,8 +144,8 @@ describeEachStore('Kajabi compat', (store) => {
       await post(hook('tag_added', { resource_id: '123' }));
       await post({ ...hook('tag_added'), data: { ...hook('tag_added').data, attributes: { target_url: wildcard.url, event: 'tag_added' } } });
       const sample = (await platformFetch(server, BASE, '/v1/hooks/tag_added_sample', { token: tenant.key })).body;
-      const other = await publishEvent(server, tenant, { type: 'tag_added', resource_id: '999', data: { payload: sample } });
-      const tagged = await publishEvent(server, tenant, { type: 'tag_added', resource_id: '123', data: { payload: sample } });
+      const other = await publishEvent(server, tenant, { type: 'kajabi:tag_added', resource_id: '999', data: { payload: sample } });
+      const tagged = await publishEvent(server, tenant, { type: 'kajabi:tag_added', resource_id: '123', data: { payload: sample } });
 
       const [request] = await receiver.waitFor(1);
       expect(request!.headers['webhook-id']).toBe(tagged);

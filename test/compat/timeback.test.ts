@@ -236,7 +236,7 @@ describeEachStore('Timeback compat', (store) => {
     it('reaches Timeback webhooks from the native API, with the sensor as resource_id', async () => {
       await createWebhook({ sensor: SENSOR });
       const event = activityEvent(uuid());
-      const eventId = await publishEvent(server, tenant, { type: 'ActivityEvent', data: event, resource_id: SENSOR });
+      const eventId = await publishEvent(server, tenant, { type: 'timeback:ActivityEvent', data: event, resource_id: SENSOR });
       const [request] = await receiver.waitFor(1);
       expect(JSON.parse(request!.body)).toMatchObject({ sensor: SENSOR, data: [event] });
       expect(request!.headers['x-webhook-event-id']).toBe(eventId);
