@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { addServerEnvironmentHelp, packageVersion } from './help.js';
-import { listen } from './listen.js';
+import { listenCommand } from './listen.js';
 import { migrate } from './migrate.js';
 import { migrateStore } from './migrate-store.js';
 import { rotateSecretKeyCommand } from './rotate-secret-key.js';
@@ -47,7 +47,7 @@ program
   .option('--secret <secret>', 'the subscription secret (whsec_…) to verify signatures with')
   .option('--status <code>', 'HTTP status to answer with', integer(100, 599), 200)
   .action(async (options: { port: number; host: string; secret?: string; status: number }) => {
-    await listen(options);
+    await listenCommand(options);
   });
 
 registerRemoteCommands(program);
