@@ -147,7 +147,8 @@ describeEachStore('tenant isolation', (store) => {
         }
       }
       expect(problems).toEqual([]);
-    });
+      // Thousands of sequential requests: on a loaded 2-core machine this walk outlasts the default 30 s.
+    }, 180_000);
 
     it("leaves A's objects as they were, and the audit log shows no change by B", async () => {
       const subscription = await call(server, 'GET', `/v1/tenants/${a.id}/subscriptions/${aObjects.subscription}`, { token: a.key });
