@@ -224,7 +224,9 @@ class SqliteStore implements Store {
 
   async insertEvents(items: NewEventWrite[]): Promise<InsertEventResult[]> {
     // One transaction, so one fsync, for the whole group (each item is a savepoint inside it).
-    const results = this.#db.transaction(() => items.map((item) => this.#q.insertEventWithDeliveries(item.event, item.deliveries)))();
+    // The queue's statements are prepared lazily with pragmas, which SQLite refuses inside a transaction.
+    const queue = this.#q;
+    const results = this.#db.transaction(() => items.map((item) => queue.insertEventWithDeliveries(item.event, item.deliveries)))();
     if (results.some((result, i) => result.created && items[i]!.deliveries.length > 0)) this.#wakeups.emit('due');
     return results;
   }
