@@ -29,16 +29,22 @@ export class Receiver {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    readonly hangPort: number,
   ) {}
 
   static async start(): Promise<Receiver> {
     const child = fork(path.join(here, 'receiver.js'));
-    const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
-    return new Receiver(child, port);
+    const { port, hangPort } = await new Promise<{ port: number; hangPort: number }>((resolve) => child.once('message', resolve));
+    return new Receiver(child, port, hangPort);
   }
 
   url(pathname = '/hook'): string {
     return `http://127.0.0.1:${this.port}${pathname}`;
+  }
+
+  /** A URL on the receiver's other port, which never answers. */
+  hangingUrl(pathname = '/hang'): string {
+    return `http://127.0.0.1:${this.hangPort}${pathname}`;
   }
 
   #ask<T>(message: string): Promise<T> {

@@ -1,5 +1,5 @@
-// A webhook receiver for benchmarks, run in its own process. Paths under /hang never answer
-// (the sender's timeout ends them); every other POST is answered 200 at once and counted. When a
+// A webhook receiver for benchmarks, run in its own process. A second port never answers (the
+// sender's timeout ends those requests): hanging endpoints are another origin, as they would be; every other POST is answered 200 at once and counted. When a
 // body's data carries `sent_at` (epoch ms with fractions), the receiver keeps the latency from
 // that moment to the request's arrival. The parent talks over IPC: 'count', 'reset', 'latencies', 'stop'.
 import { createServer } from 'node:http';
@@ -10,12 +10,12 @@ let hung = 0;
 let latencies: number[] = [];
 const now = () => performance.timeOrigin + performance.now();
 
+const hanging = createServer((request) => {
+  hung += 1;
+  request.resume();
+});
+hanging.keepAliveTimeout = 60_000;
 const server = createServer((request, response) => {
-  if (request.url?.startsWith('/hang')) {
-    hung += 1;
-    request.resume();
-    return;
-  }
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
@@ -31,7 +31,9 @@ server.keepAliveTimeout = 60_000;
 server.headersTimeout = 0;
 server.requestTimeout = 0;
 server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port });
+  hanging.listen(0, '127.0.0.1', () => {
+    process.send?.({ port: (server.address() as AddressInfo).port, hangPort: (hanging.address() as AddressInfo).port });
+  });
 });
 // If the benchmark dies, so does its receiver.
 process.on('disconnect', () => process.exit(0));
@@ -46,6 +48,8 @@ process.on('message', (message) => {
   if (message === 'latencies') process.send?.({ count: received, latencies });
   if (message === 'stop') {
     server.closeAllConnections();
+    hanging.closeAllConnections();
+    hanging.close();
     server.close(() => process.exit(0));
   }
 });

@@ -17,12 +17,14 @@ export interface Sizes {
   costPublishes: number;
   dueDeliveries: number;
   dueMeasured: number;
+  /** How long a hanging endpoint holds a request (HOOKPOST_REQUEST_TIMEOUT). */
+  hangTimeout: string;
 }
 
 export const SIZES: Record<'full' | 'quick' | 'smoke', Sizes> = {
-  full: { events: 20_000, latencySeconds: 10, fanOut: 10_000, costTenants: 1_000, costPublishes: 3_000, dueDeliveries: 1_000_000, dueMeasured: 100_000 },
-  quick: { events: 5_000, latencySeconds: 3, fanOut: 2_000, costTenants: 100, costPublishes: 1_000, dueDeliveries: 100_000, dueMeasured: 20_000 },
-  smoke: { events: 200, latencySeconds: 0.3, fanOut: 50, costTenants: 3, costPublishes: 50, dueDeliveries: 500, dueMeasured: 200 },
+  full: { events: 20_000, latencySeconds: 10, fanOut: 10_000, costTenants: 1_000, costPublishes: 3_000, dueDeliveries: 1_000_000, dueMeasured: 100_000, hangTimeout: '10s' },
+  quick: { events: 5_000, latencySeconds: 3, fanOut: 2_000, costTenants: 100, costPublishes: 1_000, dueDeliveries: 100_000, dueMeasured: 20_000, hangTimeout: '5s' },
+  smoke: { events: 200, latencySeconds: 0.3, fanOut: 50, costTenants: 3, costPublishes: 50, dueDeliveries: 500, dueMeasured: 200, hangTimeout: '1s' },
 };
 
 /** One line of the results table. */
@@ -324,9 +326,9 @@ export async function dueBacklog(ctx: Context): Promise<Row[]> {
 export async function halfHanging(ctx: Context): Promise<Row[]> {
   const events = Math.max(20, Math.round(ctx.sizes.events / 5));
   const run = async (hanging: number) => {
-    const server = await HookpostServer.start({ HOOKPOST_REQUEST_TIMEOUT: '10s' });
+    const server = await HookpostServer.start({ HOOKPOST_REQUEST_TIMEOUT: ctx.sizes.hangTimeout });
     try {
-      const urls = [...Array.from({ length: 5 }, (_, i) => ctx.receiver.url(`/hook/${i}`)), ...Array.from({ length: hanging }, (_, i) => ctx.receiver.url(`/hang/${i}`))];
+      const urls = [...Array.from({ length: 5 }, (_, i) => ctx.receiver.url(`/hook/${i}`)), ...Array.from({ length: hanging }, (_, i) => ctx.receiver.hangingUrl(`/hang/${i}`))];
       const { tenant, token } = await setUp(server, urls);
       await ctx.receiver.reset();
       const report = await runLoad({ kind: 'publish', base: server.base, token, tenant, type: TYPE, total: events, callers: 8, batch: 100 });
