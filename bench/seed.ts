@@ -62,6 +62,10 @@ export async function seed(plan: SeedPlan): Promise<void> {
         active: true,
         disabled_reason: null,
         sealed_secret: sealed,
+        previous_sealed_secret: null,
+        previous_secret_expires_at: null,
+        signing: 'hmac',
+        retry_policy: null,
         created_at: now,
         updated_at: now,
       });

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { listen } from './listen.js';
+import { listenCommand } from './listen.js';
 import { migrate } from './migrate.js';
 import { migrateStore } from './migrate-store.js';
 import { rotateSecretKeyCommand } from './rotate-secret-key.js';
@@ -43,7 +43,7 @@ program
   .option('--secret <secret>', 'the subscription secret (whsec_…) to verify signatures with')
   .option('--status <code>', 'HTTP status to answer with', integer(100, 599), 200)
   .action(async (options: { port: number; host: string; secret?: string; status: number }) => {
-    await listen(options);
+    await listenCommand(options);
   });
 
 await program.parseAsync(process.argv);

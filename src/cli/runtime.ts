@@ -3,13 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api/app.js';
-import { compatFormats, compatPlatforms, registerCatalogs } from '../api/compat/index.js';
+import { servedPlatforms } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
+import { createBacklogMetrics } from '../delivery/metrics.js';
 import type { ServiceDeps } from '../service/deps.js';
+import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
+import { TaskRunner } from '../service/tasks.js';
 import { createStore } from '../store/index.js';
 import { createDelivery } from './delivery.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
@@ -45,19 +48,21 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     warn: (message, error) => storeLogger.warn({ err: error }, message),
   });
   await store.migrate();
+  const doors = servedPlatforms(config.platforms);
+  const schemas = new PayloadSchemas();
   const service: ServiceDeps = {
     store,
     secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
     now: Date.now,
     targetPolicy: config.targetPolicy,
     accessTokenTtlMs: config.accessTokenTtlMs,
-    platformScopes: compatPlatforms.flatMap((door) => door.scopes ?? []),
+    platformScopes: doors.flatMap((door) => door.scopes ?? []),
+    // The served doors' event types, each in its platform's namespace; never written to the store.
+    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
   };
-  const schemas = new PayloadSchemas();
-  // The seed platforms' event types are part of the shared catalog from the first start on.
-  await registerCatalogs(service, schemas, compatPlatforms);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  createBacklogMetrics(metrics, store, service.now);
 
   const sends = config.role !== 'api';
   const threaded = sends && config.role === 'all' && overrides.deliveryThread !== undefined;
@@ -79,10 +84,22 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     rateLimit: config.rateLimit,
     serveApi: config.role !== 'worker',
     health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? thread?.held ?? 0 }),
-    compat: compatPlatforms,
+    compat: doors,
   });
 
+  // Background tasks (recovery) run where deliveries are sent; an API-only process only starts them.
+  const tasks = sends
+    ? new TaskRunner(service, {
+        pollIntervalMs: Math.max(config.delivery.pollIntervalMs, 500),
+        leaseMs: config.delivery.leaseMs,
+        batchSize: 500,
+        logger: logger.child({ part: 'tasks' }),
+      })
+    : null;
+  if (tasks) service.wakeTasks = () => tasks.wake();
+
   dispatcher?.start();
+  tasks?.start();
   if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
   return {
     app,
@@ -92,6 +109,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     adminTokenGenerated: secrets.adminTokenGenerated,
     async close() {
       await app.close();
+      await tasks?.stop();
       await dispatcher?.stop();
       await thread?.stop();
       await delivery?.outbound.close();

@@ -1,9 +1,8 @@
 import { HookpostError } from '../core/errors.js';
-import { matchesFilter } from '../core/filter.js';
-import { newId } from '../core/ids.js';
 import type { HookEvent } from '../core/model.js';
-import type { NewDelivery, NewEventWrite } from '../store/store.js';
+import type { NewEventWrite } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
+import { checkPayload, planDeliveries } from './event-plan.js';
 import { groupCommitOf } from './group-commit.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 
@@ -39,32 +38,8 @@ export async function prepareEvent(
   tenantId: string,
   input: PublishInput,
 ): Promise<NewEventWrite> {
-  const eventType = await deps.store.getEventType(input.type);
-  if (!eventType) {
-    throw new HookpostError('unknown_event_type', `No event type ${input.type} in the catalog.`, [
-      { pointer: '/type', message: 'unknown event type' },
-    ]);
-  }
-  if (eventType.schema) {
-    const problems = schemas.validate(eventType.schema, input.data, '/data');
-    if (problems.length > 0) throw new HookpostError('schema_violation', `The data does not match the schema of ${input.type}.`, problems);
-  }
-  const now = deps.now();
-  const event: HookEvent = {
-    tenantId,
-    id: input.id ?? newId('event'),
-    type: input.type,
-    data: input.data,
-    resourceId: input.resourceId ?? null,
-    createdAt: now,
-    deliverAt: input.deliverAt ?? null,
-  };
-  const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
-  const dueAt = Math.max(now, event.deliverAt ?? now);
-  const deliveries: NewDelivery[] = (await deps.store.findSubscriptionsForEvent(tenantId, event.type))
-    .filter((subscription) => matchesFilter(subscription.filter, subject))
-    .map((subscription) => ({ id: newId('delivery'), subscriptionId: subscription.id, dueAt }));
-  return { event, deliveries };
+  await checkPayload(deps, schemas, input);
+  return planDeliveries(deps, tenantId, input);
 }
 
 /**

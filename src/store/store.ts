@@ -14,6 +14,7 @@ import type {
   Subscription,
   Tenant,
 } from '../core/model.js';
+import type { EngineStore } from './engine-store.js';
 import type { PlainRow, RowBatch, TableName } from './tables.js';
 
 /** What a store can do beyond the common interface; engines branch on these, never on the dialect. */
@@ -107,6 +108,12 @@ export interface SealedValueChange {
   to: string;
 }
 
+/** Deliveries waiting for a dispatcher: how many are due now, and since when the oldest. */
+export interface DueBacklog {
+  due: number;
+  oldestDueAt: EpochMs | null;
+}
+
 /** Which subscriptions a list shows. */
 export interface SubscriptionQuery {
   format?: string;
@@ -116,11 +123,15 @@ export interface SubscriptionQuery {
  * Everything Hookpost keeps. SQLite and PostgreSQL implement it; only store/index.ts names them.
  * Lists are ordered by id (creation order) and page with an opaque cursor.
  */
-export interface Store {
+export interface Store extends EngineStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
+  /** How many known migrations this database lacks (answering at all proves it reachable; for /readyz). */
+  pendingMigrations(): Promise<number>;
+  /** Pending deliveries due by `now` and the oldest due time (for /metrics). */
+  dueBacklog(now: EpochMs): Promise<DueBacklog>;
   close(): Promise<void>;
 
   insertTenant(tenant: Tenant): Promise<void>;

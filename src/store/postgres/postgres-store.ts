@@ -28,7 +28,9 @@ import type {
   SubscriptionQuery,
 } from '../store.js';
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
+import { PostgresEngine } from './postgres-engine.js';
 import { migratePostgres } from './postgres-migrate.js';
+import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresSecurity } from './postgres-security.js';
 import { placeholders, toParams } from './postgres-rows.js';
@@ -102,6 +104,7 @@ class PostgresStore implements Store {
   readonly #db: PostgresDb;
   readonly #queue: PostgresQueue;
   readonly #security: PostgresSecurity;
+  readonly #engine: PostgresEngine;
   readonly #notifier: DueNotifier;
   readonly #wakeups: DueWakeups;
 
@@ -110,11 +113,20 @@ class PostgresStore implements Store {
     this.#notifier = new DueNotifier(this.#db);
     this.#queue = new PostgresQueue(this.#db, this.#notifier);
     this.#security = new PostgresSecurity(this.#db);
+    this.#engine = new PostgresEngine(this.#db, this.#notifier);
     this.#wakeups = new DueWakeups(options);
   }
 
   migrate() {
     return migratePostgres(this.#db);
+  }
+
+  pendingMigrations() {
+    return pendingPostgresMigrations(this.#db);
+  }
+
+  dueBacklog(now: number) {
+    return postgresDueBacklog(this.#db, now);
   }
 
   async close() {
@@ -296,6 +308,30 @@ class PostgresStore implements Store {
 
   onDeliveriesDue(listener: () => void) {
     return this.#wakeups.subscribe(listener);
+  }
+
+  rotateSubscriptionSecret(tenantId: string, id: string, nextSealed: string, previousExpiresAt: number | null, at: number) {
+    return this.#engine.rotateSubscriptionSecret(tenantId, id, nextSealed, previousExpiresAt, at);
+  }
+
+  startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
+    return this.#engine.startTask(task, requestKey);
+  }
+
+  getTask(tenantId: string, id: string) {
+    return this.#engine.getTask(tenantId, id);
+  }
+
+  claimTask(owner: string, now: number, leaseMs: number) {
+    return this.#engine.claimTask(owner, now, leaseMs);
+  }
+
+  saveTaskProgress(id: string, owner: string, step: Parameters<Store['saveTaskProgress']>[2], now: number) {
+    return this.#engine.saveTaskProgress(id, owner, step, now);
+  }
+
+  requeueFailedDeliveries(query: Parameters<Store['requeueFailedDeliveries']>[0], now: number) {
+    return this.#engine.requeueFailedDeliveries(query, now);
   }
 
   exportRows(table: Parameters<Store['exportRows']>[0], after: string | null, limit: number) {
