@@ -53,6 +53,14 @@ describeEachStore('batch publish and group commit', (store) => {
     expect(receiver.requests).toHaveLength(2);
   });
 
+  it('takes 500 events of 1 KiB in one call (larger than a single publish\'s body limit)', async () => {
+    const own = await createTenant(server);
+    const events = Array.from({ length: 500 }, (_, n) => ({ type: 'batch.tested', data: { n, note: 'x'.repeat(1000) } }));
+    const answer = await call(server, 'POST', `/v1/tenants/${own.id}/events/batch`, { token: own.key, body: { events } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.filter((r: any) => r.status === 'accepted')).toHaveLength(500);
+  });
+
   it('refuses a batch of more than 1,000 events, or an empty one, whole', async () => {
     const tooMany = await batch(Array.from({ length: 1001 }, (_, n) => ({ type: 'batch.tested', data: { n } })));
     expect(tooMany.status).toBe(422);
