@@ -79,6 +79,11 @@ export class Lanes {
     return count;
   }
 
+  /** Deliveries waiting (not started) in the lane this delivery would join. */
+  waitingIn(claimed: ClaimedDelivery): number {
+    return this.#waiting.get(laneOf(claimed))?.length ?? 0;
+  }
+
   /** Puts a claimed delivery at the back of its lane and starts what may start. */
   add(claimed: ClaimedDelivery): void {
     const lane = laneOf(claimed);

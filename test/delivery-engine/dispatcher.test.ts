@@ -104,4 +104,19 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     expect(store.outcomes.map((o) => o.status)).toEqual(['succeeded', 'succeeded']);
     expect(dispatcher.held).toBe(0);
   });
+
+  it('hands back what a full lane cannot start, so one hanging subscription cannot fill the claim window', async () => {
+    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { batchSize: 20, concurrency: 10, perEndpointConcurrency: 2 });
+    dispatcher.start();
+    const hanging = Array.from({ length: 10 }, () => claimedDelivery('sub_hanging'));
+    const healthy = Array.from({ length: 3 }, () => claimedDelivery('sub_healthy'));
+    store.publish(...hanging, ...healthy);
+    await until(() => outbound.waiting === 4, 'two sends per subscription');
+    // The hanging lane holds 2 in flight and 2 waiting; the other 6 went back to the store, due in 1 s.
+    expect(store.released).toEqual(hanging.slice(4).map((c) => c.delivery.id));
+    expect(dispatcher.held).toBe(2 + 2 + 3);
+    expect(store.releasedDueAt).toEqual([clock.now() + 1_000]);
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+  });
 });
