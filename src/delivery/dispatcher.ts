@@ -14,6 +14,8 @@ import { OutcomeWriter } from './outcome-writer.js';
 
 // Deliveries handed back because their lane was full come due again after this long.
 const OVERFLOW_DEFER_MS = 1_000;
+// A lane that has finished no send for this long counts as stalled.
+const STALL_MS = 1_000;
 
 /** What a dispatcher works with. */
 export interface DispatcherDeps {
@@ -139,10 +141,11 @@ export class Dispatcher {
         }
         const overflow: string[] = [];
         for (const item of claimed) {
-          // A lane that already has a full round waiting (a slow or hanging endpoint) must not fill
-          // the claim window: hand the extra back, due a little later, so other subscriptions' due
-          // deliveries get claimed meanwhile.
-          if (this.#lanes.waitingIn(item) >= this.#deps.config.perEndpointConcurrency) {
+          // A lane that already has a full round waiting and has not finished a send for a while
+          // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
+          // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
+          // healthy lane keeps finishing sends and keeps everything it claimed.
+          if (this.#lanes.waitingIn(item) >= this.#deps.config.perEndpointConcurrency && this.#lanes.stalledFor(item) >= STALL_MS) {
             overflow.push(item.delivery.id);
             continue;
           }
