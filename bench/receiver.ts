@@ -1,27 +1,55 @@
-// A webhook receiver for benchmarks, run in its own process: answers 200 at once and counts.
-// The parent asks for the count over IPC ('count' → number).
+// A webhook receiver for benchmarks, run in its own process. A second port never answers (the
+// sender's timeout ends those requests): hanging endpoints are another origin, as they would be; every other POST is answered 200 at once and counted. When a
+// body's data carries `sent_at` (epoch ms with fractions), the receiver keeps the latency from
+// that moment to the request's arrival. The parent talks over IPC: 'count', 'reset', 'latencies', 'stop'.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 let received = 0;
-const server = createServer((request, response) => {
+let hung = 0;
+let latencies: number[] = [];
+const now = () => performance.timeOrigin + performance.now();
+
+const hanging = createServer((request) => {
+  hung += 1;
   request.resume();
+});
+hanging.keepAliveTimeout = 60_000;
+const server = createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
+    const arrived = now();
     received += 1;
+    const text = Buffer.concat(chunks).toString();
+    const at = text.indexOf('"sent_at":');
+    if (at >= 0) latencies.push(arrived - Number.parseFloat(text.slice(at + 10)));
     response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
   });
 });
 server.keepAliveTimeout = 60_000;
+server.headersTimeout = 0;
+server.requestTimeout = 0;
 server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port });
+  hanging.listen(0, '127.0.0.1', () => {
+    process.send?.({ port: (server.address() as AddressInfo).port, hangPort: (hanging.address() as AddressInfo).port });
+  });
 });
 // If the benchmark dies, so does its receiver.
 process.on('disconnect', () => process.exit(0));
 process.on('message', (message) => {
-  if (message === 'count') process.send?.({ count: received });
+  if (message === 'count') process.send?.({ count: received, hung });
   if (message === 'reset') {
     received = 0;
-    process.send?.({ count: 0 });
+    hung = 0;
+    latencies = [];
+    process.send?.({ count: 0, hung: 0 });
   }
-  if (message === 'stop') server.close(() => process.exit(0));
+  if (message === 'latencies') process.send?.({ count: received, latencies });
+  if (message === 'stop') {
+    server.closeAllConnections();
+    hanging.closeAllConnections();
+    hanging.close();
+    server.close(() => process.exit(0));
+  }
 });

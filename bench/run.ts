@@ -1,111 +1,91 @@
-// `npm run bench`: saturated delivery throughput of 1 KiB events to one subscription, beside raw
-// undici POSTs to the same receiver (in its own process), measured in the same run.
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run bench` [-- --quick | --smoke] [-- --only=name,name]: every scenario of issue 9's table,
+// each with Hookpost, the receiver and the load generator as separate processes, beside raw undici
+// POSTs to the same receiver in the same run. Writes bench/results/<date>.json and .md.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { Pool } from 'undici';
-import { loadConfig } from '../src/config/config.js';
-import { createRuntime } from '../src/cli/runtime.js';
-import { createApiKey } from '../src/service/api-keys.js';
-import { defineEventType } from '../src/service/event-types.js';
-import { PayloadSchemas } from '../src/service/payload-schemas.js';
-import { publishEvent } from '../src/service/publish.js';
-import { createSubscription } from '../src/service/subscriptions.js';
-import { createTenant } from '../src/service/tenants.js';
+import { Receiver, hookpostRoot } from './processes.js';
+import * as scenarios from './scenarios.js';
+import type { Context, Row } from './scenarios.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 128);
-const PAYLOAD = { order_id: 'o_1', customer: 'c_1', note: 'x'.repeat(1024 - 60) };
+const args = process.argv.slice(2);
+const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const sizes = scenarios.SIZES[mode];
+const here = path.dirname(fileURLToPath(import.meta.url));
 
-async function main() {
-  const receiver = await startReceiver();
-  const url = `http://127.0.0.1:${receiver.port}/hook`;
-  const body = JSON.stringify({ type: 'bench.order.created', timestamp: new Date().toISOString(), data: PAYLOAD });
-
-  const raw = await rawUndici(url, body);
-  await ask(receiver.child, 'reset');
-  const hookpost = await hookpostDelivery(url, receiver.child);
-
-  const rawRate = EVENTS / raw;
-  const hookpostRate = EVENTS / hookpost;
-  console.log(`events: ${EVENTS} × ${Buffer.byteLength(body)} B, one subscription, receiver in its own process`);
-  console.log(`raw undici Pool (${CONNECTIONS} connections, ${IN_FLIGHT} in flight): ${Math.round(rawRate)} POSTs/s`);
-  console.log(`hookpost delivery (claim → sign → POST → record, SQLite):   ${Math.round(hookpostRate)} deliveries/s`);
-  console.log(`ratio hookpost / raw: ${(hookpostRate / rawRate).toFixed(2)}`);
-  receiver.child.send('stop');
-}
-
-/** Seconds to POST EVENTS bodies with undici directly, IN_FLIGHT at a time. */
-async function rawUndici(url: string, body: string): Promise<number> {
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: CONNECTIONS });
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < EVENTS) {
-        next += 1;
-        const response = await pool.request({ path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        await response.body.dump();
+async function main(): Promise<number> {
+  const receiver = await Receiver.start();
+  const log = (line: string) => console.log(line);
+  const rows: Row[] = [];
+  let failures = 0;
+  try {
+    const rawBefore = await scenarios.measureRaw(receiver, sizes.events);
+    log(`raw undici: ${Math.round(rawBefore)} POSTs/s`);
+    const ctx: Context = { sizes, receiver, rawRate: rawBefore, log };
+    let singleRate = 0;
+    const plan: Array<[string, () => Promise<Row[]>]> = [
+      ['single', async () => {
+        const r = await scenarios.singlePublishes(ctx);
+        singleRate = r[0]!.value;
+        return r;
+      }],
+      ['batch', () => scenarios.batchPublishes(ctx)],
+      ['latency', () => scenarios.latency(ctx)],
+      ['postgres', () => scenarios.postgres(ctx)],
+      ['bullmq', () => scenarios.bullmq(ctx, singleRate)],
+      ['fanout', () => scenarios.fanOut(ctx)],
+      ['cost', () => scenarios.publishCost(ctx)],
+      ['backlog', () => scenarios.dueBacklog(ctx)],
+      ['hanging', () => scenarios.halfHanging(ctx)],
+      ['idle', () => scenarios.idle()],
+    ];
+    for (const [name, run] of plan) {
+      if (only && !only.includes(name)) continue;
+      log(`scenario ${name} …`);
+      try {
+        const result = await run();
+        for (const row of result) log(`  ${row.scenario}: ${row.measured}${row.ratio === null ? '' : ` (${row.ratio.toFixed(3)})`} target ${row.target} ${row.met === null ? '' : row.met ? 'MET' : 'not met'}`);
+        rows.push(...result);
+      } catch (error) {
+        failures += 1;
+        log(`  FAILED: ${(error as Error).stack ?? error}`);
+        rows.push({ scenario: name, measured: `failed: ${(error as Error).message}`, value: 0, ratio: null, target: '', met: false });
       }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  await pool.close();
-  return seconds;
+    }
+    const rawAfter = await scenarios.measureRaw(receiver, sizes.events);
+    log(`raw undici again: ${Math.round(rawAfter)} POSTs/s`);
+    write(rows, rawBefore, rawAfter);
+  } finally {
+    receiver.stop();
+  }
+  return failures;
 }
 
-/** Seconds for Hookpost to deliver a backlog of EVENTS: published first, then one dispatcher drains it. */
-async function hookpostDelivery(url: string, receiver: ChildProcess): Promise<number> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-bench-'));
-  const env = {
-    HOOKPOST_DATA_DIR: dataDir,
-    HOOKPOST_ADMIN_TOKEN: 'hpa_bench',
-    HOOKPOST_ALLOW_PRIVATE_TARGETS: '1',
-    HOOKPOST_LOG_LEVEL: 'warn',
-    ...pick(process.env, /^HOOKPOST_/),
-  };
-  const logger = pino({ level: 'warn' });
-
-  // The backlog is written by an API-only runtime, so that no delivery starts before the clock does.
-  const api = await createRuntime(loadConfig({ ...env, HOOKPOST_ROLE: 'api' }), logger);
-  const service = api.service;
-  const tenant = await createTenant(service, { name: 'bench' });
-  await createApiKey(service, { tenantId: tenant.id });
-  const schemas = new PayloadSchemas();
-  await defineEventType(service, schemas, { name: 'bench.order.created' }, { replace: true });
-  await createSubscription(service, tenant.id, { url, eventTypes: ['bench.order.created'] });
-  for (let i = 0; i < EVENTS; i++) await publishEvent(service, schemas, tenant.id, { type: 'bench.order.created', data: PAYLOAD });
-  await api.close();
-
-  const worker = await createRuntime(loadConfig({ ...env, HOOKPOST_ROLE: 'worker' }), logger);
-  const started = performance.now();
-  while ((await ask(receiver, 'count')) < EVENTS) await new Promise((resolve) => setTimeout(resolve, 5));
-  const seconds = (performance.now() - started) / 1000;
-  await worker.close();
-  rmSync(dataDir, { recursive: true, force: true });
-  return seconds;
+function write(rows: Row[], rawBefore: number, rawAfter: number): void {
+  const date = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = path.resolve(here, '../../bench/results');
+  mkdirSync(dir, { recursive: true });
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+  const file = path.join(dir, `${date}${mode === 'full' ? '' : `-${mode}`}`);
+  writeFileSync(`${file}.json`, JSON.stringify({ date, mode, machine, hookpostRoot, rawBefore, rawAfter, sizes, rows }, null, 2));
+  const lines = [
+    `Mode ${mode}; ${machine}. Raw undici POSTs to the same receiver, this run: ${Math.round(rawBefore)}/s before, ${Math.round(rawAfter)}/s after (ratios use the first).`,
+    '',
+    '| scenario | measured | ratio | target | met |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.scenario}${r.note ? ` (${r.note})` : ''} | ${r.measured} | ${r.ratio === null ? '' : r.ratio.toFixed(3)} | ${r.target} | ${r.met === null ? 'n/a' : r.met ? 'yes' : 'no'} |`),
+  ];
+  writeFileSync(`${file}.md`, lines.join('\n') + '\n');
+  console.log('\n' + lines.join('\n'));
+  console.log(`\nwritten: ${file}.json, ${file}.md`);
 }
 
-async function startReceiver(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'receiver.js'));
-  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
-  return { child, port };
-}
-
-function ask(child: ChildProcess, message: string): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (m: { count: number }) => resolve(m.count));
-    child.send(message);
-  });
-}
-
-function pick(env: NodeJS.ProcessEnv, pattern: RegExp): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([k, v]) => pattern.test(k) && v !== undefined)) as Record<string, string>;
-}
-
-await main();
+main().then(
+  (failures) => process.exit(failures > 0 ? 1 : 0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -20,6 +20,7 @@ import { apiKeyRoutes } from './v1/api-keys.js';
 import { auditLogRoutes } from './v1/audit-log.js';
 import { deliveryRoutes } from './v1/deliveries.js';
 import { eventRoutes } from './v1/events.js';
+import { eventBatchRoutes } from './v1/event-batches.js';
 import { eventTypeRoutes } from './v1/event-types.js';
 import { eventOperationRoutes } from './v1/event-operations.js';
 import { recoveryRoutes } from './v1/recovery.js';
@@ -127,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       v1.addHook('onRoute', (route) => {
         if (route.config?.scope === undefined) throw new Error(`${String(route.method)} ${route.url} declares no config.scope.`);
       });
-      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes, recoveryRoutes, eventOperationRoutes]) {
+      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, eventBatchRoutes, deliveryRoutes, auditLogRoutes, recoveryRoutes, eventOperationRoutes]) {
         await v1.register(routes, routeDeps);
       }
     },

@@ -194,6 +194,17 @@ export const PublishEventBody = Type.Object(
 );
 export type PublishEventBody = Static<typeof PublishEventBody>;
 export const PublishedEvent = Type.Object({ id: Type.String(), type: Type.String(), created_at: Timestamp });
+/** Batch publish: at most 1,000 events, each shaped as a single publish. */
+export const PublishBatchBody = Type.Object({ events: Type.Array(PublishEventBody, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
+export const PublishBatchResult = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      id: Type.Union([Type.String(), Type.Null()]),
+      status: Type.Union([Type.Literal('accepted'), Type.Literal('duplicate'), Type.Literal('rejected')]),
+      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) })),
+    }),
+  ),
+});
 export const Event = Type.Object({
   id: Type.String(),
   type: Type.String(),

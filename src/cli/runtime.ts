@@ -3,24 +3,25 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api/app.js';
-import { compatFormats, servedPlatforms } from '../api/compat/index.js';
+import { servedPlatforms } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
 import { PACKAGE_VERSION } from '../config/package-version.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
-import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import { createSecretBox } from '../core/secret-box.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
-import { createBacklogMetrics, createDeliveryMetrics } from '../delivery/metrics.js';
-import { createOutboundClient } from '../delivery/outbound.js';
+import type { Dispatcher } from '../delivery/dispatcher.js';
+import { createBacklogMetrics } from '../delivery/metrics.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
 import { TaskRunner } from '../service/tasks.js';
 import { createStore } from '../store/index.js';
+import { createDelivery } from './delivery.js';
+import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
 
-/** A running Hookpost process: its HTTP app, its dispatcher (if its role sends), and how to stop it. */
+/** A running Hookpost process: its HTTP app, its dispatcher (if its role sends on this thread), and how to stop it. */
 export interface Runtime {
   app: FastifyInstance;
+  /** Null when the role does not send, or when the delivery engine runs on its own thread. */
   dispatcher: Dispatcher | null;
   service: ServiceDeps;
   adminToken: string;
@@ -32,6 +33,11 @@ export interface Runtime {
 /** Parts a caller may substitute (tests pass a DNS resolver so no real DNS is needed). */
 export interface RuntimeOverrides {
   lookup?: LookupFunction;
+  /**
+   * Role `all` only: run the delivery engine on a worker thread (what `serve` does), so the API and
+   * the dispatcher use both cores. The thread reads its settings from this environment.
+   */
+  deliveryThread?: { env: NodeJS.ProcessEnv };
 }
 
 /** Builds every part from the configuration: store, services, delivery, HTTP app. Does not listen. */
@@ -60,28 +66,13 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   createBacklogMetrics(metrics, store, service.now);
 
   const sends = config.role !== 'api';
-  const outbound = sends
-    ? createOutboundClient({
-        ...config.targetPolicy,
-        connectTimeoutMs: config.delivery.connectTimeoutMs,
-        totalTimeoutMs: config.delivery.requestTimeoutMs,
-        maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
-        maxResponseBytes: config.delivery.maxResponseBytes,
-        storedResponseBytes: config.delivery.storedResponseBytes,
-        ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
-      })
-    : null;
-  const dispatcher = outbound
-    ? new Dispatcher({
-        store,
-        outbound,
-        formats: new DeliveryFormats([nativeFormat, ...compatFormats()]),
-        secrets: service.secrets,
-        config: config.delivery,
-        logger: logger.child({ part: 'dispatcher' }),
-        metrics: createDeliveryMetrics(metrics),
-      })
-    : null;
+  const threaded = sends && config.role === 'all' && overrides.deliveryThread !== undefined;
+  const delivery =
+    sends && !threaded
+      ? createDelivery(config, { store, secrets: service.secrets, registry: metrics, logger, lookup: overrides.lookup })
+      : null;
+  const dispatcher = delivery?.dispatcher ?? null;
+  let thread: DeliveryThread | null = null;
 
   const app = await buildApp({
     service,
@@ -93,7 +84,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     limits: config.limits,
     rateLimit: config.rateLimit,
     serveApi: config.role !== 'worker',
-    health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? 0 }),
+    health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? thread?.held ?? 0 }),
     compat: doors,
     version: PACKAGE_VERSION,
   });
@@ -111,6 +102,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
 
   dispatcher?.start();
   tasks?.start();
+  if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
   return {
     app,
     dispatcher,
@@ -121,7 +113,8 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       await app.close();
       await tasks?.stop();
       await dispatcher?.stop();
-      await outbound?.close();
+      await thread?.stop();
+      await delivery?.outbound.close();
       await store.close();
     },
   };

@@ -16,7 +16,8 @@ export async function serve(role?: Role): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const runtime = await createRuntime(config, logger);
+  // The delivery engine runs on its own thread, so the API and the dispatcher use both cores.
+  const runtime = await createRuntime(config, logger, { deliveryThread: { env: role ? { ...process.env, HOOKPOST_ROLE: role } : process.env } });
   if (runtime.adminTokenGenerated) {
     // Printed once, on the first start; it stays in the data directory for later starts.
     process.stdout.write(

@@ -72,4 +72,8 @@ describe('configuration', () => {
     expect(config.accessTokenTtlMs).toBe(900_000);
     expect(config.limits).toEqual({ maxJsonDepth: 10, maxHeaderBytes: 8192 });
   });
+
+  it('throttles no one by default: a single key may publish at full speed; limits are opt-in', () => {
+    expect(loadConfig({}).rateLimit).toEqual({ perCredentialPerMinute: 0, perAddressPerMinute: 0 });
+  });
 });

@@ -129,8 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxJsonDepth: integer('MAX_JSON_DEPTH', 32, 2, 1000),
     },
     rateLimit: {
-      perCredentialPerMinute: integer('RATE_LIMIT_PER_CREDENTIAL', 6_000, 0, 10_000_000),
-      perAddressPerMinute: integer('RATE_LIMIT_PER_ADDRESS', 12_000, 0, 10_000_000),
+      perCredentialPerMinute: integer('RATE_LIMIT_PER_CREDENTIAL', 0, 0, 10_000_000),
+      perAddressPerMinute: integer('RATE_LIMIT_PER_ADDRESS', 0, 0, 10_000_000),
     },
     accessTokenTtlMs: duration('ACCESS_TOKEN_TTL', 3_600_000),
     delivery: {

@@ -12,6 +12,11 @@ import type { DeliveryMetrics } from './metrics.js';
 import type { OutboundClient } from './outbound.js';
 import { OutcomeWriter } from './outcome-writer.js';
 
+// Deliveries handed back because their lane was full come due again after this long.
+const OVERFLOW_DEFER_MS = 1_000;
+// A lane that has finished no send for this long counts as stalled.
+const STALL_MS = 1_000;
+
 /** What a dispatcher works with. */
 export interface DispatcherDeps {
   store: Store;
@@ -134,10 +139,20 @@ export class Dispatcher {
           await sleep(Math.min(pollIntervalMs, 1000));
           continue;
         }
+        const overflow: string[] = [];
         for (const item of claimed) {
+          // A lane that already has a full round waiting and has not finished a send for a while
+          // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
+          // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
+          // healthy lane keeps finishing sends and keeps everything it claimed.
+          if (this.#lanes.waitingIn(item) >= this.#deps.config.perEndpointConcurrency && this.#lanes.stalledFor(item) >= STALL_MS) {
+            overflow.push(item.delivery.id);
+            continue;
+          }
           this.#held.set(item.delivery.id, item);
           this.#lanes.add(item);
         }
+        if (overflow.length > 0) await this.#handBack(overflow);
       }
       // A full batch means more may be due now: claim again at once (after letting I/O run).
       if (claimed.length > 0 && claimed.length === room) {
@@ -179,6 +194,15 @@ export class Dispatcher {
     }
     this.#outcomes.add(outcome);
     this.#lanes.finished(claimed, verdict);
+  }
+
+  async #handBack(deliveryIds: string[]): Promise<void> {
+    try {
+      await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now() + OVERFLOW_DEFER_MS);
+    } catch (error) {
+      // Their leases expire and they become claimable again: late, never lost.
+      this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
+    }
   }
 
   async #renewLeases(): Promise<void> {

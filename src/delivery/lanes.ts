@@ -59,6 +59,8 @@ export class Lanes {
   // to the back, so one busy subscription cannot take every freed slot first).
   readonly #waiting = new Map<string, ClaimedDelivery[]>();
   readonly #timers = new Map<string, EpochMs>();
+  // When each lane with waiting deliveries last made progress (a send finished).
+  readonly #progress = new Map<string, EpochMs>();
   #sending = 0;
   #idle: (() => void) | null = null;
 
@@ -79,12 +81,24 @@ export class Lanes {
     return count;
   }
 
+  /** Deliveries waiting (not started) in the lane this delivery would join. */
+  waitingIn(claimed: ClaimedDelivery): number {
+    return this.#waiting.get(laneOf(claimed))?.length ?? 0;
+  }
+
+  /** Milliseconds since a send of this delivery's lane last finished (or since its deliveries began waiting). */
+  stalledFor(claimed: ClaimedDelivery): number {
+    const since = this.#progress.get(laneOf(claimed));
+    return since === undefined ? 0 : this.#options.now() - since;
+  }
+
   /** Puts a claimed delivery at the back of its lane and starts what may start. */
   add(claimed: ClaimedDelivery): void {
     const lane = laneOf(claimed);
     const queue = this.#waiting.get(lane);
     if (queue) queue.push(claimed);
     else this.#waiting.set(lane, [claimed]);
+    if (!this.#progress.has(lane)) this.#progress.set(lane, this.#options.now());
     this.#pumpLane(lane);
   }
 
@@ -99,6 +113,9 @@ export class Lanes {
     if (queue) {
       this.#waiting.delete(lane);
       this.#waiting.set(lane, queue);
+      this.#progress.set(lane, now);
+    } else {
+      this.#progress.delete(lane);
     }
     this.#pumpAll();
     if (this.#sending === 0) this.#idle?.();

@@ -1,6 +1,9 @@
+import { HookpostError } from '../core/errors.js';
 import type { HookEvent } from '../core/model.js';
+import type { NewEventWrite } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import { checkPayload, planDeliveries } from './event-plan.js';
+import { groupCommitOf } from './group-commit.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 
 /** What a door publishes. */
@@ -19,10 +22,30 @@ export interface PublishResult {
   deliveries: number;
 }
 
+/** One event's answer in a batch: accepted (written now), duplicate (its id existed), or rejected with its error. */
+export type BatchItemResult =
+  | { id: string; status: 'accepted' | 'duplicate'; event: HookEvent }
+  | { id: string | null; status: 'rejected'; error: HookpostError };
+
 /**
- * Validates an event against its type, finds the tenant's matching subscriptions and writes the
- * event with one delivery each in one transaction. A repeated id changes nothing and answers
- * with the stored event.
+ * Validates an event against its type and finds the tenant's matching subscriptions: the event
+ * and one delivery per match, ready to write. Throws the HookpostError a door answers with. This
+ * is publish's matching and fan-out, shared by every way of writing events (single, batch, outbox).
+ */
+export async function prepareEvent(
+  deps: ServiceDeps,
+  schemas: PayloadSchemas,
+  tenantId: string,
+  input: PublishInput,
+): Promise<NewEventWrite> {
+  await checkPayload(deps, schemas, input);
+  return planDeliveries(deps, tenantId, input);
+}
+
+/**
+ * Validates an event, finds the tenant's matching subscriptions and writes the event with one
+ * delivery each, in the group commit of the publishes arriving at the same moment; resolves once
+ * that group committed. A repeated id changes nothing and answers with the stored event.
  */
 export async function publishEvent(
   deps: ServiceDeps,
@@ -30,12 +53,36 @@ export async function publishEvent(
   tenantId: string,
   input: PublishInput,
 ): Promise<PublishResult> {
-  await checkPayload(deps, schemas, input);
-  if (input.id !== undefined) {
-    const existing = await deps.store.getEvent(tenantId, input.id);
-    if (existing) return { event: existing, created: false, deliveries: 0 };
+  const write = await prepareEvent(deps, schemas, tenantId, input);
+  const result = await groupCommitOf(deps.store).write(write);
+  return { event: result.event, created: result.created, deliveries: result.created ? write.deliveries.length : 0 };
+}
+
+/**
+ * Publishes many events in ONE transaction: each is validated on its own (a bad one is rejected,
+ * the others still go in), and the answer has one entry per input, in order. Idempotent per id.
+ */
+export async function publishEvents(
+  deps: ServiceDeps,
+  schemas: PayloadSchemas,
+  tenantId: string,
+  inputs: PublishInput[],
+): Promise<BatchItemResult[]> {
+  const prepared: Array<NewEventWrite | HookpostError> = [];
+  for (const input of inputs) {
+    try {
+      prepared.push(await prepareEvent(deps, schemas, tenantId, input));
+    } catch (error) {
+      if (!(error instanceof HookpostError)) throw error;
+      prepared.push(error);
+    }
   }
-  const { event, deliveries } = await planDeliveries(deps, tenantId, input);
-  const result = await deps.store.insertEventWithDeliveries(event, deliveries);
-  return { event: result.event, created: result.created, deliveries: result.created ? deliveries.length : 0 };
+  const writes = prepared.filter((p): p is NewEventWrite => !(p instanceof HookpostError));
+  const written = writes.length > 0 ? await deps.store.insertEvents(writes) : [];
+  let next = 0;
+  return prepared.map((p, i): BatchItemResult => {
+    if (p instanceof HookpostError) return { id: inputs[i]!.id ?? null, status: 'rejected', error: p };
+    const result = written[next++]!;
+    return { id: result.event.id, status: result.created ? 'accepted' : 'duplicate', event: result.event };
+  });
 }

@@ -38,6 +38,12 @@ export interface InsertEventResult {
   event: HookEvent;
 }
 
+/** One event to write with its deliveries (a publish's share of a group commit or a batch). */
+export interface NewEventWrite {
+  event: HookEvent;
+  deliveries: NewDelivery[];
+}
+
 /** Which deliveries a list shows. */
 export interface DeliveryQuery {
   eventId?: string;
@@ -178,6 +184,12 @@ export interface Store extends EngineStore {
 
   /** Writes the event and its deliveries in one transaction, or nothing if the id exists. Wakes dispatchers. */
   insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult>;
+  /**
+   * Writes many events with their deliveries in ONE transaction (group commit, batch publish): a
+   * result per item, in order; an id that exists (or repeats earlier in `items`) is not written
+   * again and answers with the stored event. Wakes dispatchers.
+   */
+  insertEvents(items: NewEventWrite[]): Promise<InsertEventResult[]>;
   getEvent(tenantId: string, id: string): Promise<HookEvent | undefined>;
   listEvents(tenantId: string, page: PageRequest): Promise<Page<HookEvent>>;
 

@@ -73,6 +73,7 @@ export class FakeQueueStore {
   claims: ClaimRequest[] = [];
   recorded: DeliveryOutcome[][] = [];
   released: string[] = [];
+  releasedDueAt: number[] = [];
   renewed: string[][] = [];
   failWrites = 0;
   #listeners = new Set<() => void>();
@@ -98,8 +99,9 @@ export class FakeQueueStore {
     }
     this.recorded.push(outcomes);
   }
-  async releaseDeliveries(_owner: string, ids: string[]): Promise<void> {
+  async releaseDeliveries(_owner: string, ids: string[], dueAt: number): Promise<void> {
     this.released.push(...ids);
+    this.releasedDueAt.push(dueAt);
   }
   async renewLeases(_owner: string, ids: string[]): Promise<void> {
     this.renewed.push(ids);

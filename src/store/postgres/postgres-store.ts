@@ -21,6 +21,7 @@ import type {
   DeliveryQuery,
   InsertEventResult,
   NewDelivery,
+  NewEventWrite,
   SealedValueChange,
   Store,
   SubscriptionChange,
@@ -36,6 +37,7 @@ import { PostgresSecurity } from './postgres-security.js';
 import { placeholders, toParams } from './postgres-rows.js';
 import { exportRows, importRows } from './postgres-transfer.js';
 import { DueNotifier } from './postgres-notify.js';
+import { insertEvents } from './postgres-event-batch.js';
 import { DueWakeups } from './postgres-wakeups.js';
 
 /** What `openPostgresStore` may be told beyond the URL. */
@@ -275,6 +277,10 @@ class PostgresStore implements Store {
   async findSubscriptionsForEvent(tenantId: string, eventType: string) {
     const rows = await this.#db.rows<SubscriptionRow>(FIND_SUBSCRIPTIONS_FOR_EVENT, [tenantId, eventType]);
     return rows.map(toSubscription);
+  }
+
+  insertEvents(items: NewEventWrite[]): Promise<InsertEventResult[]> {
+    return insertEvents(this.#db, this.#notifier, items);
   }
 
   insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {

@@ -11,6 +11,7 @@ import type {
   DeliveryQuery,
   InsertEventResult,
   NewDelivery,
+  NewEventWrite,
   SealedValueChange,
   Store,
   SubscriptionChange,
@@ -252,6 +253,15 @@ class SqliteStore implements Store {
       )
       .all(tenantId, eventType) as DbSubscription[];
     return rows.map(toSubscription);
+  }
+
+  async insertEvents(items: NewEventWrite[]): Promise<InsertEventResult[]> {
+    // One transaction, so one fsync, for the whole group (each item is a savepoint inside it).
+    // The queue's statements are prepared lazily with pragmas, which SQLite refuses inside a transaction.
+    const queue = this.#q;
+    const results = this.#db.transaction(() => items.map((item) => queue.insertEventWithDeliveries(item.event, item.deliveries)))();
+    if (results.some((result, i) => result.created && items[i]!.deliveries.length > 0)) this.#wakeups.emit('due');
+    return results;
   }
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {

@@ -1,0 +1,373 @@
+// The scenarios of issue 9's table. Each runs Hookpost, the receiver and the load generator as
+// separate processes and returns rows for the results table.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { HookpostServer, Receiver, runLoad, startBullmqSender } from './processes.js';
+import { seed } from './seed.js';
+
+/** How big a run is: full (the published table), quick, or smoke (seconds; proves the suite runs). */
+export interface Sizes {
+  events: number;
+  latencySeconds: number;
+  fanOut: number;
+  costTenants: number;
+  costPublishes: number;
+  dueDeliveries: number;
+  dueMeasured: number;
+  /** How long a hanging endpoint holds a request (HOOKPOST_REQUEST_TIMEOUT). */
+  hangTimeout: string;
+}
+
+export const SIZES: Record<'full' | 'quick' | 'smoke', Sizes> = {
+  full: { events: 20_000, latencySeconds: 10, fanOut: 10_000, costTenants: 1_000, costPublishes: 3_000, dueDeliveries: 1_000_000, dueMeasured: 100_000, hangTimeout: '10s' },
+  quick: { events: 5_000, latencySeconds: 3, fanOut: 2_000, costTenants: 100, costPublishes: 1_000, dueDeliveries: 100_000, dueMeasured: 20_000, hangTimeout: '5s' },
+  smoke: { events: 200, latencySeconds: 0.3, fanOut: 50, costTenants: 3, costPublishes: 50, dueDeliveries: 500, dueMeasured: 200, hangTimeout: '1s' },
+};
+
+/** One line of the results table. */
+export interface Row {
+  scenario: string;
+  measured: string;
+  value: number;
+  /** The figure divided by raw undici's in the same run (or the comparison the target names). */
+  ratio: number | null;
+  target: string;
+  met: boolean | null;
+  note?: string;
+}
+
+export interface Context {
+  sizes: Sizes;
+  receiver: Receiver;
+  /** Raw undici POSTs/s to the receiver, this run. */
+  rawRate: number;
+  log: (line: string) => void;
+}
+
+const TYPE = 'bench.order.created';
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Raw undici POSTs/s to the receiver: 64 in flight. */
+export async function measureRaw(receiver: Receiver, total: number): Promise<number> {
+  await receiver.reset();
+  const report = await runLoad({ kind: 'raw', url: receiver.url(), total, inFlight: 64 });
+  const seconds = await receiver.waitFor(total, report.startedAt);
+  return total / seconds;
+}
+
+/** An event type, a tenant with a key, and `urls.length` subscriptions to those URLs. */
+async function setUp(server: HookpostServer, urls: string[]): Promise<{ tenant: string; token: string }> {
+  await server.call('POST', '/v1/event-types', { name: TYPE });
+  const tenant = (await server.call('POST', '/v1/tenants', { name: 'bench' })).id as string;
+  const token = (await server.call('POST', `/v1/tenants/${tenant}/api-keys`, {})).key as string;
+  for (const url of urls) await server.call('POST', `/v1/tenants/${tenant}/subscriptions`, { url, event_types: [TYPE] });
+  return { tenant, token };
+}
+
+/** Events delivered per second, end to end, from `callers` publishing `batch` events a call. */
+async function endToEnd(ctx: Context, server: HookpostServer, callers: number, batch: number, expectPerEvent = 1) {
+  const { tenant, token } = await setUp(server, [ctx.receiver.url()]);
+  await ctx.receiver.reset();
+  const report = await runLoad({ kind: 'publish', base: server.base, token, tenant, type: TYPE, total: ctx.sizes.events, callers, batch });
+  const accepted = batch === 1 ? (report.statuses['202'] ?? 0) : ctx.sizes.events * ((report.statuses['200'] ?? 0) > 0 ? 1 : 0);
+  const seconds = await ctx.receiver.waitFor(accepted * expectPerEvent, report.startedAt);
+  return { rate: accepted / seconds, report, accepted };
+}
+
+const ratioRow = (scenario: string, rate: number, raw: number, min: number, note?: string): Row => ({
+  scenario,
+  measured: `${Math.round(rate)} events/s`,
+  value: rate,
+  ratio: rate / raw,
+  target: `≥ ${min} × raw`,
+  met: rate / raw >= min,
+  ...(note ? { note } : {}),
+});
+
+export async function singlePublishes(ctx: Context): Promise<Row[]> {
+  const server = await HookpostServer.start();
+  try {
+    const { rate, report } = await endToEnd(ctx, server, 64, 1);
+    const throttled = report.statuses['429'] ?? 0;
+    return [ratioRow('single publishes, 64 callers, default config (SQLite)', rate, ctx.rawRate, 0.15, `${throttled} × 429; statuses ${JSON.stringify(report.statuses)}`)];
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function batchPublishes(ctx: Context): Promise<Row[]> {
+  const server = await HookpostServer.start();
+  try {
+    const { rate } = await endToEnd(ctx, server, 4, 500);
+    return [ratioRow('batch publishes, 500 events a call (SQLite)', rate, ctx.rawRate, 0.33)];
+  } finally {
+    await server.stop();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function latency(ctx: Context): Promise<Row[]> {
+  const total = Math.max(10, Math.round(1000 * ctx.sizes.latencySeconds));
+  const measure = async (base: string, token: string, tenant: string, pathOverride?: string) => {
+    await ctx.receiver.reset();
+    const report = await runLoad({ kind: 'steady', base, token, tenant, type: TYPE, total, perSecond: 1000, ...(pathOverride ? { path: pathOverride } : {}) });
+    await ctx.receiver.waitFor(total, report.startedAt);
+    const sorted = (await ctx.receiver.latencies()).sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
+  };
+  const server = await HookpostServer.start();
+  let hookpost;
+  try {
+    const { tenant, token } = await setUp(server, [ctx.receiver.url()]);
+    hookpost = await measure(server.base, token, tenant);
+  } finally {
+    await server.stop();
+  }
+  const standIn = fork(path.join(here, 'stand-in.js'), [ctx.receiver.url()]);
+  const port = await new Promise<number>((resolve) => standIn.once('message', (m: { port: number }) => resolve(m.port)));
+  const floor = await measure(`http://127.0.0.1:${port}`, 'none', 'none', '/publish');
+  standIn.kill();
+  const fmt = (l: { p50: number; p99: number; max: number }) => `p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(0)} ms`;
+  return [
+    {
+      scenario: 'latency, publish sent → webhook received, steady 1,000/s',
+      measured: fmt(hookpost),
+      value: hookpost.p99,
+      ratio: null,
+      target: 'p50 ≤ 5 ms, p99 ≤ 25 ms',
+      met: hookpost.p50 <= 5 && hookpost.p99 <= 25,
+      note: `harness floor (a stand-in forwarding each publish at once): ${fmt(floor)}`,
+    },
+  ];
+}
+
+/** A fresh database on the PostgreSQL server, or null when none answers. */
+async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `hookpost_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch {
+    await admin.end().catch(() => {});
+    return null;
+  }
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export async function postgres(ctx: Context): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const layout of ['one process', '1 API + 2 workers'] as const) {
+    const database = await postgresDatabase();
+    if (!database) return [{ scenario: 'PostgreSQL single publishes', measured: 'not run: no PostgreSQL server', value: 0, ratio: null, target: '≥ 0.08 × raw', met: null }];
+    const servers: HookpostServer[] = [];
+    try {
+      const env = { HOOKPOST_DATABASE_URL: database.url };
+      if (layout === 'one process') servers.push(await HookpostServer.start(env));
+      else {
+        servers.push(await HookpostServer.start({ ...env, HOOKPOST_ROLE: 'api' }));
+        servers.push(await HookpostServer.start({ ...env, HOOKPOST_ROLE: 'worker' }));
+        servers.push(await HookpostServer.start({ ...env, HOOKPOST_ROLE: 'worker' }));
+      }
+      const { rate } = await endToEnd(ctx, servers[0]!, 64, 1);
+      rows.push(ratioRow(`PostgreSQL single publishes, 64 callers (${layout})`, rate, ctx.rawRate, 0.08));
+    } finally {
+      for (const server of servers) await server.stop();
+      await database.drop();
+    }
+  }
+  return rows;
+}
+
+export async function bullmq(ctx: Context, hookpostSingleRate: number): Promise<Row[]> {
+  const queue = `hookpost-bench-${randomBytes(4).toString('hex')}`;
+  let sender;
+  try {
+    sender = await startBullmqSender(queue, ctx.receiver.url());
+  } catch (error) {
+    return [{ scenario: 'vs BullMQ + undici', measured: `not run: ${(error as Error).message}`, value: 0, ratio: null, target: '≥ 2.5 ×', met: null }];
+  }
+  try {
+    await ctx.receiver.reset();
+    const report = await runLoad({ kind: 'bullmq', queue, total: ctx.sizes.events, callers: 64 });
+    const seconds = await ctx.receiver.waitFor(ctx.sizes.events, report.startedAt);
+    const rate = ctx.sizes.events / seconds;
+    return [
+      {
+        scenario: 'Hookpost single publishes vs BullMQ + undici (Redis, 64 producers, 64 concurrency)',
+        measured: `BullMQ ${Math.round(rate)} events/s (${(rate / ctx.rawRate).toFixed(3)} × raw); Hookpost ${Math.round(hookpostSingleRate)} events/s`,
+        value: rate,
+        ratio: hookpostSingleRate / rate,
+        target: '≥ 2.5 × BullMQ',
+        met: hookpostSingleRate / rate >= 2.5,
+        note: 'ratio is Hookpost ÷ BullMQ; Hookpost commits each event (fsync) before its 202',
+      },
+    ];
+  } finally {
+    sender.kill();
+  }
+}
+
+export async function fanOut(ctx: Context): Promise<Row[]> {
+  const subscriptions = ctx.sizes.fanOut;
+  const server = await seededServer(ctx, { tenants: 1, subscriptionsPerTenant: subscriptions });
+  try {
+    const token = (await server.call('POST', '/v1/tenants/t0/api-keys', {})).key as string;
+    await ctx.receiver.reset();
+    const started = performance.timeOrigin + performance.now();
+    await server.call('POST', '/v1/tenants/t0/events', { type: TYPE, data: { order_id: 'fan' } }, token);
+    const seconds = await ctx.receiver.waitFor(subscriptions, started);
+    const rawSeconds = subscriptions / ctx.rawRate;
+    return [
+      {
+        scenario: `fan-out: 1 event → ${subscriptions.toLocaleString('en')} subscriptions, until all delivered`,
+        measured: `${seconds.toFixed(2)} s (raw ${rawSeconds.toFixed(2)} s)`,
+        value: seconds,
+        ratio: seconds / rawSeconds,
+        target: '≤ 2 × raw time',
+        met: seconds / rawSeconds <= 2,
+      },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+async function seededServer(
+  ctx: Context,
+  plan: { tenants: number; subscriptionsPerTenant: number; dueEvents?: number; url?: string },
+  env: Record<string, string> = {},
+): Promise<HookpostServer> {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-bench-'));
+  const started = performance.now();
+  await seed({ databaseUrl: `sqlite:${path.join(dir, 'hookpost.db')}`, type: TYPE, url: plan.url ?? ctx.receiver.url(), ...plan });
+  ctx.log(`  seeded ${JSON.stringify(plan)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // A seeded backlog starts going out as soon as the server is up: count from here.
+  await ctx.receiver.reset();
+  const server = await HookpostServer.start(env, dir);
+  await server.call('POST', '/v1/event-types', { name: TYPE });
+  return server;
+}
+
+export async function publishCost(ctx: Context): Promise<Row[]> {
+  const costOf = async (tenants: number) => {
+    // API only: the cost of publishing, not of delivering what it fans out.
+    const server = await seededServer(ctx, { tenants, subscriptionsPerTenant: 100 }, { HOOKPOST_ROLE: 'api' });
+    try {
+      const token = (await server.call('POST', '/v1/tenants/t0/api-keys', {})).key as string;
+      const report = await runLoad({ kind: 'publish', base: server.base, token, tenant: 't0', type: TYPE, total: ctx.sizes.costPublishes, callers: 64, batch: 1 });
+      return (report.seconds / ctx.sizes.costPublishes) * 1000;
+    } finally {
+      await server.stop();
+    }
+  };
+  const small = await costOf(1);
+  const large = await costOf(ctx.sizes.costTenants);
+  return [
+    {
+      scenario: `publish cost, ${(ctx.sizes.costTenants * 100).toLocaleString('en')} subscriptions over ${ctx.sizes.costTenants} tenants vs 100 (each publish fans out to 100)`,
+      measured: `${large.toFixed(3)} ms vs ${small.toFixed(3)} ms a publish`,
+      value: large,
+      ratio: large / small,
+      target: '≤ 1.2 ×',
+      met: large / small <= 1.2,
+    },
+  ];
+}
+
+export async function dueBacklog(ctx: Context): Promise<Row[]> {
+  const drain = async (dueEvents: number) => {
+    const server = await seededServer(ctx, { tenants: 1, subscriptionsPerTenant: 1, dueEvents });
+    try {
+      const before = await ctx.receiver.count();
+      const started = performance.timeOrigin + performance.now();
+      const measured = Math.min(dueEvents, ctx.sizes.dueMeasured);
+      const seconds = await ctx.receiver.waitFor(measured, started);
+      return { rate: (measured - before) / seconds, peakRssMb: server.memory().peakRssMb };
+    } finally {
+      await server.stop();
+    }
+  };
+  const empty = await drain(Math.min(ctx.sizes.dueMeasured, 20_000));
+  const full = await drain(ctx.sizes.dueDeliveries);
+  return [
+    {
+      scenario: `${ctx.sizes.dueDeliveries.toLocaleString('en')} due deliveries: peak RSS; throughput (first ${ctx.sizes.dueMeasured.toLocaleString('en')}) vs a small queue`,
+      measured: `peak RSS ${full.peakRssMb.toFixed(0)} MB; ${Math.round(full.rate)}/s vs ${Math.round(empty.rate)}/s`,
+      value: full.peakRssMb,
+      ratio: full.rate / empty.rate,
+      target: '≤ 300 MB; ≥ 0.8 ×',
+      met: full.peakRssMb <= 300 && full.rate / empty.rate >= 0.8,
+    },
+  ];
+}
+
+export async function halfHanging(ctx: Context): Promise<Row[]> {
+  const events = Math.max(20, Math.round(ctx.sizes.events / 5));
+  const run = async (hanging: number) => {
+    const server = await HookpostServer.start({ HOOKPOST_REQUEST_TIMEOUT: ctx.sizes.hangTimeout });
+    try {
+      const urls = [...Array.from({ length: 5 }, (_, i) => ctx.receiver.url(`/hook/${i}`)), ...Array.from({ length: hanging }, (_, i) => ctx.receiver.hangingUrl(`/hang/${i}`))];
+      const { tenant, token } = await setUp(server, urls);
+      await ctx.receiver.reset();
+      const report = await runLoad({ kind: 'publish', base: server.base, token, tenant, type: TYPE, total: events, callers: 8, batch: 100 });
+      const seconds = await ctx.receiver.waitFor(events * 5, report.startedAt);
+      return (events * 5) / seconds;
+    } finally {
+      await server.stop();
+    }
+  };
+  const healthy = await run(0);
+  const withHanging = await run(5);
+  return [
+    {
+      scenario: 'half the endpoints hang (5 healthy + 5 hanging subscriptions): healthy deliveries/s vs all healthy',
+      measured: `${Math.round(withHanging)}/s vs ${Math.round(healthy)}/s`,
+      value: withHanging,
+      ratio: withHanging / healthy,
+      target: '≥ 0.8 ×',
+      met: withHanging / healthy >= 0.8,
+    },
+  ];
+}
+
+export async function idle(): Promise<Row[]> {
+  const server = await HookpostServer.start();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const { rssMb } = server.memory();
+    return [
+      {
+        scenario: 'idle RSS (2 s after start); start to ready (/healthz answers)',
+        measured: `${rssMb.toFixed(0)} MB; ${(server.readySeconds * 1000).toFixed(0)} ms`,
+        value: rssMb,
+        ratio: null,
+        target: '≤ 100 MB; ≤ 1 s',
+        met: rssMb <= 100 && server.readySeconds <= 1,
+      },
+    ];
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,110 @@
+// Bulk set-up for the large scenarios: tenants, subscriptions and due deliveries written straight
+// into a fresh database with the store's own row import (one transaction per chunk), because
+// creating 100,000 subscriptions or 1,000,000 deliveries through the API would take longer than
+// the measurement. Runs before the server starts on that database.
+import { createSecretBox } from '../src/core/secret-box.js';
+import { newId } from '../src/core/ids.js';
+import { createStore } from '../src/store/index.js';
+import type { PlainRow, TableName } from '../src/store/tables.js';
+import { SECRET_KEY_HEX } from './processes.js';
+
+const CHUNK = 5_000;
+
+/** What to write. */
+export interface SeedPlan {
+  databaseUrl: string;
+  /** Tenants t0 … t(n-1). */
+  tenants: number;
+  /** Subscriptions of `type` per tenant, all pointing at `url`. */
+  subscriptionsPerTenant: number;
+  type: string;
+  url: string;
+  /** Events of tenant t0, each due now for every subscription of t0. */
+  dueEvents?: number;
+}
+
+export async function seed(plan: SeedPlan): Promise<void> {
+  const store = await createStore(plan.databaseUrl);
+  await store.migrate();
+  const sealed = createSecretBox(Buffer.from(SECRET_KEY_HEX, 'hex')).seal('whsec_' + Buffer.alloc(32, 9).toString('base64'));
+  const now = Date.now();
+  const rows: Record<string, PlainRow[]> = {};
+  const flush = async (table: TableName, force = false) => {
+    const pending = rows[table] ?? [];
+    if (pending.length >= CHUNK || (force && pending.length > 0)) {
+      await store.importRows(table, pending.splice(0));
+    }
+  };
+  const add = async (table: TableName, row: PlainRow) => {
+    (rows[table] ??= []).push(row);
+    await flush(table);
+  };
+
+  for (let t = 0; t < plan.tenants; t++) await add('tenants', { id: `t${t}`, name: `tenant ${t}`, created_at: now });
+  await flush('tenants', true);
+  const firstTenantSubscriptions: string[] = [];
+  for (let t = 0; t < plan.tenants; t++) {
+    for (let s = 0; s < plan.subscriptionsPerTenant; s++) {
+      const id = newId('subscription');
+      if (t === 0) firstTenantSubscriptions.push(id);
+      await add('subscriptions', {
+        id,
+        tenant_id: `t${t}`,
+        url: plan.url,
+        event_types: [plan.type],
+        name: null,
+        description: null,
+        metadata: {},
+        headers: {},
+        filter: null,
+        format: 'native',
+        platform_data: {},
+        active: true,
+        disabled_reason: null,
+        sealed_secret: sealed,
+        previous_sealed_secret: null,
+        previous_secret_expires_at: null,
+        signing: 'hmac',
+        retry_policy: null,
+        created_at: now,
+        updated_at: now,
+      });
+      await add('subscription_event_types', { tenant_id: `t${t}`, event_type: plan.type, subscription_id: id });
+    }
+  }
+  await flush('subscriptions', true);
+  await flush('subscription_event_types', true);
+
+  // Events go in before their deliveries (the foreign key), chunk by chunk.
+  let events: PlainRow[] = [];
+  let deliveries: PlainRow[] = [];
+  const writeDue = async () => {
+    await store.importRows('events', events);
+    await store.importRows('deliveries', deliveries);
+    events = [];
+    deliveries = [];
+  };
+  for (let e = 0; e < (plan.dueEvents ?? 0); e++) {
+    const eventId = newId('event');
+    events.push({ tenant_id: 't0', id: eventId, type: plan.type, data: { order_id: `o_${e}`, note: 'x'.repeat(940) }, resource_id: null, created_at: now, deliver_at: null });
+    for (const subscriptionId of firstTenantSubscriptions) {
+      deliveries.push({
+        id: newId('delivery'),
+        tenant_id: 't0',
+        event_id: eventId,
+        subscription_id: subscriptionId,
+        status: 'pending',
+        attempt_count: 0,
+        due_at: now,
+        lease_owner: null,
+        last_status_code: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      });
+    }
+    if (deliveries.length >= CHUNK * 4) await writeDue();
+  }
+  if (events.length > 0) await writeDue();
+  await store.close();
+}

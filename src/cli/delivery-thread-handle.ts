@@ -1,0 +1,67 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { Store } from '../store/store.js';
+import type { ThreadCommand, ThreadReport } from './delivery-thread.js';
+
+/** The API thread's side of the delivery thread. */
+export interface DeliveryThread {
+  /** Deliveries the thread held at its last report. */
+  readonly held: number;
+  /** Drains the thread's deliveries in flight and ends it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the delivery engine on a worker thread with the same environment, wakes it whenever this
+ * thread's store says deliveries are due, and folds the thread's delivery metrics into `registry`
+ * (what /metrics serves). Resolves once the thread's dispatcher runs.
+ */
+export async function startDeliveryThread(store: Store, registry: Registry, env: NodeJS.ProcessEnv): Promise<DeliveryThread> {
+  const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), { workerData: { env: { ...env } } });
+  let held = 0;
+  let threadMetrics: unknown = [];
+  let stopped: (() => void) | null = null;
+  worker.on('message', (report: ThreadReport) => {
+    if (report.kind === 'status') {
+      held = report.held;
+      threadMetrics = report.metrics;
+    }
+    if (report.kind === 'stopped') stopped?.();
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (report: ThreadReport) => report.kind === 'ready' && resolve());
+    worker.once('error', reject);
+  });
+  await ready;
+
+  // Wake-ups fold: one message per turn of the event loop however many publishes committed.
+  let wakePending = false;
+  const unsubscribe = store.onDeliveriesDue(() => {
+    if (wakePending) return;
+    wakePending = true;
+    setImmediate(() => {
+      wakePending = false;
+      worker.postMessage('due' satisfies ThreadCommand);
+    });
+  });
+
+  const ownMetrics = registry.metrics.bind(registry);
+  registry.metrics = async () => {
+    const merged = AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), threadMetrics] as never);
+    return (await merged.metrics()) || ownMetrics();
+  };
+
+  return {
+    get held() {
+      return held;
+    },
+    async stop() {
+      unsubscribe();
+      const done = new Promise<void>((resolve) => (stopped = resolve));
+      worker.postMessage('stop' satisfies ThreadCommand);
+      await Promise.race([done, once(worker, 'exit')]);
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The delivery engine on its own thread (the default single-process mode): it opens its own store
+// connection and runs the dispatcher, so publishing and delivering use both cores and neither
+// starves the other. The API's thread wakes it on every publish ('due'); it reports how many
+// deliveries it holds and its delivery metrics, and drains on 'stop'.
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../config/config.js';
+import { loadInstanceSecrets } from '../config/instance-secrets.js';
+import { createSecretBox } from '../core/secret-box.js';
+import { createStore } from '../store/index.js';
+import { createDelivery } from './delivery.js';
+import { createLogger } from './logger.js';
+
+/** What the thread reports to the API's thread. */
+export type ThreadReport = { kind: 'ready' } | { kind: 'stopped' } | { kind: 'status'; held: number; metrics: unknown };
+
+/** What the API's thread tells the delivery thread. */
+export type ThreadCommand = 'due' | 'stop';
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const config = loadConfig(workerData.env as Record<string, string | undefined>);
+  const logger = createLogger(config.logLevel).child({ thread: 'delivery' });
+  const secrets = loadInstanceSecrets(config);
+  const store = await createStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    warn: (message, error) => logger.warn({ err: error }, message),
+  });
+  const registry = new Registry();
+  const { dispatcher, outbound } = createDelivery(config, {
+    store,
+    secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
+    registry,
+    logger,
+  });
+  const report = async () => port.postMessage({ kind: 'status', held: dispatcher.held, metrics: await registry.getMetricsAsJSON() } satisfies ThreadReport);
+  const timer = setInterval(() => void report(), 1_000);
+  port.on('message', (command: ThreadCommand) => {
+    if (command === 'due') dispatcher.wake();
+    if (command === 'stop') {
+      clearInterval(timer);
+      void (async () => {
+        await dispatcher.stop();
+        await outbound.close();
+        await store.close();
+        port.postMessage({ kind: 'stopped' } satisfies ThreadReport);
+      })();
+    }
+  });
+  dispatcher.start();
+  port.postMessage({ kind: 'ready' } satisfies ThreadReport);
+}
+
+if (!isMainThread) await main();

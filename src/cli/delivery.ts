@@ -1,0 +1,43 @@
+import type { LookupFunction } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { compatFormats } from '../api/compat/index.js';
+import type { Config } from '../config/config.js';
+import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
+import type { SecretBox } from '../core/secret-box.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import { createDeliveryMetrics } from '../delivery/metrics.js';
+import { createOutboundClient, type OutboundClient } from '../delivery/outbound.js';
+import type { Store } from '../store/store.js';
+
+/** The sending half of a process: the guarded outbound client and the dispatcher that uses it. */
+export interface Delivery {
+  dispatcher: Dispatcher;
+  outbound: OutboundClient;
+}
+
+/** Builds the outbound client and the dispatcher from the configuration (on the API's thread or its own). */
+export function createDelivery(
+  config: Config,
+  deps: { store: Store; secrets: SecretBox; registry: Registry; logger: Logger; lookup?: LookupFunction | undefined },
+): Delivery {
+  const outbound = createOutboundClient({
+    ...config.targetPolicy,
+    connectTimeoutMs: config.delivery.connectTimeoutMs,
+    totalTimeoutMs: config.delivery.requestTimeoutMs,
+    maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
+    maxResponseBytes: config.delivery.maxResponseBytes,
+    storedResponseBytes: config.delivery.storedResponseBytes,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+  });
+  const dispatcher = new Dispatcher({
+    store: deps.store,
+    outbound,
+    formats: new DeliveryFormats([nativeFormat, ...compatFormats()]),
+    secrets: deps.secrets,
+    config: config.delivery,
+    logger: deps.logger.child({ part: 'dispatcher' }),
+    metrics: createDeliveryMetrics(deps.registry),
+  });
+  return { dispatcher, outbound };
+}
