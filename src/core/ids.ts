@@ -11,6 +11,9 @@ export const ID_PREFIX = {
   delivery: 'dlv',
   attempt: 'atm',
   audit: 'aud',
+  application: 'app',
+  // Events published through a door whose API calls them messages (Svix's `msg_` ids).
+  message: 'msg',
 } as const;
 
 /** A new id `<prefix>_<ULID>`: unique, and ordered by creation time within one process. */

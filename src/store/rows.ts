@@ -60,6 +60,9 @@ export interface SubscriptionRow {
   sealed_secret: string;
   created_at: number;
   updated_at: number;
+  application_id: string | null;
+  uid: string | null;
+  channels: string[] | null;
 }
 
 export interface EventRow {
@@ -70,6 +73,10 @@ export interface EventRow {
   resource_id: string | null;
   created_at: number;
   deliver_at: number | null;
+  application_id: string | null;
+  uid: string | null;
+  channels: string[] | null;
+  tags: string[] | null;
 }
 
 export interface DeliveryRow {
@@ -182,6 +189,9 @@ export const toSubscription = (row: SubscriptionRow): Subscription => ({
   sealedSecret: row.sealed_secret,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  applicationId: row.application_id,
+  uid: row.uid,
+  channels: row.channels,
 });
 
 export const fromSubscription = (s: Subscription): SubscriptionRow => ({
@@ -201,6 +211,9 @@ export const fromSubscription = (s: Subscription): SubscriptionRow => ({
   sealed_secret: s.sealedSecret,
   created_at: s.createdAt,
   updated_at: s.updatedAt,
+  application_id: s.applicationId ?? null,
+  uid: s.uid ?? null,
+  channels: s.channels ?? null,
 });
 
 export const toEvent = (row: EventRow): HookEvent => ({
@@ -211,6 +224,10 @@ export const toEvent = (row: EventRow): HookEvent => ({
   resourceId: row.resource_id,
   createdAt: row.created_at,
   deliverAt: row.deliver_at,
+  applicationId: row.application_id,
+  uid: row.uid,
+  channels: row.channels,
+  tags: row.tags,
 });
 
 export const fromEvent = (e: HookEvent): EventRow => ({
@@ -221,6 +238,10 @@ export const fromEvent = (e: HookEvent): EventRow => ({
   resource_id: e.resourceId,
   created_at: e.createdAt,
   deliver_at: e.deliverAt,
+  application_id: e.applicationId ?? null,
+  uid: e.uid ?? null,
+  channels: e.channels ?? null,
+  tags: e.tags ?? null,
 });
 
 export const toDelivery = (row: DeliveryRow): Delivery => ({
