@@ -6,6 +6,7 @@ import type { DeliveryFormats } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import type { Attempt, ClaimedDelivery } from '../core/model.js';
 import type { SecretBox } from '../core/secret-box.js';
+import { aliasStandardHeaders } from '../core/envelope.js';
 import { secretKey, standardWebhookHeaders } from '../core/signing.js';
 import type { DeliveryOutcome, Store } from '../store/store.js';
 import { decideAfterAttempt } from './decide.js';
@@ -179,15 +180,16 @@ export class Dispatcher {
     try {
       const { secret, key } = this.#secretOf(subscription.sealedSecret);
       const timestampSeconds = Math.floor(this.#now() / 1000);
-      const rendered = this.#deps.formats
-        .get(subscription.format)
-        .render({ event, subscription, secret, deliveryId: delivery.id, timestampSeconds });
+      const format = this.#deps.formats.get(subscription.format);
+      const rendered = format.render({ event, subscription, secret, deliveryId: delivery.id, timestampSeconds });
+      const signed = standardWebhookHeaders(key, event.id, timestampSeconds, rendered.body);
       const headers = {
         'content-type': 'application/json',
         'user-agent': USER_AGENT,
         ...subscription.headers,
         ...rendered.headers,
-        ...standardWebhookHeaders(key, event.id, timestampSeconds, rendered.body),
+        ...signed,
+        ...aliasStandardHeaders(format, signed),
       };
       result = await this.#deps.outbound.send({ url: subscription.url, headers, body: rendered.body });
     } catch (error) {

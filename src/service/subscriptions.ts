@@ -2,12 +2,15 @@ import { checkTargetUrl } from '../core/address-policy.js';
 import { HookpostError, type ErrorDetail } from '../core/errors.js';
 import { parseFilter, type Filter } from '../core/filter.js';
 import { checkCustomHeaders } from '../core/headers.js';
-import { newId } from '../core/ids.js';
+import { ID_PREFIX, newId } from '../core/ids.js';
 import type { PageRequest, Subscription } from '../core/model.js';
 import { generateSecret, secretKey } from '../core/signing.js';
+import { uidProblems } from '../core/uids.js';
+import { uidTaken } from '../store/uids.js';
 import type { SubscriptionChanges, SubscriptionQuery } from '../store/store.js';
 import { hashToken } from './api-keys.js';
 import type { ServiceDeps } from './deps.js';
+import { isKnownEventType } from './tenant-event-types.js';
 
 /**
  * The platformData mark of a subscription whose secret is the API key that created it (Thinkific
@@ -29,6 +32,12 @@ export interface SubscriptionInput {
   active?: boolean | undefined;
   format?: string | undefined;
   platformData?: Record<string, unknown> | undefined;
+  /** The application it belongs to (set at creation only). */
+  applicationId?: string | null | undefined;
+  /** The caller's own name for it, unique within its application. */
+  uid?: string | null | undefined;
+  /** Only events on one of these channels reach it; null or empty: every event. */
+  channels?: string[] | null | undefined;
 }
 
 /** A subscription as doors show it: the sealed secret opened, if the caller asked for it. */
@@ -40,7 +49,7 @@ export async function createSubscription(
   tenantId: string,
   input: SubscriptionInput & { url: string; eventTypes: string[] },
 ): Promise<SubscriptionView> {
-  await checkInput(deps, input);
+  await checkInput(deps, tenantId, input, input.applicationId ?? null, null);
   const now = deps.now();
   const secret = input.secret ?? generateSecret();
   const subscription: Subscription = {
@@ -60,6 +69,9 @@ export async function createSubscription(
     sealedSecret: deps.secrets.seal(secret),
     createdAt: now,
     updatedAt: now,
+    applicationId: input.applicationId ?? null,
+    uid: input.uid ?? null,
+    channels: input.channels && input.channels.length > 0 ? dedupe(input.channels) : null,
   };
   await deps.store.insertSubscription(subscription);
   return view(deps, subscription, true);
@@ -93,12 +105,13 @@ export async function updateSubscription(
 ): Promise<SubscriptionView> {
   const current = await requireSubscription(deps, tenantId, id);
   if (input.secret !== undefined) await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
-  await checkInput(deps, input);
-  const { secret, format: _format, ...rest } = input;
+  await checkInput(deps, tenantId, input, current.applicationId ?? null, current.id);
+  const { secret, format: _format, applicationId: _applicationId, ...rest } = input;
   const changes: SubscriptionChanges = Object.fromEntries(
     Object.entries(rest).filter(([, value]) => value !== undefined),
   ) as SubscriptionChanges;
   if (changes.eventTypes) changes.eventTypes = dedupe(changes.eventTypes);
+  if (changes.channels) changes.channels = changes.channels.length > 0 ? dedupe(changes.channels) : null;
   if (secret !== undefined) changes.sealedSecret = deps.secrets.seal(secret);
   if (input.active === true) changes.disabledReason = null;
   const updated = await deps.store.updateSubscription(tenantId, id, changes, deps.now());
@@ -147,7 +160,13 @@ async function refuseCredentialSecret(deps: ServiceDeps, subscription: Subscript
   }
 }
 
-async function checkInput(deps: ServiceDeps, input: SubscriptionInput): Promise<void> {
+async function checkInput(
+  deps: ServiceDeps,
+  tenantId: string,
+  input: SubscriptionInput,
+  applicationId: string | null,
+  ownId: string | null,
+): Promise<void> {
   if (input.url !== undefined) {
     const check = checkTargetUrl(input.url, deps.targetPolicy);
     if (!check.ok) {
@@ -164,6 +183,7 @@ async function checkInput(deps: ServiceDeps, input: SubscriptionInput): Promise<
     }
   }
   if (input.headers) problems.push(...checkCustomHeaders(input.headers));
+  if (input.uid !== undefined && input.uid !== null) problems.push(...uidProblems(input.uid, `${ID_PREFIX.subscription}_`));
   if (input.filter) {
     try {
       parseFilter(input.filter);
@@ -172,10 +192,14 @@ async function checkInput(deps: ServiceDeps, input: SubscriptionInput): Promise<
     }
   }
   if (problems.length > 0) throw new HookpostError('validation_failed', 'The subscription is not valid.', problems);
-  if (input.eventTypes) await checkEventTypes(deps, input.eventTypes);
+  if (input.uid !== undefined && input.uid !== null) {
+    const holder = await deps.store.getSubscriptionByUid(tenantId, applicationId, input.uid);
+    if (holder && holder.id !== ownId) throw uidTaken(input);
+  }
+  if (input.eventTypes) await checkEventTypes(deps, tenantId, input.eventTypes);
 }
 
-async function checkEventTypes(deps: ServiceDeps, eventTypes: string[]): Promise<void> {
+async function checkEventTypes(deps: ServiceDeps, tenantId: string, eventTypes: string[]): Promise<void> {
   if (eventTypes.length === 0) {
     throw new HookpostError('validation_failed', 'List at least one event type, or "*".', [
       { pointer: '/event_types', message: 'must not be empty' },
@@ -189,7 +213,7 @@ async function checkEventTypes(deps: ServiceDeps, eventTypes: string[]): Promise
   }
   const unknown: ErrorDetail[] = [];
   for (const [index, name] of eventTypes.entries()) {
-    if (!(await deps.store.getEventType(name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
+    if (!(await isKnownEventType(deps, tenantId, name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
   }
   if (unknown.length > 0) throw new HookpostError('unknown_event_type', 'Some event types are not in the catalog.', unknown);
 }

@@ -82,6 +82,8 @@ export type SubscriptionChanges = Partial<
     | 'disabledReason'
     | 'sealedSecret'
     | 'platformData'
+    | 'uid'
+    | 'channels'
   >
 >;
 
