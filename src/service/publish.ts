@@ -22,7 +22,7 @@ export interface PublishInput {
   uid?: string | null | undefined;
   channels?: string[] | null | undefined;
   tags?: string[] | null | undefined;
-  /** Accept a type that neither the tenant nor the shared catalog defines (as Svix does). */
+  /** Accept a type that neither the tenant nor a catalog defines (as Svix does). */
   allowUndefinedType?: boolean | undefined;
 }
 

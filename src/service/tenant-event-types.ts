@@ -1,6 +1,7 @@
 import { HookpostError } from '../core/errors.js';
 import type { EventType, PageRequest, TenantEventType } from '../core/model.js';
 import type { ServiceDeps } from './deps.js';
+import { findEventType } from './event-catalog.js';
 
 /** What a door sets on a tenant's own event type; absent fields keep their values (or defaults). */
 export interface TenantEventTypeInput {
@@ -53,9 +54,10 @@ export async function removeTenantEventType(deps: ServiceDeps, tenantId: string,
 }
 
 /**
- * The definition an event of this type is checked against, for this tenant: the tenant's own
- * type, else the shared catalog's. A tenant type's schemas document payloads (by version) and
- * are not enforced; a shared type's schema is.
+ * The definition of a type for this tenant: the tenant's own type (a door whose types each tenant
+ * defines, such as Svix's, keeps them qualified in its namespace: `svix:invoice.paid`), else the
+ * operator's or a served door's catalog. A tenant type's schemas document payloads (by version)
+ * and are not enforced; a catalog type's schema is.
  */
 export async function resolveEventType(
   deps: ServiceDeps,
@@ -64,7 +66,7 @@ export async function resolveEventType(
 ): Promise<{ kind: 'tenant'; eventType: TenantEventType } | { kind: 'shared'; eventType: EventType } | undefined> {
   const own = await deps.store.getTenantEventType(tenantId, name);
   if (own) return { kind: 'tenant', eventType: own };
-  const shared = await deps.store.getEventType(name);
+  const shared = await findEventType(deps, name);
   return shared ? { kind: 'shared', eventType: shared } : undefined;
 }
 

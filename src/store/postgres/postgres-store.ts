@@ -31,6 +31,7 @@ import { migratePostgres } from './postgres-migrate.js';
 import { createPostgresApplications } from './postgres-applications.js';
 import type { ApplicationStore } from '../store.js';
 import { uidTaken } from '../uids.js';
+import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresSecurity } from './postgres-security.js';
 import { placeholders, toParams } from './postgres-rows.js';
@@ -121,6 +122,14 @@ class PostgresStore implements Store {
 
   migrate() {
     return migratePostgres(this.#db);
+  }
+
+  pendingMigrations() {
+    return pendingPostgresMigrations(this.#db);
+  }
+
+  dueBacklog(now: number) {
+    return postgresDueBacklog(this.#db, now);
   }
 
   async close() {

@@ -137,7 +137,7 @@ export function createSqliteQueue(db: Database.Database) {
         insertDelivery.run(d.id, event.tenantId, event.id, d.subscriptionId, d.dueAt, event.createdAt, event.createdAt);
       }
       return { created: true, event };
-    }),
+    }) as Database.Transaction<(event: HookEvent, deliveries: NewDelivery[]) => InsertEventResult>,
 
     claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
       const rows = claim.all({

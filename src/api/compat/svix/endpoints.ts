@@ -15,6 +15,7 @@ import {
 import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { applicationOf, endpointOf, findEndpoint, pageOf, SVIX } from './lookup.js';
+import { qualifyType } from './names.js';
 import { listOut, presentEndpoint, svixPrefix, type SvixEndpointData } from './presenters.js';
 import {
   EndpointHeadersIn,
@@ -161,7 +162,7 @@ function endpointInput(body: EndpointFields, existing: SubscriptionView | undefi
   return {
     url: body.url,
     // An endpoint without event types hears every type.
-    eventTypes: types === undefined ? undefined : types === null || types.length === 0 ? ['*'] : types,
+    eventTypes: types === undefined ? undefined : types === null || types.length === 0 ? ['*'] : types.map(qualifyType),
     description: body.description,
     uid: body.uid,
     channels: body.channels,

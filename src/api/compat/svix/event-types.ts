@@ -9,6 +9,7 @@ import {
 import { callerOf } from '../shared/credentials.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { pageOf } from './lookup.js';
+import { qualifyType } from './names.js';
 import { listOut, presentEventType } from './presenters.js';
 import { EventTypeDeleteQuery, EventTypeIn, EventTypeListQuery, EventTypeParams, EventTypePatch, EventTypeUpdate } from './schemas.js';
 
@@ -32,12 +33,12 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
   app.post('/api/v1/event-type', { config: WRITES_TYPES, schema: { body: EventTypeIn } }, async (request, reply) => {
     const { tenantId } = await callerOf(service, request);
     const { name, ...fields } = request.body;
-    return reply.status(201).send(presentEventType(await createTenantEventType(service, tenantId, name, inputOf(fields))));
+    return reply.status(201).send(presentEventType(await createTenantEventType(service, tenantId, qualifyType(name), inputOf(fields))));
   });
 
   app.get('/api/v1/event-type/:name', { config: READS_TYPES, schema: { params: EventTypeParams } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
-    return presentEventType(await requireTenantEventType(service, tenantId, request.params.name));
+    return presentEventType(await requireTenantEventType(service, tenantId, qualifyType(request.params.name)));
   });
 
   // 1.x calls this update, 2.x upsert: both create a missing type (201), as Svix's server does.
@@ -47,7 +48,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
     const { eventType, created } = await updateTenantEventType(
       service,
       tenantId,
-      request.params.name,
+      qualifyType(request.params.name),
       { ...inputOf(body), archived: body.archived ?? false, deprecated: body.deprecated ?? false, schemas: body.schemas ?? null },
       { create: true },
     );
@@ -56,7 +57,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
 
   app.patch('/api/v1/event-type/:name', { config: WRITES_TYPES, schema: { params: EventTypeParams, body: EventTypePatch } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
-    const { eventType } = await updateTenantEventType(service, tenantId, request.params.name, inputOf(request.body), { create: false });
+    const { eventType } = await updateTenantEventType(service, tenantId, qualifyType(request.params.name), inputOf(request.body), { create: false });
     return presentEventType(eventType);
   });
 
@@ -65,7 +66,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
     { config: WRITES_TYPES, schema: { params: EventTypeParams, querystring: EventTypeDeleteQuery } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
-      await removeTenantEventType(service, tenantId, request.params.name, request.query.expunge ?? false);
+      await removeTenantEventType(service, tenantId, qualifyType(request.params.name), request.query.expunge ?? false);
       return reply.status(204).send();
     },
   );

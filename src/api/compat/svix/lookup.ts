@@ -6,8 +6,8 @@ import { view, type SubscriptionView } from '../../../service/subscriptions.js';
 import { coreId } from './presenters.js';
 import type { ListQuery } from './schemas.js';
 
-/** Name of Svix's door and of its delivery format. */
-export const SVIX = 'svix';
+export { SVIX } from './names.js';
+import { SVIX } from './names.js';
 
 // Svix's default page size.
 const DEFAULT_LIMIT = 50;

@@ -5,6 +5,7 @@ import { publishEvent } from '../../../service/publish.js';
 import { callerOf, READS_EVENTS } from '../shared/credentials.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { applicationOf, messageOf, pageOf } from './lookup.js';
+import { qualifyType } from './names.js';
 import { listOut, presentMessage } from './presenters.js';
 import { AppParams, ContentQuery, MessageIn, MessageListQuery, MessageParams } from './schemas.js';
 
@@ -31,7 +32,7 @@ export const messageRoutes: RoutePlugin = async (app, { service, schemas }) => {
       if (!application) throw new HookpostError('not_found', `No application ${request.params.app}.`);
       const result = await publishEvent(service, schemas, tenantId, {
         id: newId('message'),
-        type: body.eventType,
+        type: qualifyType(body.eventType),
         data: body.payload,
         applicationId: application.id,
         uid: body.eventId ?? null,
@@ -57,7 +58,7 @@ export const messageRoutes: RoutePlugin = async (app, { service, schemas }) => {
         tag: query.tag,
         before: query.before === undefined ? undefined : Date.parse(query.before),
         after: query.after === undefined ? undefined : Date.parse(query.after),
-        eventTypes: query.event_types?.split(',').filter(Boolean),
+        eventTypes: query.event_types?.split(',').filter(Boolean).map(qualifyType),
       },
       pageOf(query),
     );

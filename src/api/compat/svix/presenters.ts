@@ -2,6 +2,7 @@ import type { Application, Attempt, HookEvent, TenantEventType } from '../../../
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { iso } from '../shared/formats.js';
 import { platformDataOf } from '../shared/subscriptions.js';
+import { localType } from './names.js';
 
 // Svix names objects with its own prefixes. Applications (app_) and messages (msg_) carry them in
 // the core; subscriptions (sub_) and attempts (atm_) are renamed here, in both directions.
@@ -46,7 +47,7 @@ export function presentApplication(app: Application) {
 /** An endpoint in both lines' spelling: 1.x reads `filterTypes` and `version`, 2.x `eventTypes`. */
 export function presentEndpoint(endpoint: SubscriptionView) {
   const data = platformDataOf<SvixEndpointData>(endpoint);
-  const types = endpoint.eventTypes.includes('*') ? null : endpoint.eventTypes;
+  const types = endpoint.eventTypes.includes('*') ? null : endpoint.eventTypes.map(localType);
   return {
     id: svixId('endpoint', endpoint.id),
     uid: endpoint.uid ?? null,
@@ -70,7 +71,7 @@ export function presentMessage(event: HookEvent, withContent: boolean) {
   return {
     id: event.id,
     eventId: event.uid ?? null,
-    eventType: event.type,
+    eventType: localType(event.type),
     payload: withContent ? event.data : {},
     channels: event.channels ?? null,
     tags: event.tags ?? null,
@@ -103,7 +104,7 @@ export function presentAttempt(attempt: Attempt, context: { eventId: string; sub
 
 export function presentEventType(eventType: TenantEventType, withContent = true) {
   return {
-    name: eventType.name,
+    name: localType(eventType.name),
     description: eventType.description,
     archived: eventType.archived,
     deprecated: eventType.deprecated,
