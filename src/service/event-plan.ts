@@ -39,10 +39,10 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
     resourceId: input.resourceId ?? null,
     createdAt: now,
     deliverAt: input.deliverAt ?? null,
-    applicationId: input.applicationId ?? null,
-    uid: input.uid ?? null,
-    channels: input.channels && input.channels.length > 0 ? input.channels : null,
-    tags: input.tags && input.tags.length > 0 ? input.tags : null,
+    ...(input.applicationId ? { applicationId: input.applicationId } : {}),
+    ...(input.uid ? { uid: input.uid } : {}),
+    ...(input.channels && input.channels.length > 0 ? { channels: input.channels } : {}),
+    ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
   };
   const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
   const dueAt = Math.max(now, event.deliverAt ?? now);

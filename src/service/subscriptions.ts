@@ -69,9 +69,9 @@ export async function createSubscription(
     sealedSecret: deps.secrets.seal(secret),
     createdAt: now,
     updatedAt: now,
-    applicationId: input.applicationId ?? null,
-    uid: input.uid ?? null,
-    channels: input.channels && input.channels.length > 0 ? dedupe(input.channels) : null,
+    ...(input.applicationId ? { applicationId: input.applicationId } : {}),
+    ...(input.uid ? { uid: input.uid } : {}),
+    ...(input.channels && input.channels.length > 0 ? { channels: dedupe(input.channels) } : {}),
   };
   await deps.store.insertSubscription(subscription);
   return view(deps, subscription, true);

@@ -189,9 +189,7 @@ export const toSubscription = (row: SubscriptionRow): Subscription => ({
   sealedSecret: row.sealed_secret,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
-  applicationId: row.application_id,
-  uid: row.uid,
-  channels: row.channels,
+  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels }),
 });
 
 export const fromSubscription = (s: Subscription): SubscriptionRow => ({
@@ -224,10 +222,7 @@ export const toEvent = (row: EventRow): HookEvent => ({
   resourceId: row.resource_id,
   createdAt: row.created_at,
   deliverAt: row.deliver_at,
-  applicationId: row.application_id,
-  uid: row.uid,
-  channels: row.channels,
-  tags: row.tags,
+  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels, tags: row.tags }),
 });
 
 export const fromEvent = (e: HookEvent): EventRow => ({
@@ -283,3 +278,11 @@ export const fromAttempt = (a: Attempt): AttemptRow => ({
   error_message: a.errorMessage,
   succeeded: a.succeeded,
 });
+
+/**
+ * The optional fields of migration 0007 (application, uid, channels, tags) that hold a value: an
+ * object that has none looks exactly as it did before they existed.
+ */
+function present<T extends Record<string, unknown>>(fields: T): Partial<{ [K in keyof T]: Exclude<T[K], null> }> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) as Partial<{ [K in keyof T]: Exclude<T[K], null> }>;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Receiver, ReceivedRequest } from '../support/receiver.js';
-import { call, eventually, type TestServer, type TestTenant } from '../support/server.js';
+import { call, createTenant, eventually, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { describeEachStore } from '../support/stores.js';
 import { usePlatformFixture } from './shared-harness.js';
 import { failureOf, SDK_LINES, type SdkLine } from './svix-sdk.js';
@@ -297,5 +297,19 @@ describeEachStore('Svix compat with the official SDK', (store) => {
     const svix = new SDK_LINES[0]!.Svix(tenant.key, { serverUrl: `${server.url}/compat/svix/` });
     const app = await svix.application.create({ name: 'Slash' });
     expect((await svix.application.get(app.id)).name).toBe('Slash');
+  });
+});
+
+describe('Svix door switched off', () => {
+  it('answers 404 under /compat/svix when HOOKPOST_PLATFORMS leaves svix out', async () => {
+    const server = await startServer({ env: { HOOKPOST_PLATFORMS: 'kajabi' } });
+    try {
+      const tenant = await createTenant(server);
+      const svix = new SDK_LINES[1]!.Svix(tenant.key, { serverUrl: `${server.url}/compat/svix` });
+      expect((await failureOf(svix.application.list())).code).toBe(404);
+      expect((await call(server, 'GET', '/compat/svix/api/v1/health')).status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 });
