@@ -62,6 +62,10 @@ describeEachStore('store contract', (testStore) => {
       active: true,
       disabledReason: null,
       sealedSecret: 'sealed',
+      previousSealedSecret: null,
+      previousSecretExpiresAt: null,
+      signing: 'hmac',
+      retryPolicy: null,
       createdAt: T0,
       updatedAt: T0,
       ...fields,
@@ -451,6 +455,8 @@ describeEachStore('store contract', (testStore) => {
       await store.insertApplication({ id: newId('application'), tenantId, uid: 'acme', name: 'App', metadata: { a: 'b' }, throttleRate: null, createdAt: T0, updatedAt: T0 });
       await store.upsertTenantEventType({ tenantId, name: 'svix:a', description: 'A', schemas: { '1': {} }, archived: false, deprecated: false, featureFlags: null, groupName: null, createdAt: T0, updatedAt: T0 });
       await store.claimIdempotencyKey({ tenantId, key: 'k', fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt: T0 }, 0);
+      const task = { id: newId('task'), tenantId, kind: 'recover', status: 'running', params: { since: 'x' }, progress: { requeued: 1 }, cursor: null, createdAt: T0, updatedAt: T0, finishedAt: null } as const;
+      await store.startTask({ ...task, params: { ...task.params }, progress: { ...task.progress } }, `copy-${tenantId}`);
 
       const target = await open(await testStore.freshDatabaseUrl());
       await target.migrate();

@@ -14,6 +14,7 @@ export const ID_PREFIX = {
   application: 'app',
   // Events published through a door whose API calls them messages (Svix's `msg_` ids).
   message: 'msg',
+  task: 'tsk',
 } as const;
 
 /** A new id `<prefix>_<ULID>`: unique, and ordered by creation time within one process. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Receiver, ReceivedRequest } from '../support/receiver.js';
+import { startReceiver, type Receiver, type ReceivedRequest } from '../support/receiver.js';
 import { call, createTenant, eventually, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { describeEachStore } from '../support/stores.js';
 import { usePlatformFixture } from './shared-harness.js';
@@ -278,17 +278,28 @@ describeEachStore('Svix compat with the official SDK', (store) => {
         expect(requestsTo('/once')).toHaveLength(1);
       });
 
-      it('answers appPortalAccess and recover with 501 and a clear detail (no portal, no recovery task yet)', async () => {
+      it('answers appPortalAccess with 501 and a clear detail (no consumer portal yet)', async () => {
         const svix = client();
         const app = await svix.application.create({ name: 'Acme' });
-        const endpoint = await svix.endpoint.create(app.id, { url: toReceiver('/x') });
         // The SDK hands a 5xx body over as text (after retrying it).
         const portal = await failureOf(svix.authentication.appPortalAccess(app.id, {}));
         expect(portal.code).toBe(501);
         expect(JSON.parse(portal.body)).toMatchObject({ code: 'not_implemented', detail: expect.stringContaining('portal') });
-        const recover = await failureOf(svix.endpoint.recover(app.id, endpoint.id, { since: new Date(Date.now() - 60_000) }));
-        expect(recover.code).toBe(501);
-        expect(JSON.parse(recover.body)).toMatchObject({ code: 'not_implemented' });
+      });
+
+      it('rotates a secret with a grace period: both secrets sign until it ends', async () => {
+        const svix = client();
+        const app = await svix.application.create({ name: 'Acme' });
+        const endpoint = await svix.endpoint.create(app.id, { url: toReceiver('/rotating') });
+        const old = (await svix.endpoint.getSecret(app.id, endpoint.id)).key;
+        await expect(svix.endpoint.rotateSecret(app.id, endpoint.id, { gracePeriodSeconds: 3600 })).resolves.toBeFalsy();
+        const current = (await svix.endpoint.getSecret(app.id, endpoint.id)).key;
+        expect(current).not.toBe(old);
+        await svix.message.create(app.id, { eventType: 'order.shipped', payload: { order: 3 } });
+        const [delivery] = await receiver.waitFor(1);
+        expect(String(delivery!.headers['svix-signature']).split(' ')).toHaveLength(2);
+        expect(verified(current, delivery!)).toEqual({ order: 3 });
+        expect(verified(old, delivery!)).toEqual({ order: 3 });
       });
     });
   }
@@ -298,6 +309,38 @@ describeEachStore('Svix compat with the official SDK', (store) => {
     const app = await svix.application.create({ name: 'Slash' });
     expect((await svix.application.get(app.id)).name).toBe('Slash');
   });
+});
+
+describe('Svix endpoint recovery', () => {
+  for (const line of SDK_LINES) {
+    it(`recovers an endpoint's failed messages in the background (svix ${line.name})`, async () => {
+      // One attempt only, so the first delivery fails for good while the receiver is down.
+      const server = await startServer({ env: { HOOKPOST_RETRY_SCHEDULE: '0' } });
+      let up = false;
+      const receiver = await startReceiver(() => ({ status: up ? 200 : 500 }));
+      try {
+        const tenant = await createTenant(server);
+        const svix = new line.Svix(tenant.key, { serverUrl: `${server.url}/compat/svix` });
+        const app = await svix.application.create({ name: 'Acme' });
+        const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
+        const since = new Date(Date.now() - 60_000);
+        const message = await svix.message.create(app.id, { eventType: 'order.shipped', payload: { order: 4 } });
+        await eventually(async () => {
+          const page = await call(server, 'GET', `/v1/tenants/${tenant.id}/deliveries?event_id=${message.id}`, { token: tenant.key });
+          return page.body.data[0]?.status === 'failed' ? true : undefined;
+        });
+        up = true;
+        const task = await svix.endpoint.recover(app.id, endpoint.id, { since });
+        expect(task.id).toMatch(/^qtask_/);
+        expect(task).toMatchObject({ task: 'endpoint.recover', status: expect.stringMatching(/^(running|finished)$/) });
+        const requests = await eventually(() => (receiver.requests.length >= 2 ? receiver.requests : undefined));
+        expect(requests[requests.length - 1]!.headers['svix-id']).toBe(message.id);
+      } finally {
+        await receiver.close();
+        await server.close();
+      }
+    });
+  }
 });
 
 describe('Svix door switched off', () => {

@@ -27,6 +27,7 @@ import type {
   SubscriptionQuery,
 } from '../store.js';
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
+import { PostgresEngine } from './postgres-engine.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { createPostgresApplications } from './postgres-applications.js';
 import type { ApplicationStore } from '../store.js';
@@ -108,6 +109,7 @@ class PostgresStore implements Store {
   readonly #db: PostgresDb;
   readonly #queue: PostgresQueue;
   readonly #security: PostgresSecurity;
+  readonly #engine: PostgresEngine;
   readonly #notifier: DueNotifier;
   readonly #wakeups: DueWakeups;
 
@@ -116,6 +118,7 @@ class PostgresStore implements Store {
     this.#notifier = new DueNotifier(this.#db);
     this.#queue = new PostgresQueue(this.#db, this.#notifier);
     this.#security = new PostgresSecurity(this.#db);
+    this.#engine = new PostgresEngine(this.#db, this.#notifier);
     this.#wakeups = new DueWakeups(options);
     Object.assign(this, createPostgresApplications(this.#db));
   }
@@ -315,6 +318,30 @@ class PostgresStore implements Store {
 
   onDeliveriesDue(listener: () => void) {
     return this.#wakeups.subscribe(listener);
+  }
+
+  rotateSubscriptionSecret(tenantId: string, id: string, nextSealed: string, previousExpiresAt: number | null, at: number) {
+    return this.#engine.rotateSubscriptionSecret(tenantId, id, nextSealed, previousExpiresAt, at);
+  }
+
+  startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
+    return this.#engine.startTask(task, requestKey);
+  }
+
+  getTask(tenantId: string, id: string) {
+    return this.#engine.getTask(tenantId, id);
+  }
+
+  claimTask(owner: string, now: number, leaseMs: number) {
+    return this.#engine.claimTask(owner, now, leaseMs);
+  }
+
+  saveTaskProgress(id: string, owner: string, step: Parameters<Store['saveTaskProgress']>[2], now: number) {
+    return this.#engine.saveTaskProgress(id, owner, step, now);
+  }
+
+  requeueFailedDeliveries(query: Parameters<Store['requeueFailedDeliveries']>[0], now: number) {
+    return this.#engine.requeueFailedDeliveries(query, now);
   }
 
   exportRows(table: Parameters<Store['exportRows']>[0], after: string | null, limit: number) {

@@ -2,6 +2,7 @@ import { HookpostError } from '../../../core/errors.js';
 import type { Application } from '../../../core/model.js';
 import { uidProblems } from '../../../core/uids.js';
 import type { ServiceDeps } from '../../../service/deps.js';
+import { startRecovery } from '../../../service/recovery.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -16,7 +17,7 @@ import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials
 import type { RoutePlugin } from '../../v1/context.js';
 import { applicationOf, endpointOf, findEndpoint, pageOf, SVIX } from './lookup.js';
 import { qualifyType } from './names.js';
-import { listOut, presentEndpoint, svixPrefix, type SvixEndpointData } from './presenters.js';
+import { listOut, presentEndpoint, presentRecoverTask, svixPrefix, type SvixEndpointData } from './presenters.js';
 import {
   EndpointHeadersIn,
   EndpointHeadersPatchIn,
@@ -29,6 +30,7 @@ import {
   SecretRotateIn,
 } from './schemas.js';
 
+const WRITES_DELIVERIES = { scope: 'deliveries:write' } as const;
 const ENDPOINTS = '/api/v1/app/:app/endpoint';
 const ENDPOINT = `${ENDPOINTS}/:endpoint`;
 
@@ -97,7 +99,8 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
   app.post(`${ENDPOINT}/secret/rotate`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: SecretRotateIn } }, async (request, reply) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
-    await rotateSecret(service, tenantId, existing.id, request.body.key ?? undefined);
+    // The old secret keeps signing too (a second `v1,` entry) for the grace period, a day unless given.
+    await rotateSecret(service, tenantId, existing.id, request.body.key ?? undefined, request.body.gracePeriodSeconds ?? undefined);
     return reply.status(204).send();
   });
 
@@ -123,10 +126,13 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(204).send();
   });
 
-  app.post(`${ENDPOINT}/recover`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: RecoverIn } }, async (request) => {
-    const { application } = await context(request);
-    await endpointOf(service, application, request.params.endpoint);
-    throw new HookpostError('not_implemented', 'Recovering an endpoint needs the core recovery task, which this server does not have yet.');
+  // The core's recovery task requeues the endpoint's failed deliveries of the window in the background.
+  app.post(`${ENDPOINT}/recover`, { config: WRITES_DELIVERIES, schema: { params: EndpointParams, body: RecoverIn } }, async (request, reply) => {
+    const { tenantId, application } = await context(request);
+    const existing = await endpointOf(service, application, request.params.endpoint);
+    const { since, until } = request.body;
+    const { task } = await startRecovery(service, tenantId, existing.id, { since: Date.parse(since), until: until ? Date.parse(until) : null });
+    return reply.status(202).send(presentRecoverTask(task));
   });
 };
 

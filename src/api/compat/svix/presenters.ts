@@ -1,4 +1,4 @@
-import type { Application, Attempt, HookEvent, TenantEventType } from '../../../core/model.js';
+import type { Application, Attempt, HookEvent, Task, TenantEventType } from '../../../core/model.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { iso } from '../shared/formats.js';
 import { platformDataOf } from '../shared/subscriptions.js';
@@ -6,7 +6,7 @@ import { localType } from './names.js';
 
 // Svix names objects with its own prefixes. Applications (app_) and messages (msg_) carry them in
 // the core; subscriptions (sub_) and attempts (atm_) are renamed here, in both directions.
-const RENAMED = { endpoint: ['ep_', 'sub_'], attempt: ['atmpt_', 'atm_'] } as const;
+const RENAMED = { endpoint: ['ep_', 'sub_'], attempt: ['atmpt_', 'atm_'], task: ['qtask_', 'tsk_'] } as const;
 
 /** The Svix id of a core id (`sub_X` → `ep_X`). */
 export function svixId(kind: keyof typeof RENAMED, coreId: string): string {
@@ -114,6 +114,16 @@ export function presentEventType(eventType: TenantEventType, withContent = true)
     groupName: eventType.groupName,
     createdAt: iso(eventType.createdAt),
     updatedAt: iso(eventType.updatedAt),
+  };
+}
+
+/** A recovery as Svix's background task (`RecoverOut`): running, then finished. */
+export function presentRecoverTask(task: Task) {
+  return {
+    id: svixId('task', task.id),
+    status: task.status === 'done' ? 'finished' : 'running',
+    task: 'endpoint.recover',
+    updatedAt: iso(task.updatedAt),
   };
 }
 
