@@ -31,6 +31,8 @@ export interface CompatDoor {
   plugin: FastifyPluginAsync<{ service: ServiceDeps; schemas: PayloadSchemas }>;
   /** The platform's own API scopes (e.g. Kajabi's `view:purchases`), which tenant keys may then hold. */
   scopes?: readonly string[];
+  /** The platform's clients may send an API key as HTTP Basic (its id as username, its token as password). */
+  basicAuth?: boolean;
 }
 
 /** What the HTTP app is built from. */
@@ -98,7 +100,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const authenticate = createAuthenticator(deps.service, deps.adminToken);
+  const basicAuthPrefixes = (deps.compat ?? []).filter((door) => door.basicAuth).map((door) => `/compat/${door.name}/`);
+  const authenticate = createAuthenticator(deps.service, deps.adminToken, { basicAuthPrefixes });
   const limits = createRequestLimits(deps.rateLimit ?? { perAddressPerMinute: 0, perCredentialPerMinute: 0 });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {

@@ -27,12 +27,20 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves bearer tokens: the admin token (compared in constant time), an API key, or an OAuth access token. */
-export function createAuthenticator(service: ServiceDeps, adminToken: string) {
+/**
+ * Resolves every way a credential arrives, in one place (so that the rate limit and the scope
+ * check see the caller whatever the door): bearer tokens (the admin token, compared in constant
+ * time; an API key; an OAuth access token) and, under the path prefixes of doors whose platform
+ * documents it, HTTP Basic with an API key's id as username and its token as password.
+ */
+export function createAuthenticator(service: ServiceDeps, adminToken: string, options: { basicAuthPrefixes?: readonly string[] } = {}) {
   const adminDigest = digest(adminToken);
+  const basicPrefixes = options.basicAuthPrefixes ?? [];
   return async function authenticate(request: FastifyRequest): Promise<Principal | null> {
     const token = bearerToken(request.headers.authorization);
-    if (token === undefined) return null;
+    if (token === undefined) {
+      return basicPrefixes.some((prefix) => request.url.startsWith(prefix)) ? basicKeyPrincipal(service, request.headers.authorization) : null;
+    }
     if (timingSafeEqual(digest(token), adminDigest)) return { kind: 'admin', id: 'admin', tenantId: null, scopes: ['admin'] };
     const key = await findKeyForToken(service, token);
     if (key) return keyPrincipal(key);
@@ -107,6 +115,16 @@ function requirePrincipal(request: FastifyRequest): Principal {
   const principal = request.principal;
   if (!principal) throw new HookpostError('unauthorized', 'Send a valid token as Authorization: Bearer <token>.');
   return principal;
+}
+
+async function basicKeyPrincipal(service: ServiceDeps, header: string | undefined): Promise<Principal | null> {
+  const match = /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header ?? '');
+  if (!match?.[1]) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  const key = await findKeyForToken(service, decoded.slice(colon + 1));
+  return key && key.id === decoded.slice(0, colon) ? keyPrincipal(key) : null;
 }
 
 function digest(token: string): Buffer {

@@ -51,6 +51,7 @@ export async function createSubscription(
   deps: ServiceDeps,
   tenantId: string,
   input: SubscriptionInput & { url: string; eventTypes: string[] },
+  options: { shareSecretWithinFormat?: boolean } = {},
 ): Promise<SubscriptionView> {
   const signing = input.signing ?? 'hmac';
   await checkInput(deps, tenantId, input, signing, input.applicationId ?? null, null);
@@ -81,6 +82,8 @@ export async function createSubscription(
     ...(input.uid ? { uid: input.uid } : {}),
     ...(input.channels && input.channels.length > 0 ? { channels: dedupe(input.channels) } : {}),
   };
+  // A platform with one secret per tenant: the store gives the new subscription its siblings' secret, atomically.
+  if (options.shareSecretWithinFormat) return view(deps, await deps.store.insertSubscriptionSharingSecret(subscription), true);
   await deps.store.insertSubscription(subscription);
   return view(deps, subscription, true);
 }
@@ -128,6 +131,36 @@ export async function updateSubscription(
   if (secret !== undefined) changes.sealedSecret = deps.secrets.seal(secret);
   if (input.active === true) changes.disabledReason = null;
   const updated = await deps.store.updateSubscription(tenantId, id, changes, deps.now());
+  if (!updated) throw new HookpostError('not_found', `No subscription ${id}.`);
+  return view(deps, updated, false);
+}
+
+/** What a read-modify-write may change: a door's platform data and the fields that follow from it. */
+export type SubscriptionModification = Pick<SubscriptionChanges, 'platformData' | 'filter' | 'active' | 'url' | 'name' | 'description'>;
+
+/**
+ * A read-modify-write of a subscription (a door's platform data, and what follows from it) in one
+ * store transaction: `change` sees the subscription as it is with its row locked, so concurrent
+ * changes never overwrite each other. `change` is pure and synchronous; it may throw a
+ * HookpostError to change nothing. A filter it sets is checked as any other.
+ */
+export async function modifySubscription(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  change: (current: Subscription) => SubscriptionModification,
+): Promise<SubscriptionView> {
+  const updated = await deps.store.updateSubscription(
+    tenantId,
+    id,
+    (current) => {
+      const changes = change(current);
+      if (changes.filter) parseFilter(changes.filter);
+      if (changes.url !== undefined) checkUrl(deps, changes.url);
+      return changes.active === true ? { ...changes, disabledReason: null } : changes;
+    },
+    deps.now(),
+  );
   if (!updated) throw new HookpostError('not_found', `No subscription ${id}.`);
   return view(deps, updated, false);
 }
@@ -196,6 +229,14 @@ async function refuseCredentialSecret(deps: ServiceDeps, subscription: Subscript
   }
 }
 
+function checkUrl(deps: ServiceDeps, url: string): void {
+  const check = checkTargetUrl(url, deps.targetPolicy);
+  if (!check.ok) {
+    const code = check.reason === 'forbidden_address' ? 'forbidden_target' : 'validation_failed';
+    throw new HookpostError(code, check.message, [{ pointer: '/url', message: check.message, reason: check.reason }]);
+  }
+}
+
 async function checkInput(
   deps: ServiceDeps,
   tenantId: string,
@@ -204,13 +245,7 @@ async function checkInput(
   applicationId: string | null,
   ownId: string | null,
 ): Promise<void> {
-  if (input.url !== undefined) {
-    const check = checkTargetUrl(input.url, deps.targetPolicy);
-    if (!check.ok) {
-      const code = check.reason === 'forbidden_address' ? 'forbidden_target' : 'validation_failed';
-      throw new HookpostError(code, check.message, [{ pointer: '/url', message: check.message, reason: check.reason }]);
-    }
-  }
+  if (input.url !== undefined) checkUrl(deps, input.url);
   const problems: ErrorDetail[] = [];
   if (input.secret !== undefined) {
     try {

@@ -88,6 +88,12 @@ export type SubscriptionChanges = Partial<
   >
 >;
 
+/**
+ * Changes computed from a subscription as it is inside the store's transaction (its row locked),
+ * for read-modify-writes such as a platform's data; pure and synchronous, it may throw to change nothing.
+ */
+export type SubscriptionChange = (current: Subscription) => SubscriptionChanges;
+
 /** Which audit entries a list shows. */
 export interface AuditQuery {
   tenantId?: string;
@@ -216,9 +222,16 @@ export interface Store extends ApplicationStore, EngineStore {
   listEventTypes(page: PageRequest): Promise<Page<EventType>>;
 
   insertSubscription(subscription: Subscription): Promise<void>;
+  /**
+   * Inserts a subscription that takes the sealed secret of the tenant's oldest subscription of the
+   * same format, when there is one (a platform with one secret per tenant, such as Fourthwall's
+   * shop secret); atomic against concurrent inserts for that tenant. Returns what was stored.
+   */
+  insertSubscriptionSharingSecret(subscription: Subscription): Promise<Subscription>;
   getSubscription(tenantId: string, id: string): Promise<Subscription | undefined>;
   listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest): Promise<Page<Subscription>>;
-  updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: EpochMs): Promise<Subscription | undefined>;
+  /** Applies `changes` (or what a SubscriptionChange computes from the current row) in one transaction. */
+  updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges | SubscriptionChange, at: EpochMs): Promise<Subscription | undefined>;
   deleteSubscription(tenantId: string, id: string): Promise<boolean>;
   /** Active subscriptions of the tenant that list this event type or `*` (uses the (tenant, type) index). */
   findSubscriptionsForEvent(tenantId: string, eventType: string): Promise<Subscription[]>;

@@ -23,6 +23,7 @@ import type {
   NewDelivery,
   SealedValueChange,
   Store,
+  SubscriptionChange,
   SubscriptionChanges,
   SubscriptionQuery,
 } from '../store.js';
@@ -231,6 +232,23 @@ class PostgresStore implements Store {
     }
   }
 
+  async insertSubscriptionSharingSecret(subscription: Subscription) {
+    return this.#db.transaction(async (client) => {
+      // The tenant's row serialises the first inserts of a format, so two cannot both find no
+      // sibling; NO KEY UPDATE leaves the row's key free for the inserts that reference it.
+      await client.query('SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE', [subscription.tenantId]);
+      const [sibling] = (
+        await client.query<{ sealed_secret: string }>(
+          'SELECT sealed_secret FROM subscriptions WHERE tenant_id = $1 AND format = $2 ORDER BY id LIMIT 1',
+          [subscription.tenantId, subscription.format],
+        )
+      ).rows;
+      const stored = sibling ? { ...subscription, sealedSecret: sibling.sealed_secret } : subscription;
+      await client.query(INSERT_SUBSCRIPTION, [...toParams('subscriptions', { ...fromSubscription(stored) }, SUBSCRIPTION_COLUMNS), stored.eventTypes]);
+      return stored;
+    });
+  }
+
   async getSubscription(tenantId: string, id: string) {
     const [row] = await this.#db.rows<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     return row && toSubscription(row);
@@ -246,21 +264,23 @@ class PostgresStore implements Store {
     return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
   }
 
-  async updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
+  async updateSubscription(tenantId: string, id: string, change: SubscriptionChanges | SubscriptionChange, at: number) {
     const updated = await this.#db.transaction(async (client) => {
-      // FOR UPDATE: two PATCHes of one subscription apply one after the other, not over each other.
+      // FOR UPDATE: two changes of one subscription apply one after the other, not over each other.
       const [current] = (
         await client.query<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id])
       ).rows;
       if (!current) return undefined;
-      const next: Subscription = { ...toSubscription(current), ...changes, updatedAt: at };
+      const before = toSubscription(current);
+      const changes = typeof change === 'function' ? change(before) : change;
+      const next: Subscription = { ...before, ...changes, updatedAt: at };
       await client.query(UPDATE_SUBSCRIPTION, toParams('subscriptions', { ...fromSubscription(next) }, SUBSCRIPTION_COLUMNS));
       if (changes.eventTypes) await reindexEventTypes(client, tenantId, id, changes.eventTypes);
-      return next;
+      return { next, reactivated: changes.active === true };
     });
     // A re-activated subscription may have deliveries waiting.
-    if (updated && changes.active === true) this.#notifier.poke();
-    return updated;
+    if (updated?.reactivated) this.#notifier.poke();
+    return updated?.next;
   }
 
   async deleteSubscription(tenantId: string, id: string) {

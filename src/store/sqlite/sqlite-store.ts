@@ -13,6 +13,7 @@ import type {
   NewDelivery,
   SealedValueChange,
   Store,
+  SubscriptionChange,
   SubscriptionChanges,
   SubscriptionQuery,
 } from '../store.js';
@@ -203,6 +204,20 @@ class SqliteStore implements Store {
     }
   }
 
+  async insertSubscriptionSharingSecret(subscription: Subscription) {
+    return this.#db.transaction(() => {
+      const sibling = this.#sql('SELECT sealed_secret FROM subscriptions WHERE tenant_id = ? AND format = ? ORDER BY id LIMIT 1').get(
+        subscription.tenantId,
+        subscription.format,
+      ) as { sealed_secret: string } | undefined;
+      const stored = sibling ? { ...subscription, sealedSecret: sibling.sealed_secret } : subscription;
+      this.#sql(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map((c) => '@' + c).join(', ')})`)
+        .run(fromSubscription(stored));
+      this.#indexEventTypes(stored.tenantId, stored.id, stored.eventTypes);
+      return stored;
+    })();
+  }
+
   async getSubscription(tenantId: string, id: string) {
     const row = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
       | DbSubscription
@@ -222,13 +237,15 @@ class SqliteStore implements Store {
     return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
   }
 
-  async updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
+  async updateSubscription(tenantId: string, id: string, change: SubscriptionChanges | SubscriptionChange, at: number) {
     return this.#db.transaction(() => {
       const current = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
         | DbSubscription
         | undefined;
       if (!current) return undefined;
-      const next: Subscription = { ...toSubscription(current), ...changes, updatedAt: at };
+      const before = toSubscription(current);
+      const changes = typeof change === 'function' ? change(before) : change;
+      const next: Subscription = { ...before, ...changes, updatedAt: at };
       const row = fromSubscription(next);
       this.#sql(`UPDATE subscriptions SET ${SUBSCRIPTION_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`)
         .run(row);

@@ -1,5 +1,5 @@
 import type { ErrorMapper } from '../shared/errors.js';
-import { fieldOf, problemsOf } from '../shared/errors.js';
+import { fieldOf, isUnknownRoute, problemsOf } from '../shared/errors.js';
 
 // Fourthwall answers `{ code, …context }`. The three URI codes are documented for create; the
 // others (validation, credentials, missing webhook) follow its other endpoints' codes.
@@ -22,7 +22,11 @@ export const fourthwallError: ErrorMapper = (error) => {
     case 'forbidden':
       return { status: 403, body: { code: 'FORBIDDEN' } };
     case 'not_found':
+      // A route that does not exist is not a missing webhook configuration.
+      if (isUnknownRoute(error)) return { status: 404, body: { code: 'NOT_FOUND', message: error.message } };
       return { status: 404, body: { code: 'WEBHOOK_CONFIGURATION_NOT_FOUND', ...context } };
+    case 'rate_limited':
+      return { status: 429, body: { code: 'TOO_MANY_REQUESTS', message: error.message } };
     case 'internal':
     case 'unavailable':
       return { status: error.code === 'internal' ? 500 : 503, body: { code: 'INTERNAL_ERROR' } };

@@ -8,6 +8,7 @@ export const fourthwall: CompatPlatform = {
   name: FOURTHWALL,
   plugin: fourthwallRoutes,
   formats: [fourthwallFormat],
+  basicAuth: true,
   catalog: fourthwallCatalog,
   scopes: FOURTHWALL_SCOPES,
 };

@@ -1,12 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { HookpostError } from '../../../core/errors.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { platformAccess } from '../shared/platform-access.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
-import { acceptBasicAuth } from './basic-auth.js';
 import { FOURTHWALL } from './envelope.js';
 import { fourthwallError } from './errors.js';
-import { keyOfShopSecret, shopSecret } from './secrets.js';
+import { keyOfShopSecret } from './secrets.js';
 import { CreateWebhookBody, PageQuery, UpdateWebhookBody, WebhookParams, presentWebhook } from './webhooks.js';
 
 const tags = ['compat: Fourthwall'];
@@ -26,7 +26,6 @@ const access = platformAccess<'read' | 'write'>({
 /** Fourthwall's webhook configurations under `/open-api/v1.0/webhooks`: create, list, get, update, delete. */
 export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
   installPlatformErrors(app, fourthwallError);
-  acceptBasicAuth(app, service);
   access.install(app);
   const webhooks = new PlatformSubscriptions(service, FOURTHWALL);
   const withSecret = async (tenantId: string, id: string) =>
@@ -34,11 +33,12 @@ export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
 
   app.post(PATH, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Create a webhook', body: CreateWebhookBody } }, async (request) => {
     const { tenantId } = await access.caller(service, request);
-    const created = await webhooks.create(tenantId, {
-      url: request.body.url,
-      eventTypes: request.body.allowedTypes,
-      secret: keyOfShopSecret(await shopSecret(service, tenantId)),
-    });
+    // One secret per shop: a new one for the shop's first webhook, its first webhook's otherwise (atomically).
+    const created = await webhooks.create(
+      tenantId,
+      { url: request.body.url, eventTypes: request.body.allowedTypes, secret: keyOfShopSecret(randomUUID()) },
+      { shareSecret: true },
+    );
     // Fourthwall answers a create with 200, not 201.
     return presentWebhook(created);
   });

@@ -19,6 +19,8 @@ export type ErrorMapper = (error: HookpostError) => PlatformError;
 export function installPlatformErrors(app: FastifyInstance, mapError: ErrorMapper): void {
   const send = (reply: FastifyReply, error: HookpostError) => {
     const answer = mapError(error);
+    // Whatever the platform's shape, a client told to wait is told how long (as the native API does).
+    if (answer.status === 429 || answer.status === 503) reply.header('retry-after', String(retryAfterOf(error)));
     return reply
       .status(answer.status)
       .type(answer.contentType ?? 'application/json')
@@ -30,8 +32,20 @@ export function installPlatformErrors(app: FastifyInstance, mapError: ErrorMappe
     return send(reply, mapped);
   });
   app.setNotFoundHandler((request, reply) =>
-    send(reply, new HookpostError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+    send(reply, new HookpostError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`, UNKNOWN_ROUTE)),
   );
+}
+
+const UNKNOWN_ROUTE = { route: 'unknown' } as const;
+
+/** True for the not_found of a path no route serves (rather than of a missing object). */
+export function isUnknownRoute(error: HookpostError): boolean {
+  return error.code === 'not_found' && (error.details as { route?: string } | undefined)?.route === UNKNOWN_ROUTE.route;
+}
+
+function retryAfterOf(error: HookpostError): number {
+  const seconds = (error.details as { retry_after?: unknown } | undefined)?.retry_after;
+  return typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1;
 }
 
 /** The problems an error carries, or none (errors without field details). */

@@ -6,9 +6,11 @@ import {
   createSubscription,
   deleteSubscription,
   listSubscriptions,
+  modifySubscription,
   updateSubscription,
   view,
   type SubscriptionInput,
+  type SubscriptionModification,
   type SubscriptionView,
 } from '../../../service/subscriptions.js';
 
@@ -29,9 +31,25 @@ export class PlatformSubscriptions {
     private readonly format: string,
   ) {}
 
-  async create(tenantId: string, input: SubscriptionInput & { url: string; eventTypes: string[] }): Promise<SubscriptionView> {
-    const created = await createSubscription(this.service, tenantId, { ...input, eventTypes: this.#qualify(input.eventTypes), format: this.format });
+  /** Creates a webhook; with `shareSecret`, it takes the secret of the tenant's other webhooks of this platform, if any. */
+  async create(tenantId: string, input: SubscriptionInput & { url: string; eventTypes: string[] }, options: { shareSecret?: boolean } = {}): Promise<SubscriptionView> {
+    const created = await createSubscription(
+      this.service,
+      tenantId,
+      { ...input, eventTypes: this.#qualify(input.eventTypes), format: this.format },
+      { shareSecretWithinFormat: options.shareSecret ?? false },
+    );
     return this.#local(created);
+  }
+
+  /** A read-modify-write of one of this platform's webhooks, in one store transaction (see modifySubscription). */
+  async modify(tenantId: string, id: string, change: (current: Subscription) => SubscriptionModification): Promise<SubscriptionView> {
+    return this.#local(
+      await modifySubscription(this.service, tenantId, id, (current) => {
+        if (current.format !== this.format) throw new HookpostError('not_found', `No webhook ${id}.`);
+        return change(current);
+      }),
+    );
   }
 
   /** The webhook (with its secret opened when `withSecret`); not_found when it is not this platform's. */

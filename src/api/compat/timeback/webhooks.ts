@@ -3,7 +3,8 @@ import { HookpostError } from '../../../core/errors.js';
 import { parseFilter } from '../../../core/filter.js';
 import { generateSecret } from '../../../core/signing.js';
 import type { ServiceDeps } from '../../../service/deps.js';
-import { requireSubscription, updateSubscription, type SubscriptionView } from '../../../service/subscriptions.js';
+import type { Subscription } from '../../../core/model.js';
+import { requireSubscription, updateSubscription, type SubscriptionModification, type SubscriptionView } from '../../../service/subscriptions.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import { TIMEBACK_EVENT_TYPES } from './catalog.js';
 import { TIMEBACK_FORMAT } from './envelope.js';
@@ -87,20 +88,16 @@ export async function clientSecretOf(deps: ServiceDeps, webhook: Pick<Webhook, '
   return openClientSecret(deps.secrets.open(stored.sealedSecret), platformDataOf(stored).sealedSecret);
 }
 
-/** Replaces a webhook's fields (PUT is a full replace in Timeback's API). */
+/** Replaces a webhook's fields (PUT is a full replace in Timeback's API); its filters stay. */
 export async function replaceWebhook(deps: ServiceDeps, tenantId: string, id: string, input: WebhookInput): Promise<SubscriptionView> {
-  const { data } = await requireWebhook(deps, tenantId, id);
-  const stored = await requireSubscription(deps, tenantId, id);
-  const sensor = input.sensor ?? null;
-  const sealedSecret = sealClientSecret(deps.secrets.open(stored.sealedSecret), input.secret);
-  return updateSubscription(deps, tenantId, id, {
+  await requireWebhook(deps, tenantId, id);
+  return modifyWebhook(deps, tenantId, id, (data, current) => ({
     url: input.targetUrl,
     name: input.name,
     description: input.description,
     active: input.active,
-    filter: compileWebhookFilter(sensor, data.filters),
-    platformData: { ...data, sensor, sealedSecret },
-  });
+    data: { ...data, sensor: input.sensor ?? null, sealedSecret: sealClientSecret(deps.secrets.open(current.sealedSecret), input.secret) },
+  }));
 }
 
 /** Turns a webhook on or off. */
@@ -111,8 +108,9 @@ export async function setWebhookActive(deps: ServiceDeps, tenantId: string, id: 
 
 /** Soft-deletes a webhook: it stops receiving and disappears from the API; its deliveries stay in the logs. */
 export async function softDeleteWebhook(deps: ServiceDeps, tenantId: string, id: string): Promise<void> {
-  const { data } = await requireWebhook(deps, tenantId, id);
-  await updateSubscription(deps, tenantId, id, { active: false, platformData: { ...data, deletedAt: deps.now() } });
+  await requireWebhook(deps, tenantId, id);
+  const now = deps.now();
+  await modifyWebhook(deps, tenantId, id, (data) => ({ active: false, data: { ...data, deletedAt: now } }));
 }
 
 /** Adds a filter to a webhook; it applies to the next published event. */
@@ -120,7 +118,7 @@ export async function createFilter(deps: ServiceDeps, tenantId: string, input: F
   const webhook = await requireFilterWebhook(deps, tenantId, input.webhookId);
   const now = deps.now();
   const filter: StoredFilter = { id: randomUUID(), ...fields(input), createdAt: now, updatedAt: now, deletedAt: null };
-  await saveFilters(deps, tenantId, webhook, [...webhook.data.filters, filter]);
+  await modifyWebhook(deps, tenantId, webhook.subscription.id, (data) => ({ data: { ...data, filters: [...data.filters, filter] } }));
   return { webhookId: webhook.subscription.id, filter };
 }
 
@@ -144,14 +142,24 @@ export async function requireFilter(deps: ServiceDeps, tenantId: string, id: str
 /** Replaces a filter's fields; a new `webhookId` moves it to that webhook. */
 export async function replaceFilter(deps: ServiceDeps, tenantId: string, id: string, input: FilterInput): Promise<{ webhookId: string; filter: StoredFilter }> {
   const { webhook, filter } = await requireFilter(deps, tenantId, id);
-  const updated: StoredFilter = { ...filter, ...fields(input), updatedAt: deps.now() };
+  const changed = fields(input);
+  const now = deps.now();
   if (input.webhookId === webhook.subscription.id) {
-    await saveFilters(deps, tenantId, webhook, webhook.data.filters.map((f) => (f.id === id ? updated : f)));
+    let updated: StoredFilter = filter;
+    await modifyWebhook(deps, tenantId, webhook.subscription.id, (data) => {
+      const current = data.filters.find((f) => f.id === id && f.deletedAt === null);
+      if (!current) throw new HookpostError('not_found', 'Webhook filter not found');
+      updated = { ...current, ...changed, updatedAt: now };
+      return { data: { ...data, filters: data.filters.map((f) => (f.id === id ? updated : f)) } };
+    });
     return { webhookId: webhook.subscription.id, filter: updated };
   }
+  // A move touches two webhooks: each change is its own transaction, the target's first, so the
+  // filter is never lost (at worst, briefly on both).
   const target = await requireFilterWebhook(deps, tenantId, input.webhookId);
-  await saveFilters(deps, tenantId, target, [...target.data.filters, updated]);
-  await saveFilters(deps, tenantId, webhook, webhook.data.filters.filter((f) => f.id !== id));
+  const updated: StoredFilter = { ...filter, ...changed, updatedAt: now };
+  await modifyWebhook(deps, tenantId, target.subscription.id, (data) => ({ data: { ...data, filters: [...data.filters, updated] } }));
+  await modifyWebhook(deps, tenantId, webhook.subscription.id, (data) => ({ data: { ...data, filters: data.filters.filter((f) => f.id !== id) } }));
   return { webhookId: target.subscription.id, filter: updated };
 }
 
@@ -159,7 +167,9 @@ export async function replaceFilter(deps: ServiceDeps, tenantId: string, id: str
 export async function softDeleteFilter(deps: ServiceDeps, tenantId: string, id: string): Promise<void> {
   const { webhook } = await requireFilter(deps, tenantId, id);
   const now = deps.now();
-  await saveFilters(deps, tenantId, webhook, webhook.data.filters.map((f) => (f.id === id ? { ...f, active: false, deletedAt: now, updatedAt: now } : f)));
+  await modifyWebhook(deps, tenantId, webhook.subscription.id, (data) => ({
+    data: { ...data, filters: data.filters.map((f) => (f.id === id ? { ...f, active: false, deletedAt: now, updatedAt: now } : f)) },
+  }));
 }
 
 async function requireFilterWebhook(deps: ServiceDeps, tenantId: string, webhookId: string): Promise<Webhook> {
@@ -184,11 +194,19 @@ function fields(input: FilterInput) {
   return { filterKey, filterValue, filterType, filterOperation, active };
 }
 
-async function saveFilters(deps: ServiceDeps, tenantId: string, webhook: Webhook, filters: StoredFilter[]): Promise<void> {
-  const data: TimebackWebhookData = { ...webhook.data, filters };
-  await updateSubscription(deps, tenantId, webhook.subscription.id, {
-    filter: compileWebhookFilter(data.sensor, filters),
-    platformData: { ...data },
+/** What a change of a webhook sets: its Timeback fields, and any core fields a PUT replaces. */
+type WebhookChange = { data: TimebackWebhookData } & Pick<SubscriptionModification, 'url' | 'name' | 'description' | 'active'>;
+
+/**
+ * A read-modify-write of a live webhook in one store transaction: `change` reads the Timeback
+ * fields as they are with the row locked (so five concurrent filter creations keep all five), and
+ * the core filter is recompiled from the sensor and filters it returns.
+ */
+function modifyWebhook(deps: ServiceDeps, tenantId: string, id: string, change: (data: TimebackWebhookData, current: Subscription) => WebhookChange): Promise<SubscriptionView> {
+  return timebackSubscriptions(deps).modify(tenantId, id, (current) => {
+    const data = platformDataOf(current);
+    if (data.deletedAt !== null) throw new HookpostError('not_found', 'Webhook not found');
+    const { data: next, ...fields } = change(data, current);
+    return { ...fields, filter: compileWebhookFilter(next.sensor, next.filters), platformData: { ...next } };
   });
-  webhook.data = data;
 }
