@@ -299,7 +299,7 @@ export const fromAttempt = (a: Attempt): AttemptRow => ({
  * object that has none looks exactly as it did before they existed.
  */
 function present<T extends Record<string, unknown>>(fields: T): Partial<{ [K in keyof T]: Exclude<T[K], null> }> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) as Partial<{ [K in keyof T]: Exclude<T[K], null> }>;
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], null> }>;
 }
 export interface TaskRow {
   id: string;

@@ -27,6 +27,26 @@ export const INSERT_EVENT = `
   )
   SELECT id FROM inserted`;
 
+/** The parameters of INSERT_EVENT for an event and its deliveries. */
+export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): unknown[] {
+  return [
+    event.tenantId,
+    event.id,
+    event.type,
+    JSON.stringify(event.data),
+    event.resourceId,
+    event.createdAt,
+    event.deliverAt,
+    deliveries.map((d) => d.id),
+    deliveries.map((d) => d.subscriptionId),
+    deliveries.map((d) => d.dueAt),
+    event.applicationId ?? null,
+    event.uid ?? null,
+    event.channels ? JSON.stringify(event.channels) : null,
+    event.tags ? JSON.stringify(event.tags) : null,
+  ];
+}
+
 /**
  * Claiming in one round trip, as graphile-worker does: lock due rows that no one else holds
  * (SKIP LOCKED: concurrent claimers take disjoint rows instead of waiting), lease them, and return
@@ -115,22 +135,7 @@ export class PostgresQueue {
   }
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
-    const created = await this.#db.rows(INSERT_EVENT, [
-      event.tenantId,
-      event.id,
-      event.type,
-      JSON.stringify(event.data),
-      event.resourceId,
-      event.createdAt,
-      event.deliverAt,
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.subscriptionId),
-      deliveries.map((d) => d.dueAt),
-      event.applicationId ?? null,
-      event.uid ?? null,
-      event.channels ? JSON.stringify(event.channels) : null,
-      event.tags ? JSON.stringify(event.tags) : null,
-    ]);
+    const created = await this.#db.rows(INSERT_EVENT, insertEventParams(event, deliveries));
     if (created.length > 0) {
       if (deliveries.length > 0) this.#notifier.poke();
       return { created: true, event };
