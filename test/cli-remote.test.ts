@@ -193,6 +193,29 @@ describe('hookpost CLI against a running server', { timeout: 300_000 }, () => {
     expect(await exited).toBe(0);
   });
 
+  it('deliveries recover re-sends what a subscription missed, waiting for the server task', async () => {
+    // One attempt only, so that a 500 fails the delivery for good; the receiver accepts from then on.
+    const strict = await startServer({ env: { HOOKPOST_RETRY_SCHEDULE: '0' } });
+    const flaky = await startReceiver((n) => ({ status: n === 1 ? 500 : 200 }));
+    const strictEnv = { HOOKPOST_URL: strict.url, HOOKPOST_TOKEN: strict.adminToken };
+    try {
+      await ok(['tenants', 'create', '--name', 'Recover', '--id', 'recover'], strictEnv);
+      await ok(['event-types', 'create', '--name', 'recover.me'], strictEnv);
+      const subscription = JSON.parse(await ok(['subscriptions', 'create', '--tenant', 'recover', '--endpoint', flaky.url, '--event-types', 'recover.me', '--json'], strictEnv));
+      await ok(['publish', '--tenant', 'recover', '--type', 'recover.me', '--data', '{}'], strictEnv);
+      await eventually(async () => (JSON.parse(await ok(['deliveries', 'list', '--tenant', 'recover', '--status', 'failed', '--json'], strictEnv)).length === 1 ? true : undefined), 120_000);
+      const since = new Date(Date.now() - 3_600_000).toISOString();
+      const task = JSON.parse(await ok(['deliveries', 'recover', '--tenant', 'recover', '--subscription', subscription.id, '--since', since, '--json'], strictEnv));
+      expect(task).toMatchObject({ status: 'done', progress: { requeued: 1 } });
+      await flaky.waitFor(2, 60_000);
+      const started = (await ok(['deliveries', 'recover', '--tenant', 'recover', '--subscription', subscription.id, '--since', since, '--no-wait'], strictEnv)).trim();
+      expect(started).toMatch(/\S+/);
+    } finally {
+      await flaky.close();
+      await strict.close();
+    }
+  });
+
   it('prints tables with colours and a progress bar on a terminal', async () => {
     await ok(['tenants', 'create', '--name', 'Terminal', '--id', 'terminal']);
     const screen = await onTerminal(['tenants', 'list'], env);

@@ -89,9 +89,9 @@ describeEachStore('secret rotation with overlap', (store) => {
     const oldSecret = (await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions/${webhook.id}/secret`, { token: tenant.key })).body.secret;
     const rotated = await rotate(webhook.id, {});
     expect(rotated.status).toBe(200);
-    const example = (await call(server, 'GET', '/v1/event-types/ORDER_PLACED', { token: tenant.key })).body.example;
+    const example = (await call(server, 'GET', '/v1/event-types/fourthwall:ORDER_PLACED', { token: tenant.key })).body.example;
 
-    const { body, headers } = await deliveredAfterPublish('ORDER_PLACED', example);
+    const { body, headers } = await deliveredAfterPublish('fourthwall:ORDER_PLACED', example);
     const platformSignature = (secret: string) => createHmac('sha256', secretKey(secret)).update(body).digest('base64');
     expect(headers['x-fourthwall-hmac-sha256']).toBe(platformSignature(rotated.body.secret));
     expect(headers['x-fourthwall-hmac-sha256']).not.toBe(platformSignature(oldSecret));

@@ -21,6 +21,7 @@ import { auditLogRoutes } from './v1/audit-log.js';
 import { deliveryRoutes } from './v1/deliveries.js';
 import { eventRoutes } from './v1/events.js';
 import { eventTypeRoutes } from './v1/event-types.js';
+import { eventOperationRoutes } from './v1/event-operations.js';
 import { recoveryRoutes } from './v1/recovery.js';
 import { subscriptionRoutes } from './v1/subscriptions.js';
 import { tenantRoutes } from './v1/tenants.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   /** False in a worker process: only /healthz, /readyz and /metrics are served. */
   serveApi: boolean;
   compat?: CompatDoor[];
+  /** The package version, which the OpenAPI document carries. */
+  version?: string;
   /** Extra facts for /healthz (role, dispatcher state). */
   health?: () => Record<string, unknown>;
 }
@@ -91,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Hookpost API', version: '1', description: 'Durable events, signed webhook deliveries, retries and logs.' },
+      info: { title: 'Hookpost API', version: deps.version ?? '0.0.0', description: 'Durable events, signed webhook deliveries, retries and logs.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -119,10 +122,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       // Every native route names its scope, so none can be added unguarded.
+      // A POST sent with no body at all (no content type) is an empty object, as with an empty JSON body.
+      v1.addHook('preValidation', async (request) => {
+        if (request.method === 'POST' && request.body === undefined) request.body = {};
+      });
       v1.addHook('onRoute', (route) => {
         if (route.config?.scope === undefined) throw new Error(`${String(route.method)} ${route.url} declares no config.scope.`);
       });
-      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes, recoveryRoutes]) {
+      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes, recoveryRoutes, eventOperationRoutes]) {
         await v1.register(routes, routeDeps);
       }
     },

@@ -11,6 +11,12 @@ export function installJsonBodyParser(app: FastifyInstance, maxDepth: number): v
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // Clients (and HTTP libraries) send `content-type: application/json` with no body on POSTs
+    // that take none (retry, rotate-secret): that is an empty object, not a malformed document.
+    if ((body as string).trim() === '') {
+      done(null, {});
+      return;
+    }
     if (jsonNestingExceeds(body as string, maxDepth)) {
       done(new HookpostError('bad_request', `The JSON body is nested deeper than ${maxDepth} levels.`), undefined);
       return;

@@ -55,6 +55,10 @@ export const presentSubscription = (s: SubscriptionView) => ({
   active: s.active,
   disabled_reason: s.disabledReason,
   signing: s.signing,
+  retry_policy: s.retryPolicy && {
+    ...(s.retryPolicy.scheduleMs ? { schedule_ms: s.retryPolicy.scheduleMs } : {}),
+    ...(s.retryPolicy.maxAttempts ? { max_attempts: s.retryPolicy.maxAttempts } : {}),
+  },
   ...(s.publicKey === undefined ? {} : { public_key: s.publicKey }),
   created_at: iso(s.createdAt),
   updated_at: iso(s.updatedAt),

@@ -123,6 +123,13 @@ export const EventType = Type.Object({
 export const EventTypePage = page(EventType);
 
 // Subscriptions
+const RetryPolicyBody = Type.Object(
+  {
+    schedule_ms: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 49, description: 'Waits before attempts 2, 3, … in ms.' })),
+    max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Attempts in all; the last delay repeats if the schedule is shorter.' })),
+  },
+  { additionalProperties: false, description: "This subscription's own retry policy; null (default) uses the instance's HOOKPOST_RETRY_SCHEDULE." },
+);
 const SubscriptionFields = {
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   event_types: Type.Array(EventTypeName, { minItems: 1, maxItems: 100 }),
@@ -133,6 +140,7 @@ const SubscriptionFields = {
   filter: Type.Optional(Type.Union([JsonObject, Type.Null()])),
   secret: Type.Optional(Type.String({ maxLength: 200 })),
   active: Type.Optional(Type.Boolean()),
+  retry_policy: Type.Optional(Type.Union([RetryPolicyBody, Type.Null()])),
 };
 export const CreateSubscriptionBody = Type.Object(
   { ...SubscriptionFields, signing: Type.Optional(Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')], { description: 'hmac (v1, whsec_) or ed25519 (v1a, whsk_/whpk_); default hmac.' })) },
@@ -155,6 +163,7 @@ export const Subscription = Type.Object({
   disabled_reason: Type.Union([Type.String(), Type.Null()]),
   signing: Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')]),
   public_key: Type.Optional(Type.String({ description: 'With ed25519 signing: the whpk_ key receivers verify v1a signatures with.' })),
+  retry_policy: Type.Union([RetryPolicyBody, Type.Null()]),
   created_at: Timestamp,
   updated_at: Timestamp,
   secret: Type.Optional(Type.String()),

@@ -5,6 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api/app.js';
 import { compatFormats, servedPlatforms } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
+import { PACKAGE_VERSION } from '../config/package-version.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import { createSecretBox } from '../core/secret-box.js';
@@ -94,6 +95,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     serveApi: config.role !== 'worker',
     health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? 0 }),
     compat: doors,
+    version: PACKAGE_VERSION,
   });
 
   // Background tasks (recovery) run where deliveries are sent; an API-only process only starts them.

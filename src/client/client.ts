@@ -14,13 +14,6 @@ export interface IterateOptions {
   pageSize?: number;
 }
 
-/** A background task (recovery): running until done. */
-export interface Task {
-  id: string;
-  status: 'running' | 'done' | (string & {});
-  [field: string]: unknown;
-}
-
 /** One entry of a batch publish answer, in the order the events were sent. */
 export interface BatchResult {
   id: string;
@@ -116,17 +109,16 @@ export class HookpostClient {
     rotateSecret: (tenant: string, id: string, body: T.RotateSecret & { grace_period_seconds?: number } = {}) =>
       this.#call<T.Secret>('rotateSubscriptionSecret', { tenant, id }, { body }),
     /** Re-sends what the subscription missed from `since` (until `until`) as a background task. */
-    recover: (tenant: string, id: string, body: { since: string; until?: string }) =>
-      this.#call<{ task_id: string }>('recoverSubscription', { tenant, id }, { body }),
+    recover: (tenant: string, id: string, body: T.Recover) => this.#call<T.StartedTask>('recoverSubscription', { tenant, id }, { body, idempotent: true }),
     /** Sends the event type's example to this subscription only. */
     test: (tenant: string, id: string, body: { event_type: string }) => this.#call<{ id: string }>('testSubscription', { tenant, id }, { body }),
     health: (tenant: string, id: string) => this.#call<SubscriptionHealth>('getSubscriptionHealth', { tenant, id }),
   };
 
   readonly tasks = {
-    get: (tenant: string, id: string) => this.#call<Task>('getTask', { tenant, id }),
+    get: (tenant: string, id: string) => this.#call<T.Task>('getTask', { tenant, id }),
     /** Polls until the task is no longer running; `onProgress` sees each reading. */
-    wait: async (tenant: string, id: string, options: { intervalMs?: number; onProgress?: (task: Task) => void } = {}) => {
+    wait: async (tenant: string, id: string, options: { intervalMs?: number; onProgress?: (task: T.Task) => void } = {}) => {
       for (;;) {
         const task = await this.tasks.get(tenant, id);
         options.onProgress?.(task);

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type * as S from '../api/schemas.js';
+import type * as E from '../api/v1/engine-schemas.js';
 
 // The client's shapes are derived from the very TypeBox schemas the server validates and
 // serialises with (type-only imports: nothing of the server is loaded at run time), so a change
@@ -27,6 +28,9 @@ export type Delivery = Static<typeof S.Delivery>;
 export type Attempt = Static<typeof S.Attempt>;
 export type DeliveryQuery = Omit<Static<typeof S.DeliveryListQuery>, 'cursor' | 'limit'>;
 export type PageQuery = Static<typeof S.PageQuery>;
+export type Recover = Static<typeof E.RecoverBody>;
+export type StartedTask = Static<typeof E.StartedTask>;
+export type Task = Static<typeof E.TaskResource>;
 
 /** One page of a list, and the cursor of the next one (null on the last). */
 export interface Page<T> {

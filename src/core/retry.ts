@@ -1,4 +1,5 @@
 import { HookpostError } from './errors.js';
+import type { RetryOverride } from './model.js';
 
 /**
  * When to try a delivery again. `delaysMs[n]` is the wait before attempt n+1, so `delaysMs[0]`
@@ -43,3 +44,21 @@ export function clampRetryAfter(scheduledMs: number, retryAfterMs: number | null
   if (retryAfterMs === null) return scheduledMs;
   return Math.min(Math.max(retryAfterMs, scheduledMs), scheduledMs * 2);
 }
+
+/**
+ * The policy for one subscription: its own delays (before attempts 2, 3, …) replace the instance's
+ * after the first attempt, and its attempt count cuts the schedule short or repeats its last delay.
+ */
+export function retryPolicyFor(instance: RetryPolicy, override: RetryOverride | null): RetryPolicy {
+  if (!override) return instance;
+  let delaysMs = override.scheduleMs ? [instance.delaysMs[0] ?? 0, ...override.scheduleMs] : [...instance.delaysMs];
+  const max = override.maxAttempts;
+  if (max !== null) {
+    const last = delaysMs.at(-1) ?? 0;
+    delaysMs = delaysMs.length >= max ? delaysMs.slice(0, max) : [...delaysMs, ...Array<number>(max - delaysMs.length).fill(last)];
+  }
+  return { delaysMs, jitter: instance.jitter };
+}
+
+/** The most attempts and the longest delay a subscription's own retry policy may ask for. */
+export const RETRY_OVERRIDE_LIMITS = { maxAttempts: 50, maxDelayMs: 7 * 86_400_000 } as const;

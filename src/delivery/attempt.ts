@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RetryPolicy } from '../core/retry.js';
+import { retryPolicyFor, type RetryPolicy } from '../core/retry.js';
 import type { DeliveryFormats } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import type { Attempt, ClaimedDelivery, EpochMs } from '../core/model.js';
@@ -77,7 +77,8 @@ export class AttemptMaker {
         errorMessage: 'could not prepare the request',
       };
     }
-    const verdict = decideAfterAttempt(result, attemptNumber, this.#deps.retry, this.#deps.now(), this.#deps.random);
+    const policy = retryPolicyFor(this.#deps.retry, subscription.retryPolicy);
+    const verdict = decideAfterAttempt(result, attemptNumber, policy, this.#deps.now(), this.#deps.random);
     return { result, verdict, outcome: outcomeOf(claimed, owner, attemptNumber, result, verdict) };
   }
 }

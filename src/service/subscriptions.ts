@@ -3,7 +3,8 @@ import { HookpostError, type ErrorDetail } from '../core/errors.js';
 import { parseFilter, type Filter } from '../core/filter.js';
 import { checkCustomHeaders } from '../core/headers.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
-import type { PageRequest, SigningScheme, Subscription } from '../core/model.js';
+import type { PageRequest, RetryOverride, SigningScheme, Subscription } from '../core/model.js';
+import { RETRY_OVERRIDE_LIMITS } from '../core/retry.js';
 import { ed25519PrivateKey, ed25519PublicKey, generateEd25519Secret, isEd25519Secret } from '../core/ed25519-keys.js';
 import { generateSecret, secretKey } from '../core/signing.js';
 import { uidProblems } from '../core/uids.js';
@@ -39,6 +40,8 @@ export interface SubscriptionInput {
   uid?: string | null | undefined;
   /** Only events on one of these channels reach it; null or empty: every event. */
   channels?: string[] | null | undefined;
+  /** This subscription's own retry schedule and/or attempt count; null returns to the instance's. */
+  retryPolicy?: RetryOverride | null | undefined;
   /** Set at creation only: the scheme decides the kind of secret. */
   signing?: SigningScheme | undefined;
 }
@@ -75,7 +78,7 @@ export async function createSubscription(
     previousSealedSecret: null,
     previousSecretExpiresAt: null,
     signing,
-    retryPolicy: null,
+    retryPolicy: input.retryPolicy ?? null,
     createdAt: now,
     updatedAt: now,
     ...(input.applicationId ? { applicationId: input.applicationId } : {}),
@@ -256,6 +259,7 @@ async function checkInput(
   }
   if (input.headers) problems.push(...checkCustomHeaders(input.headers));
   if (input.uid !== undefined && input.uid !== null) problems.push(...uidProblems(input.uid, `${ID_PREFIX.subscription}_`));
+  if (input.retryPolicy) problems.push(...checkRetryOverride(input.retryPolicy));
   if (input.filter) {
     try {
       parseFilter(input.filter);
@@ -288,6 +292,18 @@ async function checkEventTypes(deps: ServiceDeps, tenantId: string, eventTypes: 
     if (!(await isKnownEventType(deps, tenantId, name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
   }
   if (unknown.length > 0) throw new HookpostError('unknown_event_type', 'Some event types are not in the catalog.', unknown);
+}
+
+function checkRetryOverride(policy: RetryOverride): ErrorDetail[] {
+  const { maxAttempts, maxDelayMs } = RETRY_OVERRIDE_LIMITS;
+  const problems: ErrorDetail[] = [];
+  if (policy.scheduleMs && (policy.scheduleMs.length >= maxAttempts || policy.scheduleMs.some((d) => !Number.isInteger(d) || d < 0 || d > maxDelayMs))) {
+    problems.push({ pointer: '/retry_policy/schedule_ms', message: `at most ${maxAttempts - 1} delays, each 0 to ${maxDelayMs} ms` });
+  }
+  if (policy.maxAttempts !== null && (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1 || policy.maxAttempts > maxAttempts)) {
+    problems.push({ pointer: '/retry_policy/max_attempts', message: `an integer from 1 to ${maxAttempts}` });
+  }
+  return problems;
 }
 
 /** A new secret of the kind the scheme signs with. */

@@ -1,4 +1,5 @@
 import type { EpochMs, Subscription, Task } from '../core/model.js';
+import type { NewDelivery } from './store.js';
 
 /** Which failed deliveries a recovery batch requeues: a subscription's, created in [since, until), after a cursor. */
 export interface FailedDeliveryQuery {
@@ -41,6 +42,11 @@ export interface EngineStore {
   claimTask(owner: string, now: EpochMs, leaseMs: number): Promise<Task | undefined>;
   /** Records a step's progress if `owner` still holds the task; false when the lease was lost. */
   saveTaskProgress(id: string, owner: string, step: TaskProgress, now: EpochMs): Promise<boolean>;
+
+  /** Adds deliveries of a stored event (a resend), created at `now`. Wakes dispatchers. */
+  insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: EpochMs): Promise<void>;
+  /** Cancels the event's deliveries that are pending, never attempted and not due before `now`; returns how many. */
+  cancelScheduledDeliveries(tenantId: string, eventId: string, now: EpochMs): Promise<number>;
 
   /** Makes a batch of failed deliveries due now, in id order; returns the ids requeued (the cursor is the last). Wakes dispatchers. */
   requeueFailedDeliveries(query: FailedDeliveryQuery, now: EpochMs): Promise<string[]>;

@@ -85,6 +85,7 @@ export type SubscriptionChanges = Partial<
     | 'platformData'
     | 'uid'
     | 'channels'
+    | 'retryPolicy'
   >
 >;
 

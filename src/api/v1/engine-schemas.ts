@@ -24,3 +24,19 @@ export const TaskResource = Type.Object({
   updated_at: Timestamp,
   finished_at: Type.Union([Timestamp, Type.Null()]),
 });
+
+export const ResendBody = Type.Object(
+  { subscription_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Only this subscription; default: every matching one.' })) },
+  { additionalProperties: false },
+);
+
+export const Resent = Type.Object({ event_id: Type.String(), delivery_ids: Type.Array(Type.String()) });
+
+export const TestEventBody = Type.Object(
+  { event_type: Type.String({ minLength: 1, maxLength: 256, description: "The type whose example is sent." }) },
+  { additionalProperties: false },
+);
+
+export const TestEventSent = Type.Object({ id: Type.String({ description: 'The id of the test event (its webhook-id).' }), type: Type.String() });
+
+export const CancelledEvent = Type.Object({ id: Type.String(), cancelled: Type.Integer({ description: 'Deliveries cancelled by this call.' }) });

@@ -183,5 +183,9 @@ function toInput(body: Partial<CreateSubscriptionBody>): SubscriptionInput {
     headers: body.headers,
     filter: body.filter as Filter | null | undefined,
     active: body.active,
+    retryPolicy:
+      body.retry_policy === undefined
+        ? undefined
+        : body.retry_policy && { scheduleMs: body.retry_policy.schedule_ms ?? null, maxAttempts: body.retry_policy.max_attempts ?? null },
   };
 }

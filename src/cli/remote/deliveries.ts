@@ -104,8 +104,13 @@ export function registerDeliveryCommands(program: Command): void {
         });
         if (!options.wait) return out.result(task_id, { task_id });
         out.note(out.dim(`task ${task_id} running…`));
-        const task = await client.tasks.wait(options.tenant, task_id);
-        out.result(`task ${task_id}: ${task.status}`, task);
+        const task = await client.tasks.wait(options.tenant, task_id, {
+          onProgress: (reading) => {
+            if (out.colour && !out.json) out.err.write(`\r${out.dim(`requeued ${reading.progress.requeued ?? 0}`)}`);
+          },
+        });
+        if (out.colour && !out.json) out.err.write('\n');
+        out.result(`task ${task_id}: ${task.status}, ${task.progress.requeued ?? 0} deliveries requeued`, task);
       }),
     );
 

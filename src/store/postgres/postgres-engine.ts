@@ -1,5 +1,6 @@
 import type { Subscription, Task } from '../../core/model.js';
 import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
+import type { NewDelivery } from '../store.js';
 import { fromTask, toSubscription, toTask, type SubscriptionRow, type TaskRow } from '../rows.js';
 import type { PostgresDb } from './postgres-db.js';
 import type { DueNotifier } from './postgres-notify.js';
@@ -54,6 +55,18 @@ const REQUEUE_FAILED = `
   AND status = 'failed'
   RETURNING id`;
 
+const INSERT_DELIVERIES = `
+  INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
+  SELECT d.id, $1, $2, d.subscription_id, 'pending', 0, d.due_at, $3, $3
+  FROM unnest($4::text[], $5::text[], $6::bigint[]) AS d(id, subscription_id, due_at)
+  ON CONFLICT (id) DO NOTHING`;
+
+// Only deliveries not yet due can be cancelled: a due one may already be claimed or sent.
+const CANCEL_SCHEDULED = `
+  UPDATE deliveries SET status = 'cancelled', due_at = NULL, updated_at = $3
+  WHERE tenant_id = $1 AND event_id = $2 AND status = 'pending' AND attempt_count = 0 AND due_at > $3
+  RETURNING id`;
+
 /** Secret rotation, background tasks and recovery on PostgreSQL. */
 export class PostgresEngine {
   readonly #db: PostgresDb;
@@ -102,6 +115,23 @@ export class PostgresEngine {
       now,
     ]);
     return saved.length > 0;
+  }
+
+  async insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.#db.rows(INSERT_DELIVERIES, [
+      tenantId,
+      eventId,
+      now,
+      deliveries.map((d) => d.id),
+      deliveries.map((d) => d.subscriptionId),
+      deliveries.map((d) => d.dueAt),
+    ]);
+    this.#notifier.poke();
+  }
+
+  async cancelScheduledDeliveries(tenantId: string, eventId: string, now: number): Promise<number> {
+    return (await this.#db.rows(CANCEL_SCHEDULED, [tenantId, eventId, now])).length;
   }
 
   async requeueFailedDeliveries(query: FailedDeliveryQuery, now: number): Promise<string[]> {

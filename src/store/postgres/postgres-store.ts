@@ -360,6 +360,14 @@ class PostgresStore implements Store {
     return this.#engine.saveTaskProgress(id, owner, step, now);
   }
 
+  insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) {
+    return this.#engine.insertDeliveries(tenantId, eventId, deliveries, now);
+  }
+
+  cancelScheduledDeliveries(tenantId: string, eventId: string, now: number) {
+    return this.#engine.cancelScheduledDeliveries(tenantId, eventId, now);
+  }
+
   requeueFailedDeliveries(query: Parameters<Store['requeueFailedDeliveries']>[0], now: number) {
     return this.#engine.requeueFailedDeliveries(query, now);
   }

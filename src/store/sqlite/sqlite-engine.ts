@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Subscription, Task } from '../../core/model.js';
 import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
+import type { NewDelivery } from '../store.js';
 import { fromTask, toTask, type TaskRow } from '../rows.js';
 import { decodeRow, encodeRow, toSubscription, type DbSubscription } from './sqlite-rows.js';
 
@@ -42,6 +43,19 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
          AND tenant_id = @tenantId AND created_at >= @since AND created_at < @until
        ORDER BY id LIMIT @limit)
      RETURNING id`,
+  );
+
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+  );
+  const insertDeliveries = db.transaction((tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) => {
+    for (const d of deliveries) insertDelivery.run(d.id, tenantId, eventId, d.subscriptionId, d.dueAt, now, now);
+  });
+  // Only deliveries not yet due can be cancelled: a due one may already be claimed or sent.
+  const cancelScheduled = db.prepare(
+    `UPDATE deliveries SET status = 'cancelled', due_at = NULL, updated_at = @now
+     WHERE tenant_id = @tenantId AND event_id = @eventId AND status = 'pending' AND attempt_count = 0 AND due_at > @now`,
   );
 
   // The insert and the read of a conflicting task share the write lock, so that task is still there.
@@ -86,6 +100,15 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
           now,
         }).changes > 0
       );
+    },
+
+    insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number): void {
+      insertDeliveries(tenantId, eventId, deliveries, now);
+      if (deliveries.length > 0) wake();
+    },
+
+    cancelScheduledDeliveries(tenantId: string, eventId: string, now: number): number {
+      return cancelScheduled.run({ tenantId, eventId, now }).changes;
     },
 
     requeueFailedDeliveries(query: FailedDeliveryQuery, now: number): string[] {

@@ -356,6 +356,14 @@ class SqliteStore implements Store {
     return this.#e.saveTaskProgress(id, owner, step, now);
   }
 
+  async insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) {
+    return this.#e.insertDeliveries(tenantId, eventId, deliveries, now);
+  }
+
+  async cancelScheduledDeliveries(tenantId: string, eventId: string, now: number) {
+    return this.#e.cancelScheduledDeliveries(tenantId, eventId, now);
+  }
+
   async requeueFailedDeliveries(query: Parameters<Store['requeueFailedDeliveries']>[0], now: number) {
     return this.#e.requeueFailedDeliveries(query, now);
   }

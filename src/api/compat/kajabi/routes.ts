@@ -17,6 +17,8 @@ import { CreateHookBody, HookListQuery, HookParams, JSON_API, parseResourceId, p
 export const KAJABI = 'kajabi';
 
 const tags = ['compat: Kajabi'];
+/** The version of Kajabi's public API this door follows (its OpenAPI document's `info.version`). */
+const KAJABI_API_VERSION = '1.0.1';
 const HOOKS_PATH = '/v1/hooks';
 const READ = { platformAccess: 'read' };
 const WRITE = { platformAccess: 'write' };
@@ -83,12 +85,17 @@ export const kajabiRoutes: RoutePlugin = async (app, deps) => {
 
   // Static routes win over `/:id` in Fastify's router, so `purchase_sample` is never taken for a hook id.
   for (const event of kajabiEvents) {
-    app.get(`${HOOKS_PATH}/${event.name}_sample`, { config: READ, schema: { tags, summary: `Sample ${event.name} payload` } }, async (request) => {
+    app.get(`${HOOKS_PATH}/${event.name}_sample`, { config: READ, schema: { tags, summary: `Sample ${event.name} payload` } }, async (request, reply) => {
       const { principal } = await access.caller(service, request);
       requireEventScopes(principal, event.name);
-      return event.sample;
+      return reply.type(JSON_API).send(event.sample);
     });
   }
+
+  // Kajabi's API description names `GET /v1/version` as the version endpoint; it needs no key.
+  app.get('/v1/version', { schema: { tags, summary: 'API version', security: [] } }, async (_request, reply) =>
+    reply.type(JSON_API).send({ data: { id: KAJABI_API_VERSION, type: 'versions', attributes: { version: KAJABI_API_VERSION } } }),
+  );
 
   app.get(`${HOOKS_PATH}/:id`, { config: READ, schema: { tags, summary: 'Get hook', params: HookParams } }, async (request, reply) => {
     const { tenantId } = await access.caller(service, request);
