@@ -451,6 +451,10 @@ describeEachStore('store contract', (testStore) => {
       await store.insertAuditEntry({ id: newId('audit'), at: T0, actor: { kind: 'admin', id: 'admin' }, action: 'subscription.created', tenantId, targetType: 'subscription', targetId: subscription.id, details: { url: subscription.url } });
       await claim('w1');
       await store.recordOutcomes([outcome(id!, 'w1', 'pending', { nextAttemptAt: clock + 1 })]);
+      // Migration 0007's tables (applications, tenant event types, idempotency keys) travel too.
+      await store.insertApplication({ id: newId('application'), tenantId, uid: 'acme', name: 'App', metadata: { a: 'b' }, throttleRate: null, createdAt: T0, updatedAt: T0 });
+      await store.upsertTenantEventType({ tenantId, name: 'svix:a', description: 'A', schemas: { '1': {} }, archived: false, deprecated: false, featureFlags: null, groupName: null, createdAt: T0, updatedAt: T0 });
+      await store.claimIdempotencyKey({ tenantId, key: 'k', fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt: T0 }, 0);
       const task = { id: newId('task'), tenantId, kind: 'recover', status: 'running', params: { since: 'x' }, progress: { requeued: 1 }, cursor: null, createdAt: T0, updatedAt: T0, finishedAt: null } as const;
       await store.startTask({ ...task, params: { ...task.params }, progress: { ...task.progress } }, `copy-${tenantId}`);
 

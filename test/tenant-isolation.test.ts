@@ -83,6 +83,14 @@ describeEachStore('tenant isolation', (store) => {
    * id for an unknown one and for every parameter of a compat route (whose ids are all A's webhooks').
    */
   function pathsAimedAtA(op: Operation): string[] {
+    // Svix's path parameters are ids or the caller's own names (uids, event-type names), and PUT
+    // creates what a name does not name yet, in the caller's tenant: so each Svix parameter is
+    // aimed at A's id of its kind, which no one else can take, and event-type names are B's own.
+    if (op.door === 'svix') {
+      if (op.pathParams.includes('name')) return [];
+      const svixIds: Record<string, string> = { app: aPlatform.svixApplication, endpoint: aPlatform.svixEndpoint, msg: aPlatform.svixMessage };
+      return [fillPath(op.path, (name) => svixIds[name] ?? aPlatform.svixMessage)];
+    }
     const everyId = everyAId();
     if (op.door !== undefined) return op.pathParams.length === 0 ? [op.path] : everyId.map((id) => fillPath(op.path, () => id));
     const unknown = op.pathParams.some((_, i) => !(resourceBefore(op.path, i) in KNOWN_RESOURCES) && resourceBefore(op.path, i) !== 'event-types');
@@ -125,7 +133,7 @@ describeEachStore('tenant isolation', (store) => {
     it("never lets tenant B's credentials read or change tenant A's objects", async () => {
       const operations = await listAllOperations(server);
       expect(operations.filter((op) => op.door === undefined).length).toBeGreaterThan(20);
-      expect(new Set(operations.map((op) => op.door).filter(Boolean))).toEqual(new Set(['schoolmaker', 'timeback', 'kajabi', 'fourthwall', 'thinkific']));
+      expect(new Set(operations.map((op) => op.door).filter(Boolean))).toEqual(new Set(['schoolmaker', 'timeback', 'kajabi', 'fourthwall', 'thinkific', 'svix']));
       const aIds = [a.id, ...Object.values(aObjects), ...Object.values(aPlatform)];
       const problems: string[] = [];
       for (const credential of bCredentials) {
@@ -166,6 +174,9 @@ describeEachStore('tenant isolation', (store) => {
         [`/compat/timeback/webhooks/${aPlatform.timebackWebhook}`, 200],
         [`/compat/timeback/webhook-filters/${aPlatform.timebackFilter}`, 200],
         [`/compat/fourthwall/open-api/v1.0/webhooks/${aPlatform.fourthwallWebhook}`, 200],
+        [`/compat/svix/api/v1/app/${aPlatform.svixApplicationUid}`, 200],
+        [`/compat/svix/api/v1/app/${aPlatform.svixApplication}/endpoint/${aPlatform.svixEndpoint}`, 200],
+        [`/compat/svix/api/v1/app/${aPlatform.svixApplication}/msg/${aPlatform.svixMessage}`, 200],
       ] as const) {
         expect((await call(server, 'GET', route, { token: a.key })).status, route).toBe(ok);
       }

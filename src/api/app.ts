@@ -71,6 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request info lines would cost more than the requests on the publish path; see the debug hook below.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
+    // Svix's SDK 1.x asks for `…/compat/svix//api/v1/…` when its serverUrl ends with a slash.
+    routerOptions: { ignoreDuplicateSlashes: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   recordRoutes(app);

@@ -23,6 +23,18 @@ export interface RenderedEnvelope {
 export interface DeliveryFormat {
   readonly name: string;
   render(input: EnvelopeInput): RenderedEnvelope;
+  /**
+   * A prefix under which the Standard Webhooks headers are sent a second time, for platforms
+   * whose receivers read their own names (Svix: `svix-id`, `svix-timestamp`, `svix-signature`).
+   */
+  readonly standardHeaderAlias?: string;
+}
+
+/** The Standard Webhooks headers again under the format's alias prefix (none without one). */
+export function aliasStandardHeaders(format: DeliveryFormat, standard: Record<string, string>): Record<string, string> {
+  const prefix = format.standardHeaderAlias;
+  if (prefix === undefined) return {};
+  return Object.fromEntries(Object.entries(standard).map(([name, value]) => [name.replace(/^webhook-/, `${prefix}-`), value]));
 }
 
 /** The native body `{ type, timestamp, data }`; the event id travels in `webhook-id`. */

@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   forbidden_target: 422,
   invalid_state: 409,
   unavailable: 503,
+  not_implemented: 501,
   internal: 500,
 } as const;
 

@@ -25,6 +25,9 @@ export const ID_PREFIX = {
   delivery: 'dlv',
   attempt: 'atm',
   audit: 'aud',
+  application: 'app',
+  // Events published through a door whose API calls them messages (Svix's `msg_` ids).
+  message: 'msg',
   task: 'tsk',
 } as const;
 

@@ -106,6 +106,12 @@ export interface Subscription {
   retryPolicy: RetryOverride | null;
   createdAt: EpochMs;
   updatedAt: EpochMs;
+  /** The application it belongs to (see Application); null or absent: the tenant's own. */
+  applicationId?: string | null;
+  /** The caller's own name for it, unique within its application (or tenant); null: none. */
+  uid?: string | null;
+  /** When set, only events published on at least one of these channels reach it. */
+  channels?: string[] | null;
 }
 
 /** The signature schemes of Standard Webhooks a subscription may use. */
@@ -148,6 +154,59 @@ export interface HookEvent {
   resourceId: string | null;
   createdAt: EpochMs;
   deliverAt: EpochMs | null;
+  /** Published to this application: only its subscriptions match. Null or absent: the tenant's own subscriptions. */
+  applicationId?: string | null;
+  /** The publisher's own id of the event, unique within its application (or tenant). */
+  uid?: string | null;
+  /** Channels the event is published on; subscriptions with channels receive it only on a shared one. */
+  channels?: string[] | null;
+  /** Labels for finding events in logs; they do not affect matching. */
+  tags?: string[] | null;
+}
+
+/**
+ * A group of subscriptions inside a tenant, one per consumer of the tenant (a Svix "application"):
+ * events published to it reach only its subscriptions.
+ */
+export interface Application {
+  id: string;
+  tenantId: string;
+  uid: string | null;
+  name: string;
+  metadata: Record<string, string>;
+  /** Deliveries per second its consumer asked for; kept and shown, not yet enforced. */
+  throttleRate: number | null;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+/**
+ * An event type a tenant defines for itself, beside the shared catalog. Its schemas (by version)
+ * document payloads; archived types stay publishable and are hidden from lists.
+ */
+export interface TenantEventType {
+  tenantId: string;
+  name: string;
+  description: string;
+  schemas: Record<string, unknown> | null;
+  archived: boolean;
+  deprecated: boolean;
+  featureFlags: string[] | null;
+  groupName: string | null;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+/** The first answer to a request made with an idempotency key: pending while it runs, then done. */
+export interface IdempotentRequest {
+  tenantId: string;
+  key: string;
+  /** What the key was first used for (method and path); another request with the key is refused. */
+  fingerprint: string;
+  state: 'pending' | 'done';
+  status: number | null;
+  body: string | null;
+  createdAt: EpochMs;
 }
 
 /** The life of one delivery: pending → in_flight → succeeded, or back to pending, or failed; a scheduled one may be cancelled. */

@@ -4,6 +4,7 @@ import type { DeliveryFormats } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import type { Attempt, ClaimedDelivery, EpochMs } from '../core/model.js';
 import type { SecretBox } from '../core/secret-box.js';
+import { aliasStandardHeaders } from '../core/envelope.js';
 import { standardWebhookHeaders } from '../core/signing.js';
 import type { DeliveryOutcome } from '../store/store.js';
 import { decideAfterAttempt, type AttemptVerdict } from './decide.js';
@@ -52,15 +53,16 @@ export class AttemptMaker {
       // During a rotation's grace period the old secret signs too (a second v1 entry).
       const { secret, keys } = this.#keyring.keysFor(subscription, this.#deps.now());
       const timestampSeconds = Math.floor(this.#deps.now() / 1000);
-      const rendered = this.#deps.formats
-        .get(subscription.format)
-        .render({ event, subscription, secret, deliveryId: delivery.id, timestampSeconds });
+      const format = this.#deps.formats.get(subscription.format);
+      const rendered = format.render({ event, subscription, secret, deliveryId: delivery.id, timestampSeconds });
+      const signed = standardWebhookHeaders(keys, event.id, timestampSeconds, rendered.body);
       const headers = {
         'content-type': 'application/json',
         'user-agent': USER_AGENT,
         ...subscription.headers,
         ...rendered.headers,
-        ...standardWebhookHeaders(keys, event.id, timestampSeconds, rendered.body),
+        ...signed,
+        ...aliasStandardHeaders(format, signed),
       };
       result = await this.#deps.outbound.send({ url: subscription.url, headers, body: rendered.body });
     } catch (error) {

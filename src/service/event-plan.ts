@@ -1,27 +1,29 @@
 import { HookpostError } from '../core/errors.js';
+import { reachesApplication, reachesChannels } from '../core/channels.js';
 import { matchesFilter } from '../core/filter.js';
 import { newId } from '../core/ids.js';
 import type { HookEvent } from '../core/model.js';
 import type { NewDelivery } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
-import { findEventType } from './event-catalog.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 import type { PublishInput } from './publish.js';
+import { resolveEventType } from './tenant-event-types.js';
 
 // The two halves of publishing that every publish path shares (the API's publish and the
 // embedded library's transactional outbox): checking the payload against its type, and matching
 // the tenant's subscriptions to plan one delivery each. Only the write differs between paths.
 
 /** Throws unknown_event_type or schema_violation unless the event's type exists and its data fits the type's schema. */
-export async function checkPayload(deps: ServiceDeps, schemas: PayloadSchemas, input: PublishInput): Promise<void> {
-  const eventType = await findEventType(deps, input.type);
-  if (!eventType) {
+export async function checkPayload(deps: ServiceDeps, schemas: PayloadSchemas, tenantId: string, input: PublishInput): Promise<void> {
+  // The tenant's own types (see tenant-event-types.ts) document their payloads and are not enforced.
+  const definition = await resolveEventType(deps, tenantId, input.type);
+  if (!definition && !input.allowUndefinedType) {
     throw new HookpostError('unknown_event_type', `No event type ${input.type} in the catalog.`, [
       { pointer: '/type', message: 'unknown event type' },
     ]);
   }
-  if (eventType.schema) {
-    const problems = schemas.validate(eventType.schema, input.data, '/data');
+  if (definition?.kind === 'shared' && definition.eventType.schema) {
+    const problems = schemas.validate(definition.eventType.schema, input.data, '/data');
     if (problems.length > 0) throw new HookpostError('schema_violation', `The data does not match the schema of ${input.type}.`, problems);
   }
 }
@@ -37,11 +39,20 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
     resourceId: input.resourceId ?? null,
     createdAt: now,
     deliverAt: input.deliverAt ?? null,
+    ...(input.applicationId ? { applicationId: input.applicationId } : {}),
+    ...(input.uid ? { uid: input.uid } : {}),
+    ...(input.channels && input.channels.length > 0 ? { channels: input.channels } : {}),
+    ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
   };
   const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
   const dueAt = Math.max(now, event.deliverAt ?? now);
   const deliveries: NewDelivery[] = (await deps.store.findSubscriptionsForEvent(tenantId, event.type))
-    .filter((subscription) => matchesFilter(subscription.filter, subject))
+    .filter(
+      (subscription) =>
+        reachesApplication(subscription.applicationId, event.applicationId) &&
+        reachesChannels(subscription.channels, event.channels) &&
+        matchesFilter(subscription.filter, subject),
+    )
     .map((subscription) => ({ id: newId('delivery'), subscriptionId: subscription.id, dueAt }));
   return { event, deliveries };
 }

@@ -16,7 +16,7 @@ export async function publishThrough(
   tenantId: string,
   input: PublishInput,
 ): Promise<PublishResult> {
-  await checkPayload(deps, schemas, input);
+  await checkPayload(deps, schemas, tenantId, input);
   const { event, deliveries } = await planDeliveries(deps, tenantId, input);
   const result = await insertEventThrough(client, event, deliveries);
   return { event: result.event, created: result.created, deliveries: result.created ? deliveries.length : 0 };

@@ -1,6 +1,7 @@
 import { HookpostError } from '../core/errors.js';
 import type { HookEvent } from '../core/model.js';
 import type { NewEventWrite } from '../store/store.js';
+import { uidTaken } from '../store/uids.js';
 import type { ServiceDeps } from './deps.js';
 import { checkPayload, planDeliveries } from './event-plan.js';
 import { groupCommitOf } from './group-commit.js';
@@ -13,6 +14,14 @@ export interface PublishInput {
   id?: string | undefined;
   resourceId?: string | null | undefined;
   deliverAt?: number | null | undefined;
+  /** Publish to this application: only its subscriptions match. */
+  applicationId?: string | null | undefined;
+  /** The publisher's own id of the event; a second event with it in the same application is a conflict. */
+  uid?: string | null | undefined;
+  channels?: string[] | null | undefined;
+  tags?: string[] | null | undefined;
+  /** Accept a type that neither the tenant nor a catalog defines (as Svix does). */
+  allowUndefinedType?: boolean | undefined;
 }
 
 /** The stored event, whether this call created it, and how many deliveries it fanned out to. */
@@ -38,7 +47,12 @@ export async function prepareEvent(
   tenantId: string,
   input: PublishInput,
 ): Promise<NewEventWrite> {
-  await checkPayload(deps, schemas, input);
+  await checkPayload(deps, schemas, tenantId, input);
+  if (input.uid !== undefined && input.uid !== null) {
+    // A repeated id stays idempotent; only a new event may not take a uid already used in its application.
+    const repeated = input.id !== undefined && (await deps.store.getEvent(tenantId, input.id)) !== undefined;
+    if (!repeated && (await deps.store.getEventByUid(tenantId, input.applicationId ?? null, input.uid))) throw uidTaken(input);
+  }
   return planDeliveries(deps, tenantId, input);
 }
 

@@ -2,15 +2,17 @@ import { checkTargetUrl } from '../core/address-policy.js';
 import { HookpostError, type ErrorDetail } from '../core/errors.js';
 import { parseFilter, type Filter } from '../core/filter.js';
 import { checkCustomHeaders } from '../core/headers.js';
-import { newId } from '../core/ids.js';
+import { ID_PREFIX, newId } from '../core/ids.js';
 import type { PageRequest, RetryOverride, SigningScheme, Subscription } from '../core/model.js';
 import { RETRY_OVERRIDE_LIMITS } from '../core/retry.js';
 import { ed25519PrivateKey, ed25519PublicKey, generateEd25519Secret, isEd25519Secret } from '../core/ed25519-keys.js';
 import { generateSecret, secretKey } from '../core/signing.js';
+import { uidProblems } from '../core/uids.js';
+import { uidTaken } from '../store/uids.js';
 import type { SubscriptionChanges, SubscriptionQuery } from '../store/store.js';
 import { hashToken } from './api-keys.js';
 import type { ServiceDeps } from './deps.js';
-import { findEventType } from './event-catalog.js';
+import { isKnownEventType } from './tenant-event-types.js';
 
 /**
  * The platformData mark of a subscription whose secret is the API key that created it (Thinkific
@@ -32,6 +34,12 @@ export interface SubscriptionInput {
   active?: boolean | undefined;
   format?: string | undefined;
   platformData?: Record<string, unknown> | undefined;
+  /** The application it belongs to (set at creation only). */
+  applicationId?: string | null | undefined;
+  /** The caller's own name for it, unique within its application. */
+  uid?: string | null | undefined;
+  /** Only events on one of these channels reach it; null or empty: every event. */
+  channels?: string[] | null | undefined;
   /** This subscription's own retry schedule and/or attempt count; null returns to the instance's. */
   retryPolicy?: RetryOverride | null | undefined;
   /** Set at creation only: the scheme decides the kind of secret. */
@@ -49,7 +57,7 @@ export async function createSubscription(
   options: { shareSecretWithinFormat?: boolean } = {},
 ): Promise<SubscriptionView> {
   const signing = input.signing ?? 'hmac';
-  await checkInput(deps, input, signing);
+  await checkInput(deps, tenantId, input, signing, input.applicationId ?? null, null);
   const now = deps.now();
   const secret = input.secret ?? newSecretFor(signing);
   const subscription: Subscription = {
@@ -73,6 +81,9 @@ export async function createSubscription(
     retryPolicy: input.retryPolicy ?? null,
     createdAt: now,
     updatedAt: now,
+    ...(input.applicationId ? { applicationId: input.applicationId } : {}),
+    ...(input.uid ? { uid: input.uid } : {}),
+    ...(input.channels && input.channels.length > 0 ? { channels: dedupe(input.channels) } : {}),
   };
   // A platform with one secret per tenant: the store gives the new subscription its siblings' secret, atomically.
   if (options.shareSecretWithinFormat) return view(deps, await deps.store.insertSubscriptionSharingSecret(subscription), true);
@@ -113,12 +124,13 @@ export async function updateSubscription(
 ): Promise<SubscriptionView> {
   const current = await requireSubscription(deps, tenantId, id);
   if (input.secret !== undefined) await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
-  await checkInput(deps, input, current.signing);
-  const { secret, format: _format, signing: _signing, ...rest } = input;
+  await checkInput(deps, tenantId, input, current.signing, current.applicationId ?? null, current.id);
+  const { secret, format: _format, signing: _signing, applicationId: _applicationId, ...rest } = input;
   const changes: SubscriptionChanges = Object.fromEntries(
     Object.entries(rest).filter(([, value]) => value !== undefined),
   ) as SubscriptionChanges;
   if (changes.eventTypes) changes.eventTypes = dedupe(changes.eventTypes);
+  if (changes.channels) changes.channels = changes.channels.length > 0 ? dedupe(changes.channels) : null;
   if (secret !== undefined) changes.sealedSecret = deps.secrets.seal(secret);
   if (input.active === true) changes.disabledReason = null;
   const updated = await deps.store.updateSubscription(tenantId, id, changes, deps.now());
@@ -228,7 +240,14 @@ function checkUrl(deps: ServiceDeps, url: string): void {
   }
 }
 
-async function checkInput(deps: ServiceDeps, input: SubscriptionInput, signing: SigningScheme): Promise<void> {
+async function checkInput(
+  deps: ServiceDeps,
+  tenantId: string,
+  input: SubscriptionInput,
+  signing: SigningScheme,
+  applicationId: string | null,
+  ownId: string | null,
+): Promise<void> {
   if (input.url !== undefined) checkUrl(deps, input.url);
   const problems: ErrorDetail[] = [];
   if (input.secret !== undefined) {
@@ -239,6 +258,7 @@ async function checkInput(deps: ServiceDeps, input: SubscriptionInput, signing: 
     }
   }
   if (input.headers) problems.push(...checkCustomHeaders(input.headers));
+  if (input.uid !== undefined && input.uid !== null) problems.push(...uidProblems(input.uid, `${ID_PREFIX.subscription}_`));
   if (input.retryPolicy) problems.push(...checkRetryOverride(input.retryPolicy));
   if (input.filter) {
     try {
@@ -248,10 +268,14 @@ async function checkInput(deps: ServiceDeps, input: SubscriptionInput, signing: 
     }
   }
   if (problems.length > 0) throw new HookpostError('validation_failed', 'The subscription is not valid.', problems);
-  if (input.eventTypes) await checkEventTypes(deps, input.eventTypes);
+  if (input.uid !== undefined && input.uid !== null) {
+    const holder = await deps.store.getSubscriptionByUid(tenantId, applicationId, input.uid);
+    if (holder && holder.id !== ownId) throw uidTaken(input);
+  }
+  if (input.eventTypes) await checkEventTypes(deps, tenantId, input.eventTypes);
 }
 
-async function checkEventTypes(deps: ServiceDeps, eventTypes: string[]): Promise<void> {
+async function checkEventTypes(deps: ServiceDeps, tenantId: string, eventTypes: string[]): Promise<void> {
   if (eventTypes.length === 0) {
     throw new HookpostError('validation_failed', 'List at least one event type, or "*".', [
       { pointer: '/event_types', message: 'must not be empty' },
@@ -265,7 +289,7 @@ async function checkEventTypes(deps: ServiceDeps, eventTypes: string[]): Promise
   }
   const unknown: ErrorDetail[] = [];
   for (const [index, name] of eventTypes.entries()) {
-    if (!(await findEventType(deps, name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
+    if (!(await isKnownEventType(deps, tenantId, name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
   }
   if (unknown.length > 0) throw new HookpostError('unknown_event_type', 'Some event types are not in the catalog.', unknown);
 }

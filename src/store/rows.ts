@@ -64,6 +64,9 @@ export interface SubscriptionRow {
   retry_policy: { schedule_ms?: number[]; max_attempts?: number } | null;
   created_at: number;
   updated_at: number;
+  application_id: string | null;
+  uid: string | null;
+  channels: string[] | null;
 }
 
 export interface EventRow {
@@ -74,6 +77,10 @@ export interface EventRow {
   resource_id: string | null;
   created_at: number;
   deliver_at: number | null;
+  application_id: string | null;
+  uid: string | null;
+  channels: string[] | null;
+  tags: string[] | null;
 }
 
 export interface DeliveryRow {
@@ -190,6 +197,7 @@ export const toSubscription = (row: SubscriptionRow): Subscription => ({
   retryPolicy: row.retry_policy && { scheduleMs: row.retry_policy.schedule_ms ?? null, maxAttempts: row.retry_policy.max_attempts ?? null },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels }),
 });
 
 export const fromSubscription = (s: Subscription): SubscriptionRow => ({
@@ -216,6 +224,9 @@ export const fromSubscription = (s: Subscription): SubscriptionRow => ({
   },
   created_at: s.createdAt,
   updated_at: s.updatedAt,
+  application_id: s.applicationId ?? null,
+  uid: s.uid ?? null,
+  channels: s.channels ?? null,
 });
 
 export const toEvent = (row: EventRow): HookEvent => ({
@@ -226,6 +237,7 @@ export const toEvent = (row: EventRow): HookEvent => ({
   resourceId: row.resource_id,
   createdAt: row.created_at,
   deliverAt: row.deliver_at,
+  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels, tags: row.tags }),
 });
 
 export const fromEvent = (e: HookEvent): EventRow => ({
@@ -236,6 +248,10 @@ export const fromEvent = (e: HookEvent): EventRow => ({
   resource_id: e.resourceId,
   created_at: e.createdAt,
   deliver_at: e.deliverAt,
+  application_id: e.applicationId ?? null,
+  uid: e.uid ?? null,
+  channels: e.channels ?? null,
+  tags: e.tags ?? null,
 });
 
 export const toDelivery = (row: DeliveryRow): Delivery => ({
@@ -278,6 +294,13 @@ export const fromAttempt = (a: Attempt): AttemptRow => ({
   succeeded: a.succeeded,
 });
 
+/**
+ * The optional fields of migration 0007 (application, uid, channels, tags) that hold a value: an
+ * object that has none looks exactly as it did before they existed.
+ */
+function present<T extends Record<string, unknown>>(fields: T): Partial<{ [K in keyof T]: Exclude<T[K], null> }> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined)) as Partial<{ [K in keyof T]: Exclude<T[K], null> }>;
+}
 export interface TaskRow {
   id: string;
   tenant_id: string;

@@ -1,5 +1,6 @@
 import type {
   ApiKey,
+  Application,
   Attempt,
   AuditEntry,
   ClaimedDelivery,
@@ -9,10 +10,12 @@ import type {
   EpochMs,
   EventType,
   HookEvent,
+  IdempotentRequest,
   Page,
   PageRequest,
   Subscription,
   Tenant,
+  TenantEventType,
 } from '../core/model.js';
 import type { EngineStore } from './engine-store.js';
 import type { PlainRow, RowBatch, TableName } from './tables.js';
@@ -86,6 +89,8 @@ export type SubscriptionChanges = Partial<
     | 'disabledReason'
     | 'sealedSecret'
     | 'platformData'
+    | 'uid'
+    | 'channels'
     | 'retryPolicy'
   >
 >;
@@ -124,13 +129,69 @@ export interface DueBacklog {
 /** Which subscriptions a list shows. */
 export interface SubscriptionQuery {
   format?: string;
+  /** Only this application's subscriptions (null: only those of no application). */
+  applicationId?: string | null;
+  /** Newest first instead of oldest first. */
+  descending?: boolean;
+}
+
+/** Application fields an update may change. */
+export type ApplicationChanges = Partial<Pick<Application, 'uid' | 'name' | 'metadata' | 'throttleRate'>>;
+
+/** Which of an application's events a list shows (all given conditions hold). */
+export interface ApplicationEventQuery {
+  channel?: string;
+  tag?: string;
+  eventTypes?: string[];
+  /** Created strictly before / after these times. */
+  before?: EpochMs;
+  after?: EpochMs;
+}
+
+/**
+ * Applications, uids, tenant event types and idempotency keys (see migration 0007): the
+ * capabilities the Svix door maps onto, open to every door. Each store keeps them in its own
+ * *-applications.ts file.
+ */
+export interface ApplicationStore {
+  /** Inserts an application; a taken uid throws the uidTaken conflict. */
+  insertApplication(application: Application): Promise<void>;
+  getApplication(tenantId: string, id: string): Promise<Application | undefined>;
+  getApplicationByUid(tenantId: string, uid: string): Promise<Application | undefined>;
+  listApplications(tenantId: string, page: PageRequest, descending: boolean): Promise<Page<Application>>;
+  /** A taken uid throws the uidTaken conflict. */
+  updateApplication(tenantId: string, id: string, changes: ApplicationChanges, at: EpochMs): Promise<Application | undefined>;
+  /** Deletes it with its subscriptions (their deliveries too); its events stay. */
+  deleteApplication(tenantId: string, id: string): Promise<boolean>;
+
+  getSubscriptionByUid(tenantId: string, applicationId: string | null, uid: string): Promise<Subscription | undefined>;
+  getEventByUid(tenantId: string, applicationId: string | null, uid: string): Promise<HookEvent | undefined>;
+  /** The application's events, newest first. */
+  listApplicationEvents(tenantId: string, applicationId: string, query: ApplicationEventQuery, page: PageRequest): Promise<Page<HookEvent>>;
+
+  upsertTenantEventType(eventType: TenantEventType): Promise<void>;
+  getTenantEventType(tenantId: string, name: string): Promise<TenantEventType | undefined>;
+  /** By name; archived ones only when asked for. */
+  listTenantEventTypes(tenantId: string, includeArchived: boolean, page: PageRequest): Promise<Page<TenantEventType>>;
+  deleteTenantEventType(tenantId: string, name: string): Promise<boolean>;
+
+  /**
+   * Claims an idempotency key for a request: inserts `request` (pending) unless the key is held
+   * by a row created at or after `reusableBefore`, and returns the row that now holds the key
+   * (ours, or the earlier request's, pending or done).
+   */
+  claimIdempotencyKey(request: IdempotentRequest, reusableBefore: EpochMs): Promise<IdempotentRequest>;
+  /** Records the answer of the request holding the key. */
+  finishIdempotentRequest(tenantId: string, key: string, status: number, body: string): Promise<void>;
+  /** Lets the key go (the request failed in a way its retry should not see). */
+  releaseIdempotencyKey(tenantId: string, key: string): Promise<void>;
 }
 
 /**
  * Everything Hookpost keeps. SQLite and PostgreSQL implement it; only store/index.ts names them.
  * Lists are ordered by id (creation order) and page with an opaque cursor.
  */
-export interface Store extends EngineStore {
+export interface Store extends ApplicationStore, EngineStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; safe to call from several processes at once. */

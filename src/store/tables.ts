@@ -40,6 +40,20 @@ export const TABLES = [
     columns: { name: 'text', description: 'text', schema: 'json', example: 'json', created_at: 'integer', updated_at: 'integer' },
   },
   {
+    name: 'applications',
+    key: ['id'],
+    columns: {
+      id: 'text',
+      tenant_id: 'text',
+      uid: 'text',
+      name: 'text',
+      metadata: 'json',
+      throttle_rate: 'integer',
+      created_at: 'integer',
+      updated_at: 'integer',
+    },
+  },
+  {
     name: 'subscriptions',
     key: ['id'],
     columns: {
@@ -63,6 +77,9 @@ export const TABLES = [
       retry_policy: 'json',
       created_at: 'integer',
       updated_at: 'integer',
+      application_id: 'text',
+      uid: 'text',
+      channels: 'json',
     },
   },
   {
@@ -81,6 +98,10 @@ export const TABLES = [
       resource_id: 'text',
       created_at: 'integer',
       deliver_at: 'integer',
+      application_id: 'text',
+      uid: 'text',
+      channels: 'json',
+      tags: 'json',
     },
   },
   {
@@ -116,6 +137,27 @@ export const TABLES = [
       error_message: 'text',
       succeeded: 'boolean',
     },
+  },
+  {
+    name: 'tenant_event_types',
+    key: ['tenant_id', 'name'],
+    columns: {
+      tenant_id: 'text',
+      name: 'text',
+      description: 'text',
+      schemas: 'json',
+      archived: 'boolean',
+      deprecated: 'boolean',
+      feature_flags: 'json',
+      group_name: 'text',
+      created_at: 'integer',
+      updated_at: 'integer',
+    },
+  },
+  {
+    name: 'idempotency_keys',
+    key: ['tenant_id', 'key'],
+    columns: { tenant_id: 'text', key: 'text', fingerprint: 'text', state: 'text', status: 'integer', body: 'text', created_at: 'integer' },
   },
   {
     name: 'tasks',

@@ -2,7 +2,17 @@ import { call, type TestServer, type TestTenant } from './server.js';
 
 /** The tenant's real objects on every compat door, by name: what the walkers aim at. */
 export type PlatformObjects = Record<
-  'schoolmakerWebhook' | 'kajabiHook' | 'thinkificWebhook' | 'thinkificEvent' | 'timebackWebhook' | 'timebackFilter' | 'fourthwallWebhook',
+  | 'schoolmakerWebhook'
+  | 'kajabiHook'
+  | 'thinkificWebhook'
+  | 'thinkificEvent'
+  | 'timebackWebhook'
+  | 'timebackFilter'
+  | 'fourthwallWebhook'
+  | 'svixApplication'
+  | 'svixApplicationUid'
+  | 'svixEndpoint'
+  | 'svixMessage',
   string
 >;
 
@@ -24,6 +34,10 @@ export async function createPlatformObjects(server: TestServer, tenant: TestTena
     (body) => body.webhook.id,
   );
   const orderCreated = await call(server, 'GET', '/v1/event-types/thinkific:order.created', { token: server.adminToken });
+  const svixApplicationUid = `app-${marker}`;
+  const svixApplication = await post('/compat/svix/api/v1/app', { name: `app-${marker}`, uid: svixApplicationUid }, (body) => body.id);
+  const svixEndpoint = await post(`/compat/svix/api/v1/app/${svixApplication}/endpoint`, { url: url('svix') }, (body) => body.id);
+  const svixMessage = await post(`/compat/svix/api/v1/app/${svixApplication}/msg`, { eventType: 'isolation.checked', payload: { marker } }, (body) => body.id);
   const thinkificEvent = await post(`/v1/tenants/${tenant.id}/events`, { type: 'thinkific:order.created', data: orderCreated.body.example }, (body) => body.id);
   return {
     schoolmakerWebhook: await post('/compat/schoolmaker/api/v1/webhooks', { webhook_url: url('schoolmaker'), event_type: 'element_completed' }, (body) => body.id),
@@ -41,5 +55,9 @@ export async function createPlatformObjects(server: TestServer, tenant: TestTena
       (body) => body.filter.id,
     ),
     fourthwallWebhook: await post('/compat/fourthwall/open-api/v1.0/webhooks', { url: url('fourthwall'), allowedTypes: ['ORDER_PLACED'] }, (body) => body.id),
+    svixApplication,
+    svixApplicationUid,
+    svixEndpoint,
+    svixMessage,
   };
 }

@@ -4,6 +4,7 @@ import { fourthwall } from './fourthwall/index.js';
 import { kajabi } from './kajabi/index.js';
 import { schoolmaker } from './schoolmaker/index.js';
 import { outsideNativeDocs, withPlatformEventNames, type CompatPlatform } from './shared/platform.js';
+import { svix } from './svix/index.js';
 import { thinkific } from './thinkific/index.js';
 import { timeback } from './timeback/index.js';
 
@@ -19,6 +20,7 @@ export const PLATFORM_DOORS: Partial<Record<PlatformName, CompatPlatform>> = {
   thinkific,
   timeback,
   fourthwall,
+  svix,
 };
 
 /** The doors to serve, in the order HOOKPOST_PLATFORMS names them; a known name without a door here serves nothing. */

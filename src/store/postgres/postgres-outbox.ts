@@ -2,7 +2,7 @@ import type { HookEvent } from '../../core/model.js';
 import { toEvent, type EventRow } from '../rows.js';
 import type { InsertEventResult, NewDelivery } from '../store.js';
 import type { Queryable } from './postgres-db.js';
-import { INSERT_EVENT } from './postgres-queue.js';
+import { INSERT_EVENT, insertEventParams } from './postgres-queue.js';
 import { DUE_CHANNEL } from './postgres-wakeups.js';
 
 /** What the outbox writes through: a `pg` Client or PoolClient (anything with pg's `query`). */
@@ -18,18 +18,7 @@ export type OutboxClient = Queryable;
  * throughput, see postgres-notify.ts; an outbox write rides on the caller's commit instead.)
  */
 export async function insertEventThrough(client: OutboxClient, event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
-  const created = await client.query(INSERT_EVENT, [
-    event.tenantId,
-    event.id,
-    event.type,
-    JSON.stringify(event.data),
-    event.resourceId,
-    event.createdAt,
-    event.deliverAt,
-    deliveries.map((d) => d.id),
-    deliveries.map((d) => d.subscriptionId),
-    deliveries.map((d) => d.dueAt),
-  ]);
+  const created = await client.query(INSERT_EVENT, insertEventParams(event, deliveries));
   if (created.rows.length === 0) {
     // Cast here: the caller's client may not parse bigint as numbers, as the store's pool does.
     const existing = await client.query<EventRow>(

@@ -1,5 +1,6 @@
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
+import { uidTaken } from '../uids.js';
 import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
@@ -16,8 +17,8 @@ import type { DueNotifier } from './postgres-notify.js';
  */
 export const INSERT_EVENT = `
   WITH inserted AS (
-    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13, $14) ON CONFLICT DO NOTHING
     RETURNING tenant_id, id, created_at
   ), fanned_out AS (
     INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
@@ -25,6 +26,26 @@ export const INSERT_EVENT = `
     FROM inserted i, unnest($8::text[], $9::text[], $10::bigint[]) AS d(id, subscription_id, due_at)
   )
   SELECT id FROM inserted`;
+
+/** The parameters of INSERT_EVENT for an event and its deliveries. */
+export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): unknown[] {
+  return [
+    event.tenantId,
+    event.id,
+    event.type,
+    JSON.stringify(event.data),
+    event.resourceId,
+    event.createdAt,
+    event.deliverAt,
+    deliveries.map((d) => d.id),
+    deliveries.map((d) => d.subscriptionId),
+    deliveries.map((d) => d.dueAt),
+    event.applicationId ?? null,
+    event.uid ?? null,
+    event.channels ? JSON.stringify(event.channels) : null,
+    event.tags ? JSON.stringify(event.tags) : null,
+  ];
+}
 
 /**
  * Claiming in one round trip, as graphile-worker does: lock due rows that no one else holds
@@ -114,24 +135,15 @@ export class PostgresQueue {
   }
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
-    const created = await this.#db.rows(INSERT_EVENT, [
-      event.tenantId,
-      event.id,
-      event.type,
-      JSON.stringify(event.data),
-      event.resourceId,
-      event.createdAt,
-      event.deliverAt,
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.subscriptionId),
-      deliveries.map((d) => d.dueAt),
-    ]);
+    const created = await this.#db.rows(INSERT_EVENT, insertEventParams(event, deliveries));
     if (created.length > 0) {
       if (deliveries.length > 0) this.#notifier.poke();
       return { created: true, event };
     }
     const [existing] = await this.#db.rows<EventRow>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [event.tenantId, event.id]);
-    return { created: false, event: toEvent(existing!) };
+    // Not the id but the uid was taken (events_by_uid): another event already has it.
+    if (!existing) throw uidTaken(event);
+    return { created: false, event: toEvent(existing) };
   }
 
   async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {

@@ -31,6 +31,9 @@ import type {
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
 import { PostgresEngine } from './postgres-engine.js';
 import { migratePostgres } from './postgres-migrate.js';
+import { createPostgresApplications } from './postgres-applications.js';
+import type { ApplicationStore } from '../store.js';
+import { uidTaken } from '../uids.js';
 import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresSecurity } from './postgres-security.js';
@@ -100,6 +103,10 @@ const LIST_EVENTS = `
  * with SKIP LOCKED (concurrentClaimers) and hear publishes from every process through
  * LISTEN/NOTIFY (crossProcessWakeups).
  */
+// The ApplicationStore methods come from postgres-applications.ts, assigned in the constructor.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+interface PostgresStore extends ApplicationStore {}
+
 class PostgresStore implements Store {
   readonly capabilities = { concurrentClaimers: true, crossProcessWakeups: true };
   readonly #db: PostgresDb;
@@ -116,6 +123,7 @@ class PostgresStore implements Store {
     this.#security = new PostgresSecurity(this.#db);
     this.#engine = new PostgresEngine(this.#db, this.#notifier);
     this.#wakeups = new DueWakeups(options);
+    Object.assign(this, createPostgresApplications(this.#db));
   }
 
   migrate() {
@@ -217,7 +225,13 @@ class PostgresStore implements Store {
 
   async insertSubscription(subscription: Subscription) {
     const params = toParams('subscriptions', { ...fromSubscription(subscription) }, SUBSCRIPTION_COLUMNS);
-    await this.#db.rows(INSERT_SUBSCRIPTION, [...params, subscription.eventTypes]);
+    try {
+      await this.#db.rows(INSERT_SUBSCRIPTION, [...params, subscription.eventTypes]);
+    } catch (error) {
+      // The only unique key a caller chooses is the uid (subscriptions_by_uid).
+      if ((error as { code?: string }).code === '23505') throw uidTaken(subscription);
+      throw error;
+    }
   }
 
   async insertSubscriptionSharingSecret(subscription: Subscription) {
@@ -243,9 +257,11 @@ class PostgresStore implements Store {
   }
 
   async listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest) {
+    const [from, compare, order] = query.descending ? [decodeCursor(page.cursor) ?? '\uffff', '<', 'DESC'] : [decodeCursor(page.cursor) ?? '', '>', 'ASC'];
     const rows = await this.#db.rows<SubscriptionRow>(
-      'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id > $2 AND ($3::text IS NULL OR format = $3) ORDER BY id LIMIT $4',
-      [tenantId, decodeCursor(page.cursor) ?? '', query.format ?? null, page.limit + 1],
+      `SELECT * FROM subscriptions WHERE tenant_id = $1 AND id ${compare} $2 AND ($3::text IS NULL OR format = $3)
+       AND (NOT $5::boolean OR application_id IS NOT DISTINCT FROM $6) ORDER BY id ${order} LIMIT $4`,
+      [tenantId, from, query.format ?? null, page.limit + 1, query.applicationId !== undefined, query.applicationId ?? null],
     );
     return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
   }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
+import { uidTaken } from '../uids.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery } from '../store.js';
 import {
   toAttempt,
@@ -19,8 +20,9 @@ export type SqliteQueue = ReturnType<typeof createSqliteQueue>;
 /** Prepares the queue statements on a migrated database. */
 export function createSqliteQueue(db: Database.Database) {
   const insertEvent = db.prepare(
-    `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at)
-     VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at) ON CONFLICT DO NOTHING`,
+    `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags)
+     VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at, @application_id, @uid, @channels, @tags)
+     ON CONFLICT DO NOTHING`,
   );
   const selectEvent = db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?');
   const insertDelivery = db.prepare(
@@ -120,9 +122,16 @@ export function createSqliteQueue(db: Database.Database) {
         resource_id: event.resourceId,
         created_at: event.createdAt,
         deliver_at: event.deliverAt,
+        application_id: event.applicationId ?? null,
+        uid: event.uid ?? null,
+        channels: event.channels ? JSON.stringify(event.channels) : null,
+        tags: event.tags ? JSON.stringify(event.tags) : null,
       });
       if (inserted.changes === 0) {
-        return { created: false, event: toEvent(selectEvent.get(event.tenantId, event.id) as DbEvent) };
+        const existing = selectEvent.get(event.tenantId, event.id) as DbEvent | undefined;
+        // Not the id but the uid was taken (events_by_uid): another event already has it.
+        if (!existing) throw uidTaken(event);
+        return { created: false, event: toEvent(existing) };
       }
       for (const d of deliveries) {
         insertDelivery.run(d.id, event.tenantId, event.id, d.subscriptionId, d.dueAt, event.createdAt, event.createdAt);

@@ -18,6 +18,9 @@ import type {
   SubscriptionChanges,
   SubscriptionQuery,
 } from '../store.js';
+import type { ApplicationStore } from '../store.js';
+import { uidTaken } from '../uids.js';
+import { createSqliteApplications } from './sqlite-applications.js';
 import { createSqliteEngine, type SqliteEngine } from './sqlite-engine.js';
 import { createSqliteQueue, type SqliteQueue } from './sqlite-queue.js';
 import { createSqliteSecurity, type SqliteSecurity } from './sqlite-security.js';
@@ -52,6 +55,10 @@ export function openSqliteStore(file: string): Store {
 
 const SUBSCRIPTION_COLUMNS = Object.keys(fromSubscription({} as Subscription));
 
+// The ApplicationStore methods come from sqlite-applications.ts, assigned in the constructor.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+interface SqliteStore extends ApplicationStore {}
+
 class SqliteStore implements Store {
   readonly capabilities = { concurrentClaimers: false, crossProcessWakeups: false };
   readonly #db: Database.Database;
@@ -64,6 +71,7 @@ class SqliteStore implements Store {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#wakeups.setMaxListeners(0);
+    Object.assign(this, createSqliteApplications(db));
   }
 
   // Statements are prepared after migrate(), when the tables exist.
@@ -184,11 +192,17 @@ class SqliteStore implements Store {
 
   async insertSubscription(subscription: Subscription) {
     const row = fromSubscription(subscription);
-    this.#db.transaction(() => {
-      this.#sql(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map((c) => '@' + c).join(', ')})`)
-        .run(row);
-      this.#indexEventTypes(subscription.tenantId, subscription.id, subscription.eventTypes);
-    })();
+    try {
+      this.#db.transaction(() => {
+        this.#sql(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map((c) => '@' + c).join(', ')})`)
+          .run(row);
+        this.#indexEventTypes(subscription.tenantId, subscription.id, subscription.eventTypes);
+      })();
+    } catch (error) {
+      // The only unique key a caller chooses is the uid (subscriptions_by_uid).
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw uidTaken(subscription);
+      throw error;
+    }
   }
 
   async insertSubscriptionSharingSecret(subscription: Subscription) {
@@ -213,11 +227,14 @@ class SqliteStore implements Store {
   }
 
   async listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest) {
-    const after = decodeCursor(page.cursor) ?? '';
+    const [from, compare, order] = query.descending ? [decodeCursor(page.cursor) ?? '\uffff', '<', 'DESC'] : [decodeCursor(page.cursor) ?? '', '>', 'ASC'];
+    const byApplication = query.applicationId !== undefined;
+    // `IS ?` matches NULL too: null asks for the subscriptions of no application.
     const rows = this.#sql(
-        `SELECT * FROM subscriptions WHERE tenant_id = ? AND id > ? AND (? IS NULL OR format = ?) ORDER BY id LIMIT ?`,
+        `SELECT * FROM subscriptions WHERE tenant_id = ? AND id ${compare} ? AND (? IS NULL OR format = ?)
+         AND (? = 0 OR application_id IS ?) ORDER BY id ${order} LIMIT ?`,
       )
-      .all(tenantId, after, query.format ?? null, query.format ?? null, page.limit + 1) as DbSubscription[];
+      .all(tenantId, from, query.format ?? null, query.format ?? null, byApplication ? 1 : 0, query.applicationId ?? null, page.limit + 1) as DbSubscription[];
     return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
   }
 

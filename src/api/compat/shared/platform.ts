@@ -22,7 +22,7 @@ export interface CompatPlatform extends CompatDoor {
  */
 export function withPlatformEventNames(format: DeliveryFormat): DeliveryFormat {
   return {
-    name: format.name,
+    ...format,
     render: (input) => format.render({ ...input, event: { ...input.event, type: localEventType(format.name, input.event.type) } }),
   };
 }

@@ -1,0 +1,82 @@
+import { HookpostError } from '../../../core/errors.js';
+import { createApplication, deleteApplication, findApplication, listApplications, updateApplication } from '../../../service/applications.js';
+import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
+import type { RoutePlugin } from '../../v1/context.js';
+import { applicationOf, pageOf } from './lookup.js';
+import { listOut, presentApplication } from './presenters.js';
+import { AppParams, ApplicationIn, ApplicationPatch, CreateApplicationQuery, ListQuery } from './schemas.js';
+
+/** `/api/v1/app`: applications, each a consumer's group of endpoints inside the tenant. */
+export const applicationRoutes: RoutePlugin = async (app, { service }) => {
+  app.get('/api/v1/app', { config: READS_WEBHOOKS, schema: { querystring: ListQuery } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
+    const page = await listApplications(service, tenantId, pageOf(request.query), request.query.order === 'descending');
+    return listOut(page.items.map(presentApplication), page.nextCursor);
+  });
+
+  app.post(
+    '/api/v1/app',
+    { config: WRITES_WEBHOOKS, schema: { body: ApplicationIn, querystring: CreateApplicationQuery } },
+    async (request, reply) => {
+      const { tenantId } = await callerOf(service, request);
+      const body = request.body;
+      // getOrCreate: an application holding the uid is answered as it is (200).
+      if (request.query.get_if_exists && body.uid) {
+        const existing = await findApplication(service, tenantId, body.uid);
+        if (existing) return reply.status(200).send(presentApplication(existing));
+      }
+      // A taken uid is the store's uidTaken conflict: 409, as Svix answers.
+      const created = await createApplication(service, tenantId, inputOf(body));
+      return reply.status(201).send(presentApplication(created));
+    },
+  );
+
+  app.get('/api/v1/app/:app', { config: READS_WEBHOOKS, schema: { params: AppParams } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
+    return presentApplication(await applicationOf(service, tenantId, request.params.app));
+  });
+
+  // 1.x calls this update, 2.x upsert: an unknown uid in the path creates the application with it.
+  app.put('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: ApplicationIn } }, async (request, reply) => {
+    const { tenantId } = await callerOf(service, request);
+    const existing = await findApplication(service, tenantId, request.params.app);
+    const input = inputOf(request.body);
+    if (!existing) {
+      if (request.params.app.startsWith('app_')) throw new HookpostError('not_found', `No application ${request.params.app}.`);
+      const created = await createApplication(service, tenantId, { ...input, uid: input.uid ?? request.params.app });
+      return reply.status(201).send(presentApplication(created));
+    }
+    const updated = await updateApplication(service, tenantId, existing.id, {
+      ...input,
+      uid: input.uid ?? null,
+      metadata: input.metadata ?? {},
+      throttleRate: input.throttleRate ?? null,
+    });
+    return presentApplication(updated);
+  });
+
+  app.patch('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: ApplicationPatch } }, async (request) => {
+    const { tenantId } = await callerOf(service, request);
+    const existing = await applicationOf(service, tenantId, request.params.app);
+    const body = request.body;
+    return presentApplication(
+      await updateApplication(service, tenantId, existing.id, {
+        name: body.name,
+        uid: body.uid,
+        metadata: body.metadata,
+        throttleRate: body.throttleRate ?? body.rateLimit,
+      }),
+    );
+  });
+
+  app.delete('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams } }, async (request, reply) => {
+    const { tenantId } = await callerOf(service, request);
+    const existing = await applicationOf(service, tenantId, request.params.app);
+    await deleteApplication(service, tenantId, existing.id);
+    return reply.status(204).send();
+  });
+};
+
+function inputOf(body: ApplicationIn) {
+  return { name: body.name, uid: body.uid ?? null, metadata: body.metadata, throttleRate: body.throttleRate ?? body.rateLimit ?? null };
+}
