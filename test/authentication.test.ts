@@ -86,10 +86,10 @@ describeEachStore('authentication', (store) => {
       expect(problems).toEqual([]);
     });
 
-    it('leaves only the token endpoints open', async () => {
+    it('leaves only the token endpoints and Kajabi\'s version open', async () => {
       const operations = await listAllOperations(server);
       const open = operations.filter((op) => op.public).map(label);
-      expect(open.sort()).toEqual(['POST /compat/kajabi/v1/oauth/token', 'POST /compat/timeback/oauth2/token', 'POST /oauth/token']);
+      expect(open.sort()).toEqual(['GET /compat/kajabi/v1/version', 'POST /compat/kajabi/v1/oauth/token', 'POST /compat/timeback/oauth2/token', 'POST /oauth/token']);
     });
 
     it('still answers health checks without a credential', async () => {
