@@ -19,7 +19,7 @@ export interface Operation {
 }
 
 // Routes that are open by design and answer no tenant's data: probes, the API description, its viewer.
-const INFRASTRUCTURE = [/^\/healthz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+const INFRASTRUCTURE = [/^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
 const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
 
 /**
