@@ -78,7 +78,7 @@ describe('hookpost CLI: version and help', { timeout: 60_000 }, () => {
 });
 
 // Each command is a fresh Node process; on a loaded 2-core machine a dozen of them take minutes.
-describe('hookpost CLI against a running server', { timeout: 300_000 }, () => {
+describe('hookpost CLI against a running server', { timeout: 600_000 }, () => {
   let server: TestServer;
   let receiver: Receiver;
   let env: Record<string, string>;
