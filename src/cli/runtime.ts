@@ -22,6 +22,11 @@ export interface Runtime {
   service: ServiceDeps;
   adminToken: string;
   adminTokenGenerated: boolean;
+  /**
+   * Starts sending, once the rest of start-up has succeeded (the port is bound): takes over the
+   * database for sending (see Store.takeOverSending), then starts the dispatcher.
+   */
+  startDelivery(): Promise<void>;
   /** Stops taking requests, drains deliveries in flight, closes the store. */
   close(): Promise<void>;
 }
@@ -92,13 +97,18 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     compat: compatPlatforms,
   });
 
-  dispatcher?.start();
   return {
     app,
     dispatcher,
     service,
     adminToken: secrets.adminToken,
     adminTokenGenerated: secrets.adminTokenGenerated,
+    async startDelivery() {
+      if (!dispatcher) return;
+      const returned = await store.takeOverSending(Date.now());
+      if (returned > 0) logger.info({ deliveries: returned }, 'took back the deliveries a stopped process held in flight');
+      dispatcher.start();
+    },
     async close() {
       await app.close();
       await dispatcher?.stop();

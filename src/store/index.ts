@@ -1,3 +1,4 @@
+import { StartupError } from '../core/errors.js';
 import type { Store } from './store.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
@@ -14,7 +15,15 @@ export interface StoreOptions {
 
 /** Opens the store named by a `sqlite:<path>` or `postgres://…` URL. The only place that names a concrete store. */
 export async function createStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:')) return openSqliteStore(databaseUrl.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgresStore(databaseUrl, options);
-  throw new Error(`HOOKPOST_DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got ${databaseUrl.split(':')[0]}:).`);
+  if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) return openSqliteStore(databaseUrl.slice('sqlite:'.length));
+  if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) return openPostgresStore(databaseUrl, options);
+  throw new StartupError(
+    'database_url',
+    `HOOKPOST_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database, not "${redactPassword(databaseUrl)}".`,
+  );
+}
+
+/** The URL as an operator may see it in an error: any password replaced. */
+export function redactPassword(databaseUrl: string): string {
+  return databaseUrl.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }

@@ -163,6 +163,13 @@ export interface Store {
 
   /** Leases up to `limit` due deliveries of active subscriptions: pending ones due now and in-flight ones whose lease expired. */
   claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /**
+   * Makes this process a sender of the database, before its first claim. A single-claimer store
+   * takes its sender lock (StartupError 'database_in_use' while another live process holds it)
+   * and makes due at once what a dead predecessor held in flight; returns how many. A store with
+   * concurrent claimers leaves other workers' claims to their leases.
+   */
+  takeOverSending(now: EpochMs): Promise<number>;
   /** Extends the leases this owner still holds. */
   renewLeases(owner: string, deliveryIds: string[], until: EpochMs): Promise<void>;
   /** Hands claimed deliveries back unattempted, due at `dueAt`. */

@@ -272,6 +272,11 @@ class PostgresStore implements Store {
     return this.#queue.requeueDelivery(tenantId, id, now);
   }
 
+  // Other workers may be alive: their claims return when their (short, renewed) leases lapse.
+  async takeOverSending() {
+    return 0;
+  }
+
   claimDueDeliveries(request: Parameters<Store['claimDueDeliveries']>[0]) {
     return this.#queue.claimDueDeliveries(request);
   }

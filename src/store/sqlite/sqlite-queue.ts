@@ -47,6 +47,11 @@ export function createSqliteQueue(db: Database.Database) {
      WHERE d.id IN (SELECT value FROM json_each(?))`,
   );
 
+  // Through the due index: in-flight rows always have due_at (their lease expiry).
+  const returnOrphans = db.prepare(
+    `UPDATE deliveries SET status = 'pending', lease_owner = NULL, due_at = @now, updated_at = @now
+     WHERE due_at IS NOT NULL AND status = 'in_flight'`,
+  );
   const renew = db.prepare(
     `UPDATE deliveries SET due_at = ? WHERE lease_owner = ? AND status = 'in_flight' AND id IN (SELECT value FROM json_each(?))`,
   );
@@ -149,6 +154,8 @@ export function createSqliteQueue(db: Database.Database) {
         subscription: subscriptions.get(row.subscription_id)!,
       }));
     }),
+
+    returnOrphanedDeliveries: (now: number): number => returnOrphans.run({ now }).changes,
 
     renewLeases: withoutFsync((owner: string, ids: string[], until: number) => {
       if (ids.length > 0) renew.run(until, owner, JSON.stringify(ids));

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './native-handles.js';
+import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
 import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -43,7 +44,7 @@ export function openSqliteStore(file: string): Store {
   db.prepare('PRAGMA synchronous = FULL').run();
   db.prepare('PRAGMA foreign_keys = ON').run();
   db.prepare('PRAGMA busy_timeout = 5000').get();
-  return new SqliteStore(db);
+  return new SqliteStore(db, file);
 }
 
 const SUBSCRIPTION_COLUMNS = Object.keys(fromSubscription({} as Subscription));
@@ -56,8 +57,12 @@ class SqliteStore implements Store {
   #queue: SqliteQueue | undefined;
   #security: SqliteSecurity | undefined;
 
-  constructor(db: Database.Database) {
+  readonly #file: string;
+  #senderLock: SenderLock | null = null;
+
+  constructor(db: Database.Database, file: string) {
     this.#db = db;
+    this.#file = file;
     this.#wakeups.setMaxListeners(0);
   }
 
@@ -79,6 +84,14 @@ class SqliteStore implements Store {
   async close() {
     this.#wakeups.removeAllListeners();
     this.#db.close();
+    this.#senderLock?.release();
+  }
+
+  // Only one process sends from a SQLite file, so once it holds the lock, every row still in
+  // flight was held by a process that died: it is due again now rather than when its lease ends.
+  async takeOverSending(now: number) {
+    if (this.#file !== ':memory:') this.#senderLock ??= takeSenderLock(path.resolve(this.#file));
+    return this.#q.returnOrphanedDeliveries(now);
   }
 
   async insertTenant(tenant: Tenant) {
