@@ -43,6 +43,9 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   const store = await createStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     warn: (message, error) => storeLogger.warn({ err: error }, message),
+    // Each subscription may hold twice what it sends at once: the next ones are ready as slots
+    // free up, and a hanging endpoint still holds only its own small part of the claim window.
+    queue: { perSubscriptionClaims: 2 * config.delivery.perEndpointConcurrency },
   });
   await store.migrate();
   const service: ServiceDeps = {
@@ -65,7 +68,10 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
         ...config.targetPolicy,
         connectTimeoutMs: config.delivery.connectTimeoutMs,
         totalTimeoutMs: config.delivery.requestTimeoutMs,
-        maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
+        // An origin's pool opens connections as its subscriptions need them (each sends at most
+        // perEndpointConcurrency at once), up to this cap: a hanging subscription no longer takes
+        // the connections of a healthy one on the same host and port.
+        maxConnectionsPerOrigin: config.delivery.originConnections,
         maxResponseBytes: config.delivery.maxResponseBytes,
         storedResponseBytes: config.delivery.storedResponseBytes,
         ...(overrides.lookup ? { lookup: overrides.lookup } : {}),

@@ -55,6 +55,8 @@ export interface DeliveryConfig {
   readonly requestTimeoutMs: number;
   readonly concurrency: number;
   readonly perEndpointConcurrency: number;
+  /** Most connections kept to one origin (scheme, host, port), shared by its subscriptions. */
+  readonly originConnections: number;
   readonly batchSize: number;
   readonly leaseMs: number;
   readonly pollIntervalMs: number;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
       requestTimeoutMs: duration('REQUEST_TIMEOUT', 15_000, 100, 5 * MINUTE),
       concurrency: integer('DELIVERY_CONCURRENCY', 256, 1, 10_000),
       perEndpointConcurrency: integer('ENDPOINT_CONCURRENCY', 32, 1, 1_000),
+      originConnections: integer('ORIGIN_CONNECTIONS', 128, 1, 10_000),
       batchSize: integer('CLAIM_BATCH_SIZE', 256, 1, 10_000),
       // Renewed every third of itself, so a live dispatcher keeps its claims while a SIGKILLed
       // one's return within about 10 s (plus one poll).

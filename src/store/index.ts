@@ -1,5 +1,5 @@
 import { StartupError } from '../core/errors.js';
-import type { Store } from './store.js';
+import type { QueueOptions, Store } from './store.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
@@ -11,11 +11,13 @@ export interface StoreOptions {
   poolSize?: number;
   /** Connection trouble no caller sees (an idle connection dropped, a listener reconnecting). */
   warn?: (message: string, error?: unknown) => void;
+  /** How claims are shared between subscriptions. */
+  queue?: QueueOptions;
 }
 
 /** Opens the store named by a `sqlite:<path>` or `postgres://…` URL. The only place that names a concrete store. */
 export async function createStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) return openSqliteStore(databaseUrl.slice('sqlite:'.length));
+  if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) return openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue);
   if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) return openPostgresStore(databaseUrl, options);
   throw new StartupError(
     'database_url',

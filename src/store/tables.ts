@@ -59,6 +59,7 @@ export const TABLES = [
       sealed_secret: 'text',
       created_at: 'integer',
       updated_at: 'integer',
+      deleted_at: 'integer',
     },
   },
   {
@@ -95,6 +96,7 @@ export const TABLES = [
       last_error: 'text',
       created_at: 'integer',
       updated_at: 'integer',
+      parked: 'boolean',
     },
   },
   {

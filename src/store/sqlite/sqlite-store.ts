@@ -4,6 +4,8 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './native-handles.js';
 import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
+import { explainSqliteHotQueries } from './sqlite-explain.js';
+import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
 import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -16,7 +18,9 @@ import type {
   Store,
   SubscriptionChanges,
   SubscriptionQuery,
+  QueueOptions,
 } from '../store.js';
+import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
 import { createSqliteQueue, type SqliteQueue } from './sqlite-queue.js';
 import { createSqliteSecurity, type SqliteSecurity } from './sqlite-security.js';
 import { migrateSqlite } from './sqlite-migrate.js';
@@ -36,7 +40,7 @@ import {
 } from './sqlite-rows.js';
 
 /** Opens (creating if needed) the SQLite file at `file` in WAL mode. */
-export function openSqliteStore(file: string): Store {
+export function openSqliteStore(file: string, options: QueueOptions = DEFAULT_QUEUE_OPTIONS): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = openDatabase(file);
   db.prepare('PRAGMA journal_mode = WAL').get();
@@ -44,7 +48,7 @@ export function openSqliteStore(file: string): Store {
   db.prepare('PRAGMA synchronous = FULL').run();
   db.prepare('PRAGMA foreign_keys = ON').run();
   db.prepare('PRAGMA busy_timeout = 5000').get();
-  return new SqliteStore(db, file);
+  return new SqliteStore(db, file, options);
 }
 
 const SUBSCRIPTION_COLUMNS = Object.keys(fromSubscription({} as Subscription));
@@ -60,16 +64,25 @@ class SqliteStore implements Store {
   readonly #file: string;
   #senderLock: SenderLock | null = null;
 
-  constructor(db: Database.Database, file: string) {
+  readonly #queueOptions: QueueOptions;
+  #parking: SqliteParking | undefined;
+
+  constructor(db: Database.Database, file: string, queueOptions: QueueOptions) {
     this.#db = db;
     this.#file = file;
+    this.#queueOptions = queueOptions;
     this.#wakeups.setMaxListeners(0);
   }
 
   // Statements are prepared after migrate(), when the tables exist.
   get #q(): SqliteQueue {
-    this.#queue ??= createSqliteQueue(this.#db);
+    this.#queue ??= createSqliteQueue(this.#db, this.#queueOptions);
     return this.#queue;
+  }
+
+  get #p(): SqliteParking {
+    this.#parking ??= createSqliteParking(this.#db);
+    return this.#parking;
   }
 
   get #s(): SqliteSecurity {
@@ -85,6 +98,10 @@ class SqliteStore implements Store {
     this.#wakeups.removeAllListeners();
     this.#db.close();
     this.#senderLock?.release();
+  }
+
+  async explainHotQueries() {
+    return explainSqliteHotQueries(this.#db);
   }
 
   // Only one process sends from a SQLite file, so once it holds the lock, every row still in
@@ -187,7 +204,7 @@ class SqliteStore implements Store {
   }
 
   async getSubscription(tenantId: string, id: string) {
-    const row = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+    const row = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL').get(tenantId, id) as
       | DbSubscription
       | undefined;
     return row && toSubscription(row);
@@ -196,15 +213,15 @@ class SqliteStore implements Store {
   async listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest) {
     const after = decodeCursor(page.cursor) ?? '';
     const rows = this.#sql(
-        `SELECT * FROM subscriptions WHERE tenant_id = ? AND id > ? AND (? IS NULL OR format = ?) ORDER BY id LIMIT ?`,
+        `SELECT * FROM subscriptions WHERE tenant_id = ? AND id > ? AND deleted_at IS NULL AND (? IS NULL OR format = ?) ORDER BY id LIMIT ?`,
       )
       .all(tenantId, after, query.format ?? null, query.format ?? null, page.limit + 1) as DbSubscription[];
     return toPage(rows.map(toSubscription), page.limit, (s) => s.id);
   }
 
   async updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges, at: number) {
-    return this.#db.transaction(() => {
-      const current = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+    const updated = this.#db.transaction(() => {
+      const current = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL').get(tenantId, id) as
         | DbSubscription
         | undefined;
       if (!current) return undefined;
@@ -216,13 +233,17 @@ class SqliteStore implements Store {
         this.#sql('DELETE FROM subscription_event_types WHERE subscription_id = ?').run(id);
         this.#indexEventTypes(tenantId, id, changes.eventTypes);
       }
-      if (changes.active === true) this.#wakeups.emit('due');
-      return next;
+      return { next, wasActive: current.active === 1 };
     })();
+    if (!updated) return undefined;
+    // A paused or disabled subscription's deliveries leave the due index; re-enabled, they return.
+    if (changes.active !== undefined && changes.active !== updated.wasActive) await this.#p.setParked(id, !changes.active);
+    if (changes.active === true) this.#wakeups.emit('due');
+    return updated.next;
   }
 
   async deleteSubscription(tenantId: string, id: string) {
-    return this.#sql('DELETE FROM subscriptions WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0;
+    return this.#p.softDelete(tenantId, id, Date.now());
   }
 
   async findSubscriptionsForEvent(tenantId: string, eventType: string) {
@@ -284,6 +305,10 @@ class SqliteStore implements Store {
 
   async recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
     this.#q.recordOutcomes(outcomes);
+    // Switched off by a 410: park in the background (the claim skips inactive subscriptions meanwhile).
+    for (const outcome of outcomes) {
+      if (outcome.disableSubscription) void this.#p.setParked(outcome.disableSubscription.id, true).catch(() => undefined);
+    }
   }
 
   onDeliveriesDue(listener: () => void) {
