@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // at a time, rather than competing for the two cores with the rest of the suite.
 const PROCESS_TESTS = ['test/crash-recovery.test.ts', 'test/cli.test.ts', 'test/scale-out.test.ts', 'test/migrate-store.test.ts', 'test/startup-errors.test.ts'];
 
+const CHAOS_TESTS = 'test/chaos/**/*.test.ts';
+
 export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
@@ -15,11 +17,17 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'in-process', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: PROCESS_TESTS, sequence: { groupOrder: 0 } },
+        test: { name: 'in-process', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...PROCESS_TESTS, CHAOS_TESTS], sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
         test: { name: 'processes', include: PROCESS_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+      {
+        // Fault injection (issue 10): kills, full disks, database restarts, hostile receivers.
+        // Last and alone, since each scenario measures latency or waits out faults.
+        extends: true,
+        test: { name: 'chaos', include: [CHAOS_TESTS], fileParallelism: false, sequence: { groupOrder: 2 } },
       },
     ],
   },

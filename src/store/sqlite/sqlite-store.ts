@@ -4,6 +4,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './native-handles.js';
 import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
+import { toSqliteStoreError } from './sqlite-errors.js';
 import { explainSqliteHotQueries } from './sqlite-explain.js';
 import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
 import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
@@ -256,7 +257,13 @@ class SqliteStore implements Store {
   }
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
-    const result = this.#q.insertEventWithDeliveries(event, deliveries);
+    let result: InsertEventResult;
+    try {
+      result = this.#q.insertEventWithDeliveries(event, deliveries);
+    } catch (error) {
+      // A full disk (or a failing one) answers 503: the event was not acknowledged, so nothing is lost.
+      throw toSqliteStoreError(error);
+    }
     if (result.created && deliveries.length > 0) this.#wakeups.emit('due');
     return result;
   }
