@@ -11,6 +11,7 @@ import { authorizeRoute, createAuthenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { oauthTokenRoutes } from './oauth-token.js';
+import { installReadiness, installRequestMetrics } from './operations.js';
 import { createRequestLimits } from './rate-limit.js';
 import { recordRoutes } from './route-table.js';
 import { ErrorResponse } from './schemas.js';
@@ -43,7 +44,7 @@ export interface AppDeps {
   limits?: { maxHeaderBytes: number; maxJsonDepth: number };
   /** Requests per minute per credential and per address; 0 or absent: unlimited. */
   rateLimit?: { perCredentialPerMinute: number; perAddressPerMinute: number };
-  /** False in a worker process: only /healthz and /metrics are served. */
+  /** False in a worker process: only /healthz, /readyz and /metrics are served. */
   serveApi: boolean;
   compat?: CompatDoor[];
   /** Extra facts for /healthz (role, dispatcher state). */
@@ -51,7 +52,7 @@ export interface AppDeps {
 }
 
 // Probes and scrapes must keep working while a client is being throttled.
-const UNLIMITED_PATHS = new Set(['/healthz', '/metrics']);
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Builds the Fastify app: native /v1 API, compat doors, OpenAPI at /openapi.json and /docs, health and metrics. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -74,7 +75,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.debug({ method: request.method, url: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  installRequestMetrics(app, deps.metrics);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', ...deps.health?.() }));
+  installReadiness(app, deps.service.store);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
   );

@@ -3,15 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api/app.js';
-import { compatFormats, compatPlatforms, registerCatalogs } from '../api/compat/index.js';
+import { compatFormats, servedPlatforms } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
-import { createDeliveryMetrics } from '../delivery/metrics.js';
+import { createBacklogMetrics, createDeliveryMetrics } from '../delivery/metrics.js';
 import { createOutboundClient } from '../delivery/outbound.js';
 import type { ServiceDeps } from '../service/deps.js';
+import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
 import { createStore } from '../store/index.js';
 
@@ -48,19 +49,21 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     queue: { perSubscriptionClaims: 2 * config.delivery.perEndpointConcurrency },
   });
   await store.migrate();
+  const doors = servedPlatforms(config.platforms);
+  const schemas = new PayloadSchemas();
   const service: ServiceDeps = {
     store,
     secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
     now: Date.now,
     targetPolicy: config.targetPolicy,
     accessTokenTtlMs: config.accessTokenTtlMs,
-    platformScopes: compatPlatforms.flatMap((door) => door.scopes ?? []),
+    platformScopes: doors.flatMap((door) => door.scopes ?? []),
+    // The served doors' event types, each in its platform's namespace; never written to the store.
+    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
   };
-  const schemas = new PayloadSchemas();
-  // The seed platforms' event types are part of the shared catalog from the first start on.
-  await registerCatalogs(service, schemas, compatPlatforms);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  createBacklogMetrics(metrics, store, service.now);
 
   const sends = config.role !== 'api';
   const outbound = sends
@@ -100,7 +103,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     rateLimit: config.rateLimit,
     serveApi: config.role !== 'worker',
     health: () => ({ role: config.role, held_deliveries: dispatcher?.held ?? 0 }),
-    compat: compatPlatforms,
+    compat: doors,
   });
 
   return {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { TargetPolicy } from '../core/address-policy.js';
+import { PLATFORM_NAMES, isPlatformName, type PlatformName } from '../core/event-namespaces.js';
 import { DEFAULT_RETRY_POLICY, parseDuration, type RetryPolicy } from '../core/retry.js';
 
 /** Which parts a process runs: the API, the dispatcher, or both. */
@@ -32,6 +33,8 @@ export interface Config {
   /** Lifetime of the bearer tokens POST /oauth/token issues. */
   readonly accessTokenTtlMs: number;
   readonly delivery: DeliveryConfig;
+  /** From HOOKPOST_PLATFORMS: the platform doors to serve (default all; `none` for none). */
+  readonly platforms: readonly PlatformName[];
 }
 
 /** Limits on hostile input that the body limit alone does not cover. */
@@ -154,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxResponseBytes: 64 * 1024,
       storedResponseBytes: 4 * 1024,
     },
+    platforms: parsePlatforms(read('PLATFORMS')),
   };
   return deepFreeze(config);
 }
@@ -202,6 +206,17 @@ export function parseSecretKey(raw: string | undefined, name = 'HOOKPOST_SECRET_
 
 function list(raw: string | undefined): string[] {
   return raw === undefined ? [] : raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function parsePlatforms(raw: string | undefined): PlatformName[] {
+  if (raw === undefined) return [...PLATFORM_NAMES];
+  if (raw.toLowerCase() === 'none') return [];
+  const names = list(raw.toLowerCase());
+  const unknown = names.filter((name) => !isPlatformName(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError(`HOOKPOST_PLATFORMS lists doors from ${PLATFORM_NAMES.join(', ')} (comma-separated), or none; not "${raw}".`);
+  }
+  return [...new Set(names)] as PlatformName[];
 }
 
 function parsePorts(raw: string | undefined): number[] | null {

@@ -1,5 +1,7 @@
 import { HookpostError, type ErrorDetail } from '../core/errors.js';
+import { qualifyEventType } from '../core/event-namespaces.js';
 import type { ServiceDeps } from './deps.js';
+import { findEventType } from './event-catalog.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 import { publishEvent } from './publish.js';
 
@@ -19,24 +21,25 @@ export interface CaliperIngestResult {
 }
 
 /**
- * Checks every event of the envelope first (its `type` is in the catalog, it satisfies that
- * type's schema) so that a bad event rejects the envelope before anything is published; then
- * publishes each one with its Caliper `id` as the event id (a re-sent event is not delivered
- * twice) and the envelope's sensor as its resource id (webhooks match sensors on it).
+ * Checks every event of the envelope first (its `type` is in the catalog of `namespace`, the
+ * door's, and it satisfies that type's schema) so that a bad event rejects the envelope before
+ * anything is published; then publishes each one with its Caliper `id` as the event id (a
+ * re-sent event is not delivered twice) and the envelope's sensor as its resource id (webhooks
+ * match sensors on it).
  */
 export async function ingestCaliperEnvelope(
   deps: ServiceDeps,
   schemas: PayloadSchemas,
   tenantId: string,
   envelope: CaliperEnvelope,
-  options: { dryRun?: boolean } = {},
+  options: { namespace: string; dryRun?: boolean },
 ): Promise<CaliperIngestResult> {
-  await checkEvents(deps, schemas, envelope.data);
+  await checkEvents(deps, schemas, options.namespace, envelope.data);
   const result: CaliperIngestResult = { eventIds: [], published: 0, duplicates: 0 };
   if (options.dryRun) return result;
   for (const event of envelope.data) {
     const published = await publishEvent(deps, schemas, tenantId, {
-      type: event.type as string,
+      type: qualifyEventType(options.namespace, event.type as string),
       data: event,
       id: event.id as string,
       resourceId: envelope.sensor,
@@ -48,7 +51,7 @@ export async function ingestCaliperEnvelope(
   return result;
 }
 
-async function checkEvents(deps: ServiceDeps, schemas: PayloadSchemas, events: Record<string, unknown>[]): Promise<void> {
+async function checkEvents(deps: ServiceDeps, schemas: PayloadSchemas, namespace: string, events: Record<string, unknown>[]): Promise<void> {
   const problems: ErrorDetail[] = [];
   for (const [index, event] of events.entries()) {
     const at = `/data/${index}`;
@@ -57,7 +60,7 @@ async function checkEvents(deps: ServiceDeps, schemas: PayloadSchemas, events: R
       problems.push({ pointer: `${at}/type`, message: 'is required', reason: 'missing_type' });
       continue;
     }
-    const eventType = await deps.store.getEventType(event.type);
+    const eventType = await findEventType(deps, qualifyEventType(namespace, event.type));
     if (!eventType) {
       problems.push({ pointer: `${at}/type`, message: `unknown Caliper event type ${event.type}`, reason: 'unknown_event_type' });
     } else if (eventType.schema) {

@@ -1,6 +1,7 @@
 import type { TargetPolicy } from '../core/address-policy.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
+import type { PlatformCatalogs } from './event-catalog.js';
 
 /** What every use case may use: the store, the secret box, the clock and the outbound target policy. */
 export interface ServiceDeps {
@@ -10,6 +11,8 @@ export interface ServiceDeps {
   targetPolicy: TargetPolicy;
   /** Scopes the mounted platform doors define (e.g. Kajabi's view:contacts), grantable to tenant keys. */
   platformScopes?: readonly string[];
+  /** The event types of the doors this process serves, each in its platform's namespace (see event-catalog.ts). */
+  platformCatalogs?: PlatformCatalogs;
   /** Lifetime of OAuth access tokens; one hour when absent. */
   accessTokenTtlMs?: number;
 }

@@ -1,6 +1,7 @@
 import { HookpostError } from '../core/errors.js';
 import type { EventType, PageRequest } from '../core/model.js';
 import type { ServiceDeps } from './deps.js';
+import { findEventType, refusePlatformName } from './event-catalog.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 
 /** Input of defineEventType. */
@@ -12,8 +13,10 @@ export interface EventTypeInput {
 }
 
 /**
- * Adds a type to the shared catalog (or, with `replace`, updates it). The schema must compile
- * and the example must satisfy it, so that a published sample is always deliverable.
+ * Adds a type to the operator's (native) catalog (or, with `replace`, updates it). The schema
+ * must compile and the example must satisfy it, so that a published sample is always
+ * deliverable. Names in a platform door's namespace (`thinkific:…`) are that door's, never the
+ * operator's.
  */
 export async function defineEventType(
   deps: ServiceDeps,
@@ -21,6 +24,7 @@ export async function defineEventType(
   input: EventTypeInput,
   options: { replace: boolean },
 ): Promise<{ eventType: EventType; created: boolean }> {
+  refusePlatformName(input.name);
   const existing = await deps.store.getEventType(input.name);
   if (existing && !options.replace) throw new HookpostError('conflict', `The event type ${input.name} exists already.`);
   const schema = input.schema === undefined ? (existing?.schema ?? null) : input.schema;
@@ -48,14 +52,14 @@ export async function defineEventType(
   return { eventType, created: !existing };
 }
 
-/** The type, or not_found. */
+/** The type (native, or a served door's by its qualified name), or not_found. */
 export async function requireEventType(deps: ServiceDeps, name: string): Promise<EventType> {
-  const eventType = await deps.store.getEventType(name);
+  const eventType = await findEventType(deps, name);
   if (!eventType) throw new HookpostError('not_found', `No event type ${name}.`);
   return eventType;
 }
 
-/** The catalog by name. */
+/** The operator's (native) catalog by name. */
 export function listEventTypes(deps: ServiceDeps, page: PageRequest) {
   return deps.store.listEventTypes(page);
 }

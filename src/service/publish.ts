@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js';
 import type { HookEvent } from '../core/model.js';
 import type { NewDelivery } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
+import { findEventType } from './event-catalog.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 
 /** What a door publishes. */
@@ -33,7 +34,7 @@ export async function publishEvent(
   tenantId: string,
   input: PublishInput,
 ): Promise<PublishResult> {
-  const eventType = await deps.store.getEventType(input.type);
+  const eventType = await findEventType(deps, input.type);
   if (!eventType) {
     throw new HookpostError('unknown_event_type', `No event type ${input.type} in the catalog.`, [
       { pointer: '/type', message: 'unknown event type' },

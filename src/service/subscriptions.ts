@@ -8,6 +8,7 @@ import { generateSecret, secretKey } from '../core/signing.js';
 import type { SubscriptionChanges, SubscriptionQuery } from '../store/store.js';
 import { hashToken } from './api-keys.js';
 import type { ServiceDeps } from './deps.js';
+import { findEventType } from './event-catalog.js';
 
 /**
  * The platformData mark of a subscription whose secret is the API key that created it (Thinkific
@@ -189,7 +190,7 @@ async function checkEventTypes(deps: ServiceDeps, eventTypes: string[]): Promise
   }
   const unknown: ErrorDetail[] = [];
   for (const [index, name] of eventTypes.entries()) {
-    if (!(await deps.store.getEventType(name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
+    if (!(await findEventType(deps, name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
   }
   if (unknown.length > 0) throw new HookpostError('unknown_event_type', 'Some event types are not in the catalog.', unknown);
 }

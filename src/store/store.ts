@@ -112,6 +112,12 @@ export interface SealedValueChange {
   to: string;
 }
 
+/** Deliveries waiting for a dispatcher: how many are due now, and since when the oldest. */
+export interface DueBacklog {
+  due: number;
+  oldestDueAt: EpochMs | null;
+}
+
 /** Which subscriptions a list shows. */
 export interface SubscriptionQuery {
   format?: string;
@@ -126,6 +132,10 @@ export interface Store {
 
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
+  /** How many known migrations this database lacks (answering at all proves it reachable; for /readyz). */
+  pendingMigrations(): Promise<number>;
+  /** Pending deliveries due by `now` and the oldest due time (for /metrics). */
+  dueBacklog(now: EpochMs): Promise<DueBacklog>;
   close(): Promise<void>;
 
   insertTenant(tenant: Tenant): Promise<void>;

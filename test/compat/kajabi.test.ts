@@ -7,10 +7,10 @@ import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/kajabi';
 const JSON_API = 'application/vnd.api+json';
-const [seed] = seedOpenApi('002');
+const [seed] = seedOpenApi('kajabi');
 const validate = (status: number) => responseValidator(seed, '/v1/hooks', 'post', status);
 const [created201, unauthorized401, forbidden403, unprocessable422] = [validate(201), validate(401), validate(403), validate(422)];
-const seedRequests = seedJsonExamples('002').filter((example: any) => example?.data?.type === 'hooks') as any[];
+const seedRequests = seedJsonExamples('kajabi').filter((example: any) => example?.data?.type === 'hooks') as any[];
 const events: string[] = seed.components.schemas.hooks_attributes.properties.event.enum;
 
 describeEachStore('Kajabi compat', (store) => {
@@ -130,7 +130,7 @@ describeEachStore('Kajabi compat', (store) => {
   it('delivers a published purchase as { id, event, payload } with Standard Webhooks signatures', async () => {
     const created = (await post(hook('purchase'))).body.data;
     const sample = (await platformFetch(server, BASE, '/v1/hooks/purchase_sample', { token: tenant.key })).body;
-    const eventId = await publishEvent(server, tenant, { type: 'purchase', resource_id: '2001', data: { payload: sample } });
+    const eventId = await publishEvent(server, tenant, { type: 'kajabi:purchase', resource_id: '2001', data: { payload: sample } });
 
     const [request] = await receiver.waitFor(1);
     expect(request!.headers['webhook-id']).toBe(eventId);
@@ -144,8 +144,8 @@ describeEachStore('Kajabi compat', (store) => {
       await post(hook('tag_added', { resource_id: '123' }));
       await post({ ...hook('tag_added'), data: { ...hook('tag_added').data, attributes: { target_url: wildcard.url, event: 'tag_added' } } });
       const sample = (await platformFetch(server, BASE, '/v1/hooks/tag_added_sample', { token: tenant.key })).body;
-      const other = await publishEvent(server, tenant, { type: 'tag_added', resource_id: '999', data: { payload: sample } });
-      const tagged = await publishEvent(server, tenant, { type: 'tag_added', resource_id: '123', data: { payload: sample } });
+      const other = await publishEvent(server, tenant, { type: 'kajabi:tag_added', resource_id: '999', data: { payload: sample } });
+      const tagged = await publishEvent(server, tenant, { type: 'kajabi:tag_added', resource_id: '123', data: { payload: sample } });
 
       const [request] = await receiver.waitFor(1);
       expect(request!.headers['webhook-id']).toBe(tagged);

@@ -6,7 +6,7 @@ import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js
 import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/schoolmaker/api/v1';
-const [seed] = seedOpenApi('000');
+const [seed] = seedOpenApi('schoolmaker');
 const created201 = responseValidator(seed, '/webhooks', 'post', 201);
 const member = { id: '48213', email: 'jane.doe@example.com', first_name: 'Jane', last_name: 'Doe' };
 
@@ -69,7 +69,7 @@ describeEachStore('SchoolMaker compat', (store) => {
   });
 
   it('lists, gets and deletes its webhooks, and only its own', async () => {
-    await subscribe(server, tenant, { url: receiver.url, event_types: ['new_payment'] }); // a native subscription
+    await subscribe(server, tenant, { url: receiver.url, event_types: ['schoolmaker:new_payment'] }); // a native subscription
     const first = (await create({ webhook_url: receiver.url, event_type: 'new_payment' })).body;
     const second = (await create({ webhook_url: receiver.url, event_type: 'member_inactivity' })).body;
 
@@ -94,7 +94,7 @@ describeEachStore('SchoolMaker compat', (store) => {
   it('delivers a published new_payment as the flat SchoolMaker payload with Standard Webhooks signatures', async () => {
     const webhook = (await create({ webhook_url: receiver.url, event_type: 'new_payment' })).body;
     const payment = { id: '88017', amount: 4900, currency: 'EUR', price_type: 'one_time', paid_at: '2025-01-15T09:00:00Z' };
-    const eventId = await publishEvent(server, tenant, { type: 'new_payment', data: { member, offer: { id: '12', name: 'Premium' }, payment } });
+    const eventId = await publishEvent(server, tenant, { type: 'schoolmaker:new_payment', data: { member, offer: { id: '12', name: 'Premium' }, payment } });
 
     const [request] = await receiver.waitFor(1);
     expect(request!.headers['content-type']).toBe('application/json');
@@ -106,8 +106,8 @@ describeEachStore('SchoolMaker compat', (store) => {
   it('applies offerFilter: an offer in the list is delivered, another is not', async () => {
     await create({ webhook_url: receiver.url, event_type: 'member_joining_offer', extra_parameters: { offerFilter: '12,34' } });
     const joined = (offerId: string | number) => ({ member, offer: { id: offerId, name: 'Offer' }, is_new_member: false, joined_at: '2025-01-15T09:00:00Z' });
-    const other = await publishEvent(server, tenant, { type: 'member_joining_offer', data: joined('99') });
-    const listed = await publishEvent(server, tenant, { type: 'member_joining_offer', data: joined('34') });
+    const other = await publishEvent(server, tenant, { type: 'schoolmaker:member_joining_offer', data: joined('99') });
+    const listed = await publishEvent(server, tenant, { type: 'schoolmaker:member_joining_offer', data: joined('34') });
 
     const [request] = await receiver.waitFor(1);
     expect(JSON.parse(request!.body).offer.id).toBe('34');
@@ -118,8 +118,8 @@ describeEachStore('SchoolMaker compat', (store) => {
   it('applies activeLevels: a listed level is delivered, another is not', async () => {
     await create({ webhook_url: receiver.url, event_type: 'gamification_level_passed', extra_parameters: { activeLevels: [3, 5] } });
     const passed = (number: number) => ({ member, level: { number, name: `Level ${number}` }, points: number * 400 });
-    const other = await publishEvent(server, tenant, { type: 'gamification_level_passed', data: passed(4) });
-    const listed = await publishEvent(server, tenant, { type: 'gamification_level_passed', data: passed(5) });
+    const other = await publishEvent(server, tenant, { type: 'schoolmaker:gamification_level_passed', data: passed(4) });
+    const listed = await publishEvent(server, tenant, { type: 'schoolmaker:gamification_level_passed', data: passed(5) });
 
     const [request] = await receiver.waitFor(1);
     expect(JSON.parse(request!.body).level.number).toBe(5);

@@ -1,41 +1,31 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 
-// Reads the seed documents in ../shared/seeds (beside the repository) the way a reader does: the
-// OpenAPI blocks (```` ```yaml ````) and the JSON examples (```json) inside each page.
+// The facts the compat suites check against: each seed platform's "create a webhook" page, its
+// OpenAPI document and its JSON examples, copied into test/fixtures/seeds/ (each file names its
+// source page). The suites never read anything outside the repository.
 
 const addFormats = ajvFormats.default as unknown as (ajv: Ajv) => Ajv;
-const SEEDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/seeds');
+const SEEDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/seeds');
 
-/** The text of the seed whose file name starts with `prefix` (e.g. `000`). */
-export function seedText(prefix: string): string {
-  const file = readdirSync(SEEDS_DIR).find((name) => name.startsWith(`${prefix}_`));
-  if (!file) throw new Error(`no seed ${prefix}_* in ${SEEDS_DIR}`);
-  return readFileSync(path.join(SEEDS_DIR, file), 'utf8');
+/** A seed platform whose page is kept as fixtures. */
+export type SeedPlatform = 'schoolmaker' | 'timeback' | 'kajabi' | 'fourthwall' | 'thinkific';
+
+/** The OpenAPI documents of a platform's page, parsed (none for a page that documents by example only). */
+export function seedOpenApi(platform: SeedPlatform): any[] {
+  const file = path.join(SEEDS_DIR, `${platform}.openapi.yaml`);
+  return existsSync(file) ? [parseYaml(readFileSync(file, 'utf8'))] : [];
 }
 
-/** The OpenAPI documents of a seed (its four-backtick yaml blocks), parsed. */
-export function seedOpenApi(prefix: string): any[] {
-  const blocks = [...seedText(prefix).matchAll(/^````yaml[^\n]*\n([\s\S]*?)^````/gm)];
-  return blocks.map((block) => parseYaml(block[1]!));
-}
-
-/** Every ```json example of a seed that is valid JSON, in order (three-backtick blocks at line start, outside the yaml). */
-export function seedJsonExamples(prefix: string): unknown[] {
-  const text = seedText(prefix).replace(/^````yaml[\s\S]*?^````/gm, '');
-  const examples: unknown[] = [];
-  for (const block of text.matchAll(/^```json\n([\s\S]*?)^```/gm)) {
-    try {
-      examples.push(JSON.parse(block[1]!));
-    } catch {
-      // A documented example that is not JSON (Kajabi's trailing comma) is no request to send.
-    }
-  }
-  return examples;
+/** Every JSON example of a platform's page that is valid JSON, in page order. */
+export function seedJsonExamples(platform: SeedPlatform): unknown[] {
+  const file = path.join(SEEDS_DIR, `${platform}.examples.json`);
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, 'utf8')) as { examples: unknown[] }).examples;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compatPlatforms } from '../../src/api/compat/index.js';
+import { PLATFORM_DOORS } from '../../src/api/compat/index.js';
+import { PLATFORM_NAMES } from '../../src/core/event-namespaces.js';
 import { call, createTenant, startServer, type TestServer, type TestTenant } from '../support/server.js';
 import { platformFetch, publishEvent } from './shared-harness.js';
 import { describeEachStore } from '../support/stores.js';
@@ -14,17 +15,20 @@ describeEachStore('compat plumbing', (store) => {
   });
   afterAll(() => server.close());
 
-  it('registers every platform event type at start-up, with its JSON Schema and a sample that publishes', async () => {
-    const names = compatPlatforms.flatMap((platform) => platform.catalog.map((entry) => entry.name));
-    expect(new Set(names).size).toBe(names.length); // no two platforms claim one name
-    for (const platform of compatPlatforms) {
+  it('serves every door\'s event types in its own namespace, with its JSON Schema and a sample that publishes', async () => {
+    for (const [name, platform] of Object.entries(PLATFORM_DOORS)) {
+      expect(PLATFORM_NAMES).toContain(name);
+      expect(platform.name).toBe(name);
       for (const entry of platform.catalog) {
-        const stored = await call(server, 'GET', `/v1/event-types/${encodeURIComponent(entry.name)}`, { token: server.adminToken });
-        expect(stored.status, entry.name).toBe(200);
-        expect(stored.body).toMatchObject({ name: entry.name, schema: entry.schema, example: entry.example });
-        await publishEvent(server, tenant, { type: entry.name, data: entry.example });
+        const qualified = `${name}:${entry.name}`;
+        const served = await call(server, 'GET', `/v1/event-types/${encodeURIComponent(qualified)}`, { token: server.adminToken });
+        expect(served.status, qualified).toBe(200);
+        expect(served.body).toMatchObject({ name: qualified, schema: entry.schema, example: entry.example });
+        await publishEvent(server, tenant, { type: qualified, data: entry.example });
       }
     }
+    const native = await call(server, 'GET', '/v1/event-types?limit=250', { token: server.adminToken });
+    expect(native.body.data.filter((type: any) => type.name.includes(':'))).toEqual([]);
   });
 
   it('lets the admin token act for the tenant named in Hookpost-Tenant, and refuses it without one', async () => {
@@ -86,6 +90,6 @@ describeEachStore('compat plumbing', (store) => {
     const schoolmaker = await platformFetch(server, '/compat/schoolmaker/api/v1', '/webhooks', { token: own.key });
     expect(schoolmaker.body).toEqual([]);
     const native = await call(server, 'GET', `/v1/tenants/${own.id}/subscriptions`, { token: own.key });
-    expect(native.body.data.map((s: any) => s.event_types)).toEqual([['user.signup']]);
+    expect(native.body.data.map((s: any) => s.event_types)).toEqual([['thinkific:user.signup']]);
   });
 });

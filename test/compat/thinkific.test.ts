@@ -10,7 +10,7 @@ import { describeEachStore } from '../support/stores.js';
 // Seed 004 documents Thinkific's API by JSON examples rather than an OpenAPI block: requests are
 // sent verbatim, and answers must have the shape (keys and types) of the documented answers.
 const BASE = '/compat/thinkific/api/v2';
-const examples = seedJsonExamples('004') as any[];
+const examples = seedJsonExamples('thinkific') as any[];
 const [createRequest, , , updateRequest] = examples;
 const createdExample = examples[1];
 const eventExample = examples[5];
@@ -110,7 +110,7 @@ describeEachStore('Thinkific compat', (store) => {
 
   it('delivers the documented envelope signed with X-Thinkific-Hmac-Sha256 (hex HMAC of the body with the API key)', async () => {
     const webhook = (await create({ topic: 'enrollment.created', target_url: receiver.url })).body;
-    const eventId = await publishEvent(server, tenant, { type: 'enrollment.created', data: enrollmentDelivery.payload });
+    const eventId = await publishEvent(server, tenant, { type: 'thinkific:enrollment.created', data: enrollmentDelivery.payload });
 
     const [request] = await receiver.waitFor(1);
     const headers = request!.headers;
@@ -163,7 +163,7 @@ describeEachStore('Thinkific compat', (store) => {
     // Nothing changed: the webhook still signs with the key, and the rest of it is readable and changeable.
     expect((await call(server, 'GET', route, { token: colleague })).status).toBe(200);
     expect((await call(server, 'PATCH', route, { token: colleague, body: { name: 'renamed' } })).status).toBe(200);
-    await publishEvent(server, tenant, { type: 'order.created', data: orderDelivery.payload });
+    await publishEvent(server, tenant, { type: 'thinkific:order.created', data: orderDelivery.payload });
     const [request] = await receiver.waitFor(1);
     expect(request!.headers['x-thinkific-hmac-sha256']).toBe(hex(tenant.key, request!.body));
   });
@@ -172,7 +172,7 @@ describeEachStore('Thinkific compat', (store) => {
     const colleague = await keyWithScopes(server, tenant, ['subscriptions:read', 'subscriptions:write']);
     const legacy = await call(server, 'POST', `/v1/tenants/${tenant.id}/subscriptions`, {
       token: tenant.key,
-      body: { url: receiver.url, event_types: ['order.created'], secret: `whsec_${Buffer.from(tenant.key).toString('base64')}` },
+      body: { url: receiver.url, event_types: ['thinkific:order.created'], secret: `whsec_${Buffer.from(tenant.key).toString('base64')}` },
     });
     expect(legacy.status).toBe(201);
     const answer = await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions/${legacy.body.id}/secret`, { token: colleague });
@@ -183,8 +183,8 @@ describeEachStore('Thinkific compat', (store) => {
 
   it('applies topic: an event of the topic is delivered, one of another topic is not', async () => {
     await create({ topic: 'order.created', target_url: receiver.url });
-    const enrollment = await publishEvent(server, tenant, { type: 'enrollment.created', data: enrollmentDelivery.payload });
-    const order = await publishEvent(server, tenant, { type: 'order.created', data: orderDelivery.payload });
+    const enrollment = await publishEvent(server, tenant, { type: 'thinkific:enrollment.created', data: enrollmentDelivery.payload });
+    const order = await publishEvent(server, tenant, { type: 'thinkific:order.created', data: orderDelivery.payload });
 
     const [request] = await receiver.waitFor(1);
     expect(request!.headers['webhook-id']).toBe(order);

@@ -7,7 +7,7 @@ import { requestSchema, responseValidator, seedOpenApi } from './shared-seeds.js
 import { describeEachStore } from '../support/stores.js';
 
 const BASE = '/compat/timeback';
-const [seed] = seedOpenApi('001');
+const [seed] = seedOpenApi('timeback');
 const created201 = responseValidator(seed, '/webhooks/', 'post', 201);
 const invalid400 = responseValidator(seed, '/webhooks/', 'post', 400);
 
@@ -236,7 +236,7 @@ describeEachStore('Timeback compat', (store) => {
     it('reaches Timeback webhooks from the native API, with the sensor as resource_id', async () => {
       await createWebhook({ sensor: SENSOR });
       const event = activityEvent(uuid());
-      const eventId = await publishEvent(server, tenant, { type: 'ActivityEvent', data: event, resource_id: SENSOR });
+      const eventId = await publishEvent(server, tenant, { type: 'timeback:ActivityEvent', data: event, resource_id: SENSOR });
       const [request] = await receiver.waitFor(1);
       expect(JSON.parse(request!.body)).toMatchObject({ sensor: SENSOR, data: [event] });
       expect(request!.headers['x-webhook-event-id']).toBe(eventId);

@@ -23,8 +23,8 @@ export async function createPlatformObjects(server: TestServer, tenant: TestTena
     { name: `tb-${marker}`, description: null, targetUrl: url('timeback'), secret: `secret-${marker}`, sensor: `https://sensor-${marker}.example`, active: true },
     (body) => body.webhook.id,
   );
-  const orderCreated = await call(server, 'GET', '/v1/event-types/order.created', { token: server.adminToken });
-  const thinkificEvent = await post(`/v1/tenants/${tenant.id}/events`, { type: 'order.created', data: orderCreated.body.example }, (body) => body.id);
+  const orderCreated = await call(server, 'GET', '/v1/event-types/thinkific:order.created', { token: server.adminToken });
+  const thinkificEvent = await post(`/v1/tenants/${tenant.id}/events`, { type: 'thinkific:order.created', data: orderCreated.body.example }, (body) => body.id);
   return {
     schoolmakerWebhook: await post('/compat/schoolmaker/api/v1/webhooks', { webhook_url: url('schoolmaker'), event_type: 'element_completed' }, (body) => body.id),
     kajabiHook: await post(

@@ -1,17 +1,38 @@
 import type { DeliveryFormat } from '../../core/envelope.js';
+import type { PlatformName } from '../../core/event-namespaces.js';
 import { fourthwall } from './fourthwall/index.js';
 import { kajabi } from './kajabi/index.js';
 import { schoolmaker } from './schoolmaker/index.js';
-import { outsideNativeDocs, type CompatPlatform } from './shared/platform.js';
+import { outsideNativeDocs, withPlatformEventNames, type CompatPlatform } from './shared/platform.js';
 import { thinkific } from './thinkific/index.js';
 import { timeback } from './timeback/index.js';
 
-export { registerCatalogs, type CompatPlatform } from './shared/platform.js';
+export { type CompatPlatform } from './shared/platform.js';
 
-/** The seed platforms' doors, each mounted under `/compat/<name>`. */
-export const compatPlatforms: CompatPlatform[] = [schoolmaker, kajabi, thinkific, timeback, fourthwall].map(outsideNativeDocs);
+/**
+ * The platform doors, by name (a name of core/event-namespaces.ts's PLATFORM_NAMES, which
+ * HOOKPOST_PLATFORMS chooses from). A new door registers itself by adding its entry here.
+ */
+export const PLATFORM_DOORS: Partial<Record<PlatformName, CompatPlatform>> = {
+  schoolmaker,
+  kajabi,
+  thinkific,
+  timeback,
+  fourthwall,
+};
 
-/** Every delivery format the compat platforms' subscriptions use. */
-export function compatFormats(platforms: CompatPlatform[] = compatPlatforms): DeliveryFormat[] {
-  return platforms.flatMap((platform) => platform.formats);
+/** The doors to serve, in the order HOOKPOST_PLATFORMS names them; a known name without a door here serves nothing. */
+export function servedPlatforms(names: readonly PlatformName[]): CompatPlatform[] {
+  return names.flatMap((name) => {
+    const door = PLATFORM_DOORS[name];
+    return door ? [outsideNativeDocs(door)] : [];
+  });
+}
+
+/**
+ * Every door's delivery formats, served or not: a door switched off keeps delivering what its
+ * webhooks were already owed (and a worker may be configured apart from the API processes).
+ */
+export function compatFormats(): DeliveryFormat[] {
+  return Object.values(PLATFORM_DOORS).flatMap((door) => door.formats.map(withPlatformEventNames));
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { readMigrations, refuseNewerSchema } from '../migration-files.js';
 import type { PostgresDb } from './postgres-db.js';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 // Any constant will do, as long as every Hookpost process uses the same one (and nothing else does).
 const MIGRATION_LOCK_KEY = 0x686f6f6b; // "hook"

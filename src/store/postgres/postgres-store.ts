@@ -32,6 +32,7 @@ import { PostgresParking } from './postgres-parking.js';
 import { explainPostgresHotQueries } from './postgres-explain.js';
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
 import { migratePostgres } from './postgres-migrate.js';
+import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
 import { PostgresSecurity } from './postgres-security.js';
 import { placeholders, toParams } from './postgres-rows.js';
@@ -124,6 +125,14 @@ class PostgresStore implements Store {
 
   migrate() {
     return migratePostgres(this.#db);
+  }
+
+  pendingMigrations() {
+    return pendingPostgresMigrations(this.#db);
+  }
+
+  dueBacklog(now: number) {
+    return postgresDueBacklog(this.#db, now);
   }
 
   async close() {

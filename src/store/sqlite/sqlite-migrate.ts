@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { readMigrations, refuseNewerSchema } from '../migration-files.js';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** Applies the migrations this database has not seen, each in its own transaction. */
 export function migrateSqlite(db: Database.Database): void {

@@ -171,7 +171,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         insertDelivery.run(d.id, event.tenantId, event.id, d.subscriptionId, d.dueAt, event.createdAt, event.createdAt);
       }
       return { created: true, event };
-    }),
+    }) as Database.Transaction<(event: HookEvent, deliveries: NewDelivery[]) => InsertEventResult>,
 
     claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
       const perSubscription = request.perSubscription ?? options.perSubscriptionClaims;

@@ -56,6 +56,6 @@ export function createSqliteSecurity(db: Database.Database) {
       let replaced = 0;
       for (const change of changes) replaced += replaceSealed.run(change).changes;
       return replaced;
-    }),
+    }) as Database.Transaction<(changes: SealedValueChange[]) => number>,
   };
 }

@@ -25,6 +25,7 @@ import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
 import { createSqliteQueue, type SqliteQueue } from './sqlite-queue.js';
 import { createSqliteSecurity, type SqliteSecurity } from './sqlite-security.js';
 import { migrateSqlite } from './sqlite-migrate.js';
+import { createSqliteOperations } from './sqlite-operations.js';
 import { exportSqliteRows, importSqliteRows } from './sqlite-transfer.js';
 import {
   fromSubscription,
@@ -93,6 +94,14 @@ class SqliteStore implements Store {
 
   async migrate() {
     migrateSqlite(this.#db);
+  }
+
+  async pendingMigrations() {
+    return createSqliteOperations(this.#db).pendingMigrations();
+  }
+
+  async dueBacklog(now: number) {
+    return createSqliteOperations(this.#db).dueBacklog(now);
   }
 
   async close() {

@@ -1,5 +1,4 @@
 import { HookpostError } from '../../../core/errors.js';
-import { view } from '../../../service/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { platformAccess } from '../shared/platform-access.js';
@@ -30,11 +29,8 @@ export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
   acceptBasicAuth(app, service);
   access.install(app);
   const webhooks = new PlatformSubscriptions(service, FOURTHWALL);
-  const withSecret = async (tenantId: string, id: string) => {
-    const subscription = await service.store.getSubscription(tenantId, id);
-    if (!subscription || subscription.format !== FOURTHWALL) throw notFound(tenantId, id);
-    return presentWebhook(view(service, subscription, true));
-  };
+  const withSecret = async (tenantId: string, id: string) =>
+    presentWebhook(await webhooks.get(tenantId, id, { withSecret: true, notFound: () => notFound(tenantId, id) }));
 
   app.post(PATH, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Create a webhook', body: CreateWebhookBody } }, async (request) => {
     const { tenantId } = await access.caller(service, request);

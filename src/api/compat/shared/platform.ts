@@ -1,31 +1,30 @@
 import type { CompatDoor } from '../../app.js';
 import type { DeliveryFormat } from '../../../core/envelope.js';
-import type { ServiceDeps } from '../../../service/deps.js';
-import { defineEventType } from '../../../service/event-types.js';
-import type { PayloadSchemas } from '../../../service/payload-schemas.js';
+import { localEventType } from '../../../core/event-namespaces.js';
+import type { PlatformEventType } from '../../../service/event-catalog.js';
 
 /** One event type of a platform's catalog, spelled as the platform spells it, with a JSON Schema and a realistic sample. */
-export interface CatalogEntry {
-  name: string;
-  description: string;
-  schema: Record<string, unknown>;
-  example: Record<string, unknown>;
-}
+export type CatalogEntry = PlatformEventType;
 
 /**
  * A seed platform served on top of the core: its routes (mounted under `/compat/<name>`), the
- * delivery formats its subscriptions use, and the event types it publishes.
+ * delivery formats its subscriptions use, and the event types it publishes (its namespace's
+ * catalog, see core/event-namespaces.ts).
  */
 export interface CompatPlatform extends CompatDoor {
   formats: DeliveryFormat[];
   catalog: CatalogEntry[];
 }
 
-/** Puts every platform's event types into the shared catalog, replacing older definitions of them. */
-export async function registerCatalogs(service: ServiceDeps, schemas: PayloadSchemas, platforms: CompatPlatform[]): Promise<void> {
-  for (const platform of platforms) {
-    for (const entry of platform.catalog) await defineEventType(service, schemas, entry, { replace: true });
-  }
+/**
+ * The format with the event type spelled as its platform spells it: events of the platform's
+ * namespace are stored as `<platform>:<name>`, and its receivers see `<name>`.
+ */
+export function withPlatformEventNames(format: DeliveryFormat): DeliveryFormat {
+  return {
+    name: format.name,
+    render: (input) => format.render({ ...input, event: { ...input.event, type: localEventType(format.name, input.event.type) } }),
+  };
 }
 
 /** The entry of this name, for routes that serve a catalog's samples. */

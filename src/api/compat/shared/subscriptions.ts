@@ -1,4 +1,5 @@
 import { HookpostError } from '../../../core/errors.js';
+import { localEventType, qualifyEventType } from '../../../core/event-namespaces.js';
 import type { Subscription } from '../../../core/model.js';
 import type { ServiceDeps } from '../../../service/deps.js';
 import {
@@ -18,7 +19,9 @@ const MAX_LISTED = 10_000;
 
 /**
  * A platform's webhooks: the tenant's subscriptions in that platform's delivery format. Another
- * format's subscription (native or another platform's) is not found here.
+ * format's subscription (native or another platform's) is not found here. The door speaks its
+ * platform's own event names; they are stored in the platform's namespace (`kajabi:purchase`),
+ * so they never meet the operator's types of the same spelling.
  */
 export class PlatformSubscriptions {
   constructor(
@@ -26,14 +29,16 @@ export class PlatformSubscriptions {
     private readonly format: string,
   ) {}
 
-  create(tenantId: string, input: SubscriptionInput & { url: string; eventTypes: string[] }): Promise<SubscriptionView> {
-    return createSubscription(this.service, tenantId, { ...input, format: this.format });
+  async create(tenantId: string, input: SubscriptionInput & { url: string; eventTypes: string[] }): Promise<SubscriptionView> {
+    const created = await createSubscription(this.service, tenantId, { ...input, eventTypes: this.#qualify(input.eventTypes), format: this.format });
+    return this.#local(created);
   }
 
-  async get(tenantId: string, id: string): Promise<SubscriptionView> {
+  /** The webhook (with its secret opened when `withSecret`); not_found when it is not this platform's. */
+  async get(tenantId: string, id: string, options: { withSecret?: boolean; notFound?: () => Error } = {}): Promise<SubscriptionView> {
     const subscription = await this.service.store.getSubscription(tenantId, id);
-    if (!subscription || subscription.format !== this.format) throw new HookpostError('not_found', `No webhook ${id}.`);
-    return view(this.service, subscription, false);
+    if (!subscription || subscription.format !== this.format) throw options.notFound?.() ?? new HookpostError('not_found', `No webhook ${id}.`);
+    return this.#local(view(this.service, subscription, options.withSecret ?? false));
   }
 
   /** All of the tenant's webhooks of this platform, oldest first. */
@@ -42,7 +47,7 @@ export class PlatformSubscriptions {
     let cursor: string | null = null;
     do {
       const page = await listSubscriptions(this.service, tenantId, { format: this.format }, { cursor, limit: LIST_BATCH });
-      all.push(...page.items);
+      all.push(...page.items.map((item) => this.#local(item)));
       cursor = page.nextCursor;
     } while (cursor !== null && all.length < MAX_LISTED);
     return all;
@@ -50,12 +55,21 @@ export class PlatformSubscriptions {
 
   async update(tenantId: string, id: string, input: SubscriptionInput): Promise<SubscriptionView> {
     await this.get(tenantId, id);
-    return updateSubscription(this.service, tenantId, id, input);
+    const eventTypes = input.eventTypes && this.#qualify(input.eventTypes);
+    return this.#local(await updateSubscription(this.service, tenantId, id, { ...input, eventTypes }));
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
     await this.get(tenantId, id);
     await deleteSubscription(this.service, tenantId, id);
+  }
+
+  #qualify(eventTypes: string[]): string[] {
+    return eventTypes.map((name) => (name === '*' ? name : qualifyEventType(this.format, name)));
+  }
+
+  #local<T extends SubscriptionView>(subscription: T): T {
+    return { ...subscription, eventTypes: subscription.eventTypes.map((name) => localEventType(this.format, name)) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
+import { localEventType } from '../../../core/event-namespaces.js';
 import { actorOf, callerOf, credentialSigning, READS_EVENTS, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { numberedPage } from '../shared/paging.js';
@@ -85,7 +86,8 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
   app.get('/api/v2/events/:id', { config: READS_EVENTS, schema: { tags, summary: 'Get Event by ID', params: IdParams } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const event = await service.store.getEvent(tenantId, request.params.id);
-    if (!event || !topics.has(event.type)) throw new HookpostError('not_found', `No event ${request.params.id}.`);
-    return presentEvent(event);
+    const topic = event && localEventType(THINKIFIC, event.type);
+    if (!event || !topic || !topics.has(topic)) throw new HookpostError('not_found', `No event ${request.params.id}.`);
+    return presentEvent({ ...event, type: topic });
   });
 };

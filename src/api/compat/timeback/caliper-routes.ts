@@ -5,6 +5,7 @@ import { CaliperEnvelopeBody } from './schemas.js';
 
 const tags = ['compat: timeback'];
 const EVENTS = 'events' as const;
+const TIMEBACK = 'timeback';
 
 /**
  * `/caliper/event`: takes an IMS Caliper envelope from a client holding `event.create` and
@@ -16,14 +17,14 @@ export const caliperRoutes: RoutePlugin = async (
 ) => {
   app.post('/event', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Send Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
     const { tenantId } = await timebackAccess.caller(service, request);
-    const result = await ingestCaliperEnvelope(service, schemas, tenantId, request.body);
+    const result = await ingestCaliperEnvelope(service, schemas, tenantId, request.body, { namespace: TIMEBACK });
     const repeats = result.duplicates > 0 ? ` (${result.duplicates} already received)` : '';
     return { status: 'success', message: `${result.eventIds.length} events received${repeats}`, errors: null, eventIds: result.eventIds };
   });
 
   app.post('/event/validate', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Validate Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
     const { tenantId } = await timebackAccess.caller(service, request);
-    await ingestCaliperEnvelope(service, schemas, tenantId, request.body, { dryRun: true });
+    await ingestCaliperEnvelope(service, schemas, tenantId, request.body, { namespace: TIMEBACK, dryRun: true });
     return { status: 'success', message: 'Caliper envelope is valid', errors: null };
   });
 };

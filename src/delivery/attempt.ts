@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import type { RetryPolicy } from '../core/retry.js';
+import type { DeliveryFormats } from '../core/envelope.js';
+import { newId } from '../core/ids.js';
+import type { Attempt, ClaimedDelivery, EpochMs } from '../core/model.js';
+import type { SecretBox } from '../core/secret-box.js';
+import { secretKey, standardWebhookHeaders } from '../core/signing.js';
+import type { DeliveryOutcome } from '../store/store.js';
+import { decideAfterAttempt, type AttemptVerdict } from './decide.js';
+import type { OutboundClient, OutboundResult } from './outbound.js';
+
+const USER_AGENT = 'Hookpost/0.1 (+https://github.com/hookpost)';
+
+/** What one attempt needs: how to render, sign and send, and the retry policy that judges it. */
+export interface AttemptDeps {
+  outbound: OutboundClient;
+  formats: DeliveryFormats;
+  secrets: SecretBox;
+  retry: RetryPolicy;
+  logger: Pick<Logger, 'error'>;
+  now: () => EpochMs;
+  random: () => number;
+}
+
+/** An attempt made: the outbound result, its verdict, and the outcome row to record. */
+export interface AttemptMade {
+  result: OutboundResult;
+  verdict: AttemptVerdict;
+  outcome: DeliveryOutcome;
+}
+
+/**
+ * Makes one attempt of one claimed delivery: renders the body in the subscription's envelope,
+ * signs it (Standard Webhooks headers), POSTs it and judges the answer. Never throws: a delivery
+ * that cannot even be prepared (a damaged row, a bug) is recorded as a failed attempt.
+ */
+export class AttemptMaker {
+  readonly #deps: AttemptDeps;
+  // Opening a sealed secret and deriving its HMAC key costs a decryption; subscriptions repeat.
+  readonly #keys = new Map<string, { secret: string; key: Buffer }>();
+
+  constructor(deps: AttemptDeps) {
+    this.#deps = deps;
+  }
+
+  async attempt(claimed: ClaimedDelivery, owner: string): Promise<AttemptMade> {
+    const { delivery, event, subscription } = claimed;
+    const attemptNumber = delivery.attemptCount + 1;
+    let result: OutboundResult;
+    try {
+      const { secret, key } = this.#secretOf(subscription.sealedSecret);
+      const timestampSeconds = Math.floor(this.#deps.now() / 1000);
+      const rendered = this.#deps.formats
+        .get(subscription.format)
+        .render({ event, subscription, secret, deliveryId: delivery.id, timestampSeconds });
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        ...subscription.headers,
+        ...rendered.headers,
+        ...standardWebhookHeaders(key, event.id, timestampSeconds, rendered.body),
+      };
+      result = await this.#deps.outbound.send({ url: subscription.url, headers, body: rendered.body });
+    } catch (error) {
+      this.#deps.logger.error({ err: error, deliveryId: delivery.id }, 'could not prepare a delivery');
+      result = {
+        startedAt: this.#deps.now(),
+        durationMs: 0,
+        statusCode: null,
+        responseBody: null,
+        retryAfterMs: null,
+        errorClass: 'network',
+        errorMessage: 'could not prepare the request',
+      };
+    }
+    const verdict = decideAfterAttempt(result, attemptNumber, this.#deps.retry, this.#deps.now(), this.#deps.random);
+    return { result, verdict, outcome: outcomeOf(claimed, owner, attemptNumber, result, verdict) };
+  }
+
+  #secretOf(sealed: string): { secret: string; key: Buffer } {
+    let entry = this.#keys.get(sealed);
+    if (!entry) {
+      const secret = this.#deps.secrets.open(sealed);
+      entry = { secret, key: secretKey(secret) };
+      if (this.#keys.size > 10_000) this.#keys.clear();
+      this.#keys.set(sealed, entry);
+    }
+    return entry;
+  }
+}
+
+/** The row an attempt leaves: the attempt itself and where its delivery goes next. */
+export function outcomeOf(
+  claimed: ClaimedDelivery,
+  owner: string,
+  attemptNumber: number,
+  result: OutboundResult,
+  verdict: AttemptVerdict,
+): DeliveryOutcome {
+  const { delivery, subscription } = claimed;
+  const attempt: Attempt = {
+    id: newId('attempt'),
+    deliveryId: delivery.id,
+    number: attemptNumber,
+    startedAt: result.startedAt,
+    durationMs: Math.round(result.durationMs),
+    statusCode: result.statusCode,
+    responseBody: result.responseBody,
+    errorClass: result.errorClass,
+    errorMessage: result.errorMessage,
+    succeeded: verdict.status === 'succeeded',
+  };
+  return {
+    deliveryId: delivery.id,
+    owner,
+    attempt,
+    status: verdict.status,
+    nextAttemptAt: verdict.status === 'pending' ? verdict.nextAttemptAt : null,
+    disableSubscription:
+      verdict.status === 'failed' && verdict.disableSubscription
+        ? { id: subscription.id, reason: 'The endpoint answered 410 Gone.' }
+        : null,
+  };
+}

@@ -1,0 +1,190 @@
+import type { ClaimedDelivery, EpochMs } from '../core/model.js';
+import type { AttemptVerdict } from './decide.js';
+
+/**
+ * What a rule answers for the delivery at the head of a lane:
+ * - `'go'`: this rule lets it start now;
+ * - `'wait'`: not now; ask again when a send of any lane finishes (a slot frees up);
+ * - a number: not before this epoch ms (a rate limit, an open circuit); the lanes set a timer.
+ */
+export type LaneVerdict = 'go' | 'wait' | EpochMs;
+
+/** How a send that a rule admitted ended: the verdict of its attempt, or `released` (handed back unsent). */
+export type LaneFinish = AttemptVerdict | { status: 'released' };
+
+/**
+ * A limit on when deliveries may start. Lanes ask every rule, in order, about the delivery at
+ * the head of each lane; the first rule that does not say `'go'` holds the whole lane back (a
+ * lane is first-in, first-out, so ordering rules keep their order). Rules that count (concurrency
+ * caps, rate limits, circuits) learn of every start and finish through `started` and `finished`.
+ *
+ * Rules are how the engine grows: per-origin caps, per-subscription rate limits, the circuit
+ * breaker and ordering are each a rule passed to `new Lanes`, never a change to the claim loop.
+ */
+export interface LaneRule {
+  /** Short name for logs and tests. */
+  readonly name: string;
+  admit(claimed: ClaimedDelivery, now: EpochMs): LaneVerdict;
+  started?(claimed: ClaimedDelivery, now: EpochMs): void;
+  finished?(claimed: ClaimedDelivery, finish: LaneFinish, now: EpochMs): void;
+}
+
+/** How lanes are set up. */
+export interface LanesOptions {
+  /** Sends in flight across all lanes at most. */
+  concurrency: number;
+  /** Rules beyond the overall cap, asked in order (see `subscriptionConcurrency`). */
+  rules: LaneRule[];
+  /** Starts a send; the caller reports its end with `finished(claimed, finish)`. */
+  start: (claimed: ClaimedDelivery) => void;
+  now: () => EpochMs;
+  /** Timers for rules that answer with a time; tests may pass fakes. */
+  setTimer?: (fn: () => void, ms: number) => { unref?: () => void };
+}
+
+/** Which lane a delivery waits in: one per subscription. */
+export function laneOf(claimed: ClaimedDelivery): string {
+  return claimed.subscription.id;
+}
+
+/**
+ * Claimed deliveries wait in one first-in, first-out lane per subscription; a lane's head starts
+ * when the overall cap and every rule allow it. A slow or hanging subscription fills only its own
+ * lane: other lanes keep moving while it waits.
+ */
+export class Lanes {
+  readonly #options: LanesOptions;
+  readonly #setTimer: NonNullable<LanesOptions['setTimer']>;
+  // Lanes with deliveries waiting, in the order they are visited (a lane that starts a send moves
+  // to the back, so one busy subscription cannot take every freed slot first).
+  readonly #waiting = new Map<string, ClaimedDelivery[]>();
+  readonly #timers = new Map<string, EpochMs>();
+  #sending = 0;
+  #idle: (() => void) | null = null;
+
+  constructor(options: LanesOptions) {
+    this.#options = options;
+    this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  }
+
+  /** Sends in flight. */
+  get sending(): number {
+    return this.#sending;
+  }
+
+  /** Deliveries waiting in a lane, not yet started. */
+  get queued(): number {
+    let count = 0;
+    for (const queue of this.#waiting.values()) count += queue.length;
+    return count;
+  }
+
+  /** Puts a claimed delivery at the back of its lane and starts what may start. */
+  add(claimed: ClaimedDelivery): void {
+    const lane = laneOf(claimed);
+    const queue = this.#waiting.get(lane);
+    if (queue) queue.push(claimed);
+    else this.#waiting.set(lane, [claimed]);
+    this.#pumpLane(lane);
+  }
+
+  /** Reports the end of a send that `start` began; frees its slot and starts what may start now. */
+  finished(claimed: ClaimedDelivery, finish: LaneFinish): void {
+    const now = this.#options.now();
+    for (const rule of this.#options.rules) rule.finished?.(claimed, finish, now);
+    this.#sending -= 1;
+    // The lane that just had a turn goes to the back, so freed slots go round the lanes in turn.
+    const lane = laneOf(claimed);
+    const queue = this.#waiting.get(lane);
+    if (queue) {
+      this.#waiting.delete(lane);
+      this.#waiting.set(lane, queue);
+    }
+    this.#pumpAll();
+    if (this.#sending === 0) this.#idle?.();
+  }
+
+  /** Empties every lane and returns what was waiting (to hand back to the store on stop). */
+  takeWaiting(): ClaimedDelivery[] {
+    const all = [...this.#waiting.values()].flat();
+    this.#waiting.clear();
+    return all;
+  }
+
+  /** Resolves once no send is in flight. */
+  async idle(): Promise<void> {
+    while (this.#sending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+  }
+
+  #pumpAll(): void {
+    // Map iteration tolerates the deletes and moves #pumpLane makes; it stops once slots run out.
+    for (const lane of this.#waiting.keys()) {
+      if (this.#sending >= this.#options.concurrency) return;
+      this.#pumpLane(lane);
+    }
+  }
+
+  /** Starts the lane's head while the overall cap and every rule say go. */
+  #pumpLane(lane: string): void {
+    const queue = this.#waiting.get(lane);
+    if (!queue) return;
+    const now = this.#options.now();
+    let startedAny = false;
+    while (queue.length > 0 && this.#sending < this.#options.concurrency) {
+      const head = queue[0]!;
+      const verdict = this.#admit(head, now);
+      if (verdict !== 'go') {
+        if (typeof verdict === 'number') this.#wakeAt(lane, verdict, now);
+        break;
+      }
+      queue.shift();
+      this.#sending += 1;
+      for (const rule of this.#options.rules) rule.started?.(head, now);
+      startedAny = true;
+      this.#options.start(head);
+    }
+    if (queue.length === 0) this.#waiting.delete(lane);
+    else if (startedAny && this.#waiting.get(lane) === queue) {
+      this.#waiting.delete(lane);
+      this.#waiting.set(lane, queue);
+    }
+  }
+
+  #admit(claimed: ClaimedDelivery, now: EpochMs): LaneVerdict {
+    for (const rule of this.#options.rules) {
+      const verdict = rule.admit(claimed, now);
+      if (verdict !== 'go') return verdict;
+    }
+    return 'go';
+  }
+
+  #wakeAt(lane: string, at: EpochMs, now: EpochMs): void {
+    const pending = this.#timers.get(lane);
+    if (pending !== undefined && pending <= at) return;
+    this.#timers.set(lane, at);
+    const timer = this.#setTimer(() => {
+      if (this.#timers.get(lane) === at) this.#timers.delete(lane);
+      this.#pumpLane(lane);
+    }, Math.max(0, at - now));
+    timer.unref?.();
+  }
+}
+
+/** At most `limit` sends in flight per subscription: a slow endpoint uses only its own slots. */
+export function subscriptionConcurrency(limit: number): LaneRule {
+  const active = new Map<string, number>();
+  return {
+    name: 'subscription-concurrency',
+    admit: (claimed) => ((active.get(claimed.subscription.id) ?? 0) < limit ? 'go' : 'wait'),
+    started(claimed) {
+      const id = claimed.subscription.id;
+      active.set(id, (active.get(id) ?? 0) + 1);
+    },
+    finished(claimed) {
+      const id = claimed.subscription.id;
+      const left = (active.get(id) ?? 1) - 1;
+      if (left === 0) active.delete(id);
+      else active.set(id, left);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeliveryConfig } from '../../src/config/config.js';
+import { DeliveryFormats } from '../../src/core/envelope.js';
+import { secretKey, standardWebhookHeaders } from '../../src/core/signing.js';
+import { Dispatcher } from '../../src/delivery/dispatcher.js';
+import {
+  FakeClock,
+  FakeOutbound,
+  FakeQueueStore,
+  TEST_SECRET,
+  claimedDelivery,
+  silentLogger,
+  testSecrets,
+  until,
+} from '../support/delivery-fakes.js';
+
+const config: DeliveryConfig = {
+  retry: { delaysMs: [0, 5_000, 60_000], jitter: 0 },
+  connectTimeoutMs: 1_000,
+  requestTimeoutMs: 1_000,
+  concurrency: 4,
+  perEndpointConcurrency: 2,
+  batchSize: 3,
+  leaseMs: 60_000,
+  pollIntervalMs: 60_000,
+  maxResponseBytes: 1024,
+  storedResponseBytes: 256,
+};
+
+const running: Dispatcher[] = [];
+afterEach(async () => {
+  for (const dispatcher of running.splice(0)) await dispatcher.stop();
+});
+
+function dispatcherWith(outboundStatus: number | null, overrides: Partial<DeliveryConfig> = {}) {
+  const clock = new FakeClock();
+  const store = new FakeQueueStore();
+  const outbound = new FakeOutbound(clock, outboundStatus);
+  const dispatcher = new Dispatcher({
+    store: store.asStore(),
+    outbound,
+    formats: new DeliveryFormats(),
+    secrets: testSecrets,
+    config: { ...config, ...overrides },
+    logger: silentLogger,
+    now: clock.now,
+    random: () => 0.5,
+    outcomeWindowMs: 1,
+  });
+  running.push(dispatcher);
+  return { clock, store, outbound, dispatcher };
+}
+
+describe('dispatcher (claim loop) with a fake store, clock and outbound client', () => {
+  it('claims what a publish made due, sends it signed and records success', async () => {
+    const { clock, store, outbound, dispatcher } = dispatcherWith(200);
+    dispatcher.start();
+    const item = claimedDelivery('sub_signed');
+    store.publish(item);
+    await until(() => store.outcomes.length === 1, 'the outcome');
+    const [request] = outbound.requests;
+    expect(request!.url).toBe(item.subscription.url);
+    const body = String(request!.body);
+    const expected = standardWebhookHeaders(secretKey(TEST_SECRET), item.event.id, Math.floor(clock.now() / 1000), body);
+    expect(request!.headers['webhook-signature']).toBe(expected['webhook-signature']);
+    expect(store.outcomes[0]).toMatchObject({ deliveryId: item.delivery.id, owner: dispatcher.owner, status: 'succeeded' });
+    expect(dispatcher.held).toBe(0);
+  });
+
+  it('schedules a retry from the fake clock when the receiver fails', async () => {
+    const { clock, store, dispatcher } = dispatcherWith(500);
+    dispatcher.start();
+    // The second attempt fails: the schedule's third delay (60 s) comes next.
+    store.publish(claimedDelivery('sub_failing', { attemptCount: 1 }));
+    await until(() => store.outcomes.length === 1, 'the outcome');
+    expect(store.outcomes[0]).toMatchObject({ status: 'pending', nextAttemptAt: clock.now() + 60_000 });
+    expect(store.outcomes[0]!.attempt).toMatchObject({ number: 2, statusCode: 500, succeeded: false });
+  });
+
+  it('claims no more than twice its concurrency while receivers hang, and claims again as outcomes are written', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null);
+    dispatcher.start();
+    store.publish(...Array.from({ length: 20 }, (_, i) => claimedDelivery(`sub_${i % 5}`)));
+    await until(() => dispatcher.held === 8, 'claims up to 2 × concurrency');
+    expect(outbound.waiting).toBe(4);
+    expect(store.due).toHaveLength(12);
+    outbound.answer(200);
+    await until(() => store.outcomes.length >= 4, 'the first outcomes');
+    await until(() => store.due.length < 12, 'a claim after the outcomes freed room');
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+  });
+
+  it('stops by handing back unstarted deliveries and recording the ones in flight', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null);
+    dispatcher.start();
+    store.publish(...Array.from({ length: 6 }, () => claimedDelivery('sub_one')));
+    await until(() => outbound.waiting === 2, 'two sends in flight (the per-subscription cap)');
+    const stopping = dispatcher.stop();
+    await until(() => store.released.length > 0, 'the release');
+    outbound.answer(200);
+    await stopping;
+    expect(store.released.length + store.outcomes.length).toBe(dispatcher.held + 6 - store.due.length);
+    expect(store.outcomes.map((o) => o.status)).toEqual(['succeeded', 'succeeded']);
+    expect(dispatcher.held).toBe(0);
+  });
+});

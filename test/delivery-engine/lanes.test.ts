@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { ClaimedDelivery } from '../../src/core/model.js';
+import { Lanes, subscriptionConcurrency, type LaneRule } from '../../src/delivery/lanes.js';
+import { FakeClock, claimedDelivery } from '../support/delivery-fakes.js';
+
+function lanesWith(concurrency: number, rules: LaneRule[], clock = new FakeClock()) {
+  const started: ClaimedDelivery[] = [];
+  const timers: Array<{ fn: () => void; ms: number }> = [];
+  const lanes = new Lanes({
+    concurrency,
+    rules,
+    now: clock.now,
+    start: (claimed) => started.push(claimed),
+    setTimer: (fn, ms) => {
+      timers.push({ fn, ms });
+      return {};
+    },
+  });
+  return { lanes, started, timers, clock };
+}
+
+describe('lanes', () => {
+  it('starts deliveries at once up to the overall concurrency, then one per finished send', () => {
+    const { lanes, started } = lanesWith(2, []);
+    const items = [claimedDelivery('sub_1'), claimedDelivery('sub_2'), claimedDelivery('sub_3')];
+    for (const item of items) lanes.add(item);
+    expect(started).toEqual(items.slice(0, 2));
+    expect(lanes.sending).toBe(2);
+    expect(lanes.queued).toBe(1);
+    lanes.finished(items[0]!, { status: 'succeeded' });
+    expect(started).toEqual(items);
+    expect(lanes.queued).toBe(0);
+  });
+
+  it('caps sends per subscription so that a hanging endpoint cannot take the other lanes\' slots', () => {
+    const { lanes, started } = lanesWith(10, [subscriptionConcurrency(2)]);
+    const slow = [1, 2, 3, 4].map(() => claimedDelivery('sub_slow'));
+    const healthy = [1, 2, 3].map(() => claimedDelivery('sub_healthy'));
+    for (const item of [...slow, ...healthy]) lanes.add(item);
+    expect(started.filter((c) => c.subscription.id === 'sub_slow')).toHaveLength(2);
+    expect(started.filter((c) => c.subscription.id === 'sub_healthy')).toHaveLength(2);
+    lanes.finished(healthy[0]!, { status: 'succeeded' });
+    expect(started.filter((c) => c.subscription.id === 'sub_healthy')).toHaveLength(3);
+    // The slow lane moves only when one of its own sends ends.
+    expect(started.filter((c) => c.subscription.id === 'sub_slow')).toHaveLength(2);
+    lanes.finished(slow[0]!, { status: 'pending', nextAttemptAt: 0 });
+    expect(started.filter((c) => c.subscription.id === 'sub_slow')).toHaveLength(3);
+  });
+
+  it('keeps each lane first-in, first-out', () => {
+    const { lanes, started } = lanesWith(1, [subscriptionConcurrency(1)]);
+    const items = [1, 2, 3].map(() => claimedDelivery('sub_ordered'));
+    for (const item of items) lanes.add(item);
+    lanes.finished(items[0]!, { status: 'succeeded' });
+    lanes.finished(items[1]!, { status: 'succeeded' });
+    expect(started.map((c) => c.delivery.id)).toEqual(items.map((c) => c.delivery.id));
+  });
+
+  it('shares freed slots across lanes in turn rather than giving them all to the first lane', () => {
+    const { lanes, started } = lanesWith(1, []);
+    const a = [1, 2, 3].map(() => claimedDelivery('sub_a'));
+    const b = [1, 2].map(() => claimedDelivery('sub_b'));
+    for (const item of [...a, ...b]) lanes.add(item);
+    lanes.finished(started[0]!, { status: 'succeeded' });
+    lanes.finished(started[1]!, { status: 'succeeded' });
+    expect(started.map((c) => c.subscription.id).slice(0, 3)).toEqual(['sub_a', 'sub_b', 'sub_a']);
+  });
+
+  it('holds a lane back until the time a rule names, then starts it on the timer', () => {
+    const clock = new FakeClock();
+    const openUntil = clock.now() + 30_000;
+    const circuit: LaneRule = { name: 'circuit', admit: (_c, now) => (now >= openUntil ? 'go' : openUntil) };
+    const { lanes, started, timers } = lanesWith(10, [circuit], clock);
+    lanes.add(claimedDelivery('sub_tripped'));
+    expect(started).toHaveLength(0);
+    expect(timers.map((t) => t.ms)).toEqual([30_000]);
+    clock.advance(30_000);
+    timers[0]!.fn();
+    expect(started).toHaveLength(1);
+  });
+
+  it('tells rules of every start and finish, with the attempt verdict', () => {
+    const seen: string[] = [];
+    const rule: LaneRule = {
+      name: 'recorder',
+      admit: () => 'go',
+      started: (c) => seen.push(`start ${c.subscription.id}`),
+      finished: (c, finish) => seen.push(`finish ${c.subscription.id} ${finish.status}`),
+    };
+    const { lanes } = lanesWith(5, [rule]);
+    const item = claimedDelivery('sub_x');
+    lanes.add(item);
+    lanes.finished(item, { status: 'failed', disableSubscription: false });
+    expect(seen).toEqual(['start sub_x', 'finish sub_x failed']);
+  });
+
+  it('hands back what waits, unstarted, and resolves idle once sends end', async () => {
+    const { lanes, started } = lanesWith(1, []);
+    const items = [claimedDelivery('sub_a'), claimedDelivery('sub_b')];
+    for (const item of items) lanes.add(item);
+    expect(lanes.takeWaiting()).toEqual([items[1]]);
+    let idle = false;
+    const waiting = lanes.idle().then(() => (idle = true));
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    lanes.finished(started[0]!, { status: 'succeeded' });
+    await waiting;
+    expect(idle).toBe(true);
+    expect(started).toEqual([items[0]]);
+  });
+});
