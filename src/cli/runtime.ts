@@ -9,6 +9,7 @@ import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
+import { originConcurrency } from '../delivery/origin-concurrency.js';
 import { createBacklogMetrics, createDeliveryMetrics } from '../delivery/metrics.js';
 import { createOutboundClient } from '../delivery/outbound.js';
 import type { ServiceDeps } from '../service/deps.js';
@@ -89,6 +90,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
         config: config.delivery,
         logger: logger.child({ part: 'dispatcher' }),
         metrics: createDeliveryMetrics(metrics),
+        laneRules: [originConcurrency(config.delivery.originConnections)],
       })
     : null;
 
