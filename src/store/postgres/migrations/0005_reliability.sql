@@ -14,6 +14,8 @@ ALTER TABLE subscriptions ADD COLUMN deleted_at bigint;
 -- subscription's backlog fills the claim window or delays another's fresh event.
 DROP INDEX deliveries_due;
 CREATE INDEX deliveries_due ON deliveries (subscription_id, due_at) WHERE due_at IS NOT NULL AND NOT parked;
+-- The whole backlog in due order, for the due-deliveries gauge (/metrics).
+CREATE INDEX deliveries_backlog ON deliveries (due_at) WHERE due_at IS NOT NULL AND NOT parked;
 -- Live leases per subscription (its share is its limit less what it holds), and parked rows to unpark.
 CREATE INDEX deliveries_in_flight ON deliveries (subscription_id, due_at) WHERE status = 'in_flight';
 CREATE INDEX deliveries_parked ON deliveries (subscription_id) WHERE parked;
