@@ -50,13 +50,13 @@ export interface ClaimRequest {
   now: EpochMs;
   leaseMs: number;
   limit: number;
-  /** Most deliveries one subscription may hold in flight after this claim (default: QueueOptions). */
+  /** Most deliveries of one subscription this claimer may hold after the claim (default: QueueOptions). */
   perSubscription?: number;
 }
 
 /** How a store's queue shares claims, resolved once when the store is opened. */
 export interface QueueOptions {
-  /** Most deliveries one subscription may hold in flight (claimed and not yet recorded), across all claimers. */
+  /** Most deliveries of one subscription a claimer may hold (claimed and not yet recorded): per worker, like its send limit. */
   perSubscriptionClaims: number;
 }
 

@@ -33,7 +33,6 @@ describe.skipIf(!postgresBinDir() && process.env.CI !== 'true')('chaos: PostgreS
         HOOKPOST_LEASE: '10s',
         HOOKPOST_DELIVERY_CONCURRENCY: String(CONCURRENCY),
         HOOKPOST_ENDPOINT_CONCURRENCY: String(ENDPOINT_CONCURRENCY),
-        HOOKPOST_LOG_LEVEL: 'warn',
       }),
       apis: 1,
       workers: 2,

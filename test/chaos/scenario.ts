@@ -14,7 +14,6 @@ export function chaosEnv(extra: Record<string, string> = {}): Record<string, str
     HOOKPOST_POLL_INTERVAL: '100ms',
     HOOKPOST_RATE_LIMIT_PER_CREDENTIAL: '0',
     HOOKPOST_RATE_LIMIT_PER_ADDRESS: '0',
-    HOOKPOST_LOG_LEVEL: 'warn',
     ...extra,
   };
 }

@@ -18,7 +18,7 @@ export async function explainPostgresHotQueries(db: PostgresDb): Promise<Record<
         return plan(statement.text, ['t', '\uffff', 50, ...statement.values(query)]);
       };
       return {
-        claimCandidates: await plan(CLAIM_CANDIDATES, ['', 0, 1000]),
+        claimCandidates: await plan(CLAIM_CANDIDATES, ['', 0, 1000, 'o']),
         claimShare: await plan(CLAIM, ['o', 0, 0, ['s'], [64]]),
         listByStatus: await page({ status: 'failed' }),
         listBySubscription: await page({ subscriptionId: 's' }),

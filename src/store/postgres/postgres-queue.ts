@@ -29,8 +29,9 @@ const INSERT_EVENT = `
 
 /**
  * The subscriptions with due work after $1, by id: a loose index scan of deliveries_due (one
- * probe per subscription, however many rows each has), with each one's live leases (all
- * workers'), so that the claim can give each a fair share (store/claim-shares.ts).
+ * probe per subscription, however many rows each has), with what this claimer holds of each
+ * (the limit is per worker, like the dispatcher's), so that the claim can give each a fair share
+ * (store/claim-shares.ts).
  */
 export const CLAIM_CANDIDATES = `
   WITH RECURSIVE subs(id) AS (
@@ -42,7 +43,7 @@ export const CLAIM_CANDIDATES = `
     FROM subs WHERE subs.id IS NOT NULL
   )
   SELECT s.id AS subscription_id,
-    (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.due_at > $2)::int AS in_flight
+    (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
   FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
   JOIN subscriptions s ON s.id = found.id
   WHERE s.active AND EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= $2 AND NOT d.parked)
@@ -175,7 +176,7 @@ export class PostgresQueue {
   async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     const perSubscription = request.perSubscription ?? this.#options.perSubscriptionClaims;
     const scan = async (after: string) =>
-      (await this.#db.rows<{ subscription_id: string; in_flight: number }>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS])).map(
+      (await this.#db.rows<{ subscription_id: string; in_flight: number }>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map(
         (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
       );
     let found = await scan(this.#cursor);

@@ -8,7 +8,7 @@ export function explainSqliteHotQueries(db: Database.Database): Record<string, s
     (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n');
   const page = { tenantId: 't', before: '\uffff', limit: 50 };
   return {
-    claimCandidates: plan(CLAIM_CANDIDATES, { after: '', now: 0, scan: 1000 }),
+    claimCandidates: plan(CLAIM_CANDIDATES, { after: '', now: 0, owner: 'o', scan: 1000 }),
     claimShare: plan(CLAIM_SHARE, { owner: 'o', until: 0, now: 0, subscriptionId: 's', limit: 64 }),
     listByStatus: plan(deliveryPageSql(['status = @status']), { ...page, status: 'failed' }),
     listBySubscription: plan(deliveryPageSql(['subscription_id = @subscriptionId']), { ...page, subscriptionId: 's' }),

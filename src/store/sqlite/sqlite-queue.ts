@@ -15,7 +15,7 @@ import {
 } from './sqlite-rows.js';
 
 /** The subscriptions with due work after @after, by id: a loose index scan of deliveries_due
- * (one probe per subscription, however many rows each has), with each one's live leases. */
+ * (one probe per subscription, however many rows each has), with what this claimer holds of each. */
 export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      SELECT (SELECT subscription_id FROM deliveries
              WHERE subscription_id > @after AND due_at IS NOT NULL AND parked = 0 ORDER BY subscription_id LIMIT 1)
@@ -26,7 +26,7 @@ export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      LIMIT @scan
    )
    SELECT s.id AS subscription_id,
-     (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.due_at > @now) AS in_flight
+     (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = @owner) AS in_flight
    FROM subs JOIN subscriptions s ON s.id = subs.id
    WHERE s.active = 1
      AND EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= @now AND d.parked = 0)
@@ -176,7 +176,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
       const perSubscription = request.perSubscription ?? options.perSubscriptionClaims;
       const scan = (after: string) =>
-        (candidates.all({ after, now: request.now, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as { subscription_id: string; in_flight: number }[]).map(
+        (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as { subscription_id: string; in_flight: number }[]).map(
           (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
         );
       let found = scan(cursor);

@@ -16,8 +16,8 @@ DROP INDEX deliveries_due;
 CREATE INDEX deliveries_due ON deliveries (subscription_id, due_at) WHERE due_at IS NOT NULL AND parked = 0;
 -- The whole backlog in due order, for the due-deliveries gauge (/metrics).
 CREATE INDEX deliveries_backlog ON deliveries (due_at) WHERE due_at IS NOT NULL AND parked = 0;
--- Live leases per subscription (its share is its limit less what it holds), and parked rows to unpark.
-CREATE INDEX deliveries_in_flight ON deliveries (subscription_id, due_at) WHERE status = 'in_flight';
+-- What each claimer holds of a subscription (its share is its limit less that), and parked rows to unpark.
+CREATE INDEX deliveries_in_flight ON deliveries (subscription_id, lease_owner) WHERE status = 'in_flight';
 CREATE INDEX deliveries_parked ON deliveries (subscription_id) WHERE parked = 1;
 -- The delivery list filtered by status, newest first.
 CREATE INDEX deliveries_by_status ON deliveries (tenant_id, status, id);
