@@ -110,7 +110,6 @@ async function restartRows() {
     HOOKPOST_ADMIN_TOKEN: `hpa_${randomBytes(8).toString('hex')}`,
     HOOKPOST_ALLOW_PRIVATE_TARGETS: '1',
     HOOKPOST_ENDPOINT_CONCURRENCY: '4',
-    HOOKPOST_LOG_LEVEL: 'warn',
   };
   const token = env.HOOKPOST_ADMIN_TOKEN;
   const first = await serve(env);
