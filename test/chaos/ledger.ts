@@ -22,9 +22,9 @@ export class Ledger {
     this.receipts.set(id, (this.receipts.get(id) ?? 0) + 1);
   }
 
-  /** Ids published and not (yet) received. */
-  missing(): string[] {
-    return [...this.published].filter((id) => !this.receipts.has(id));
+  /** Ids published and not among `delivered` (a receiver's accepted ids, while the scenario runs). */
+  missing(delivered: { has(id: string): boolean }): string[] {
+    return [...this.published].filter((id) => !delivered.has(id));
   }
 
   summary() {
