@@ -3,7 +3,16 @@ import { defineConfig } from 'vitest/config';
 // Tests that run Hookpost as separate processes (crash recovery, the CLI, scale-out on
 // PostgreSQL) are CPU-bound and timing-sensitive, so they run after everything else, one file
 // at a time, rather than competing for the two cores with the rest of the suite.
-const PROCESS_TESTS = ['test/crash-recovery.test.ts', 'test/cli.test.ts', 'test/scale-out.test.ts', 'test/migrate-store.test.ts', 'test/startup-errors.test.ts'];
+const PROCESS_TESTS = [
+  'test/crash-recovery.test.ts',
+  'test/cli.test.ts',
+  'test/scale-out.test.ts',
+  'test/migrate-store.test.ts',
+  'test/listen.test.ts',
+  'test/readme.test.ts',
+  'test/cli-remote.test.ts',
+  'test/startup-errors.test.ts',
+];
 
 const CHAOS_TESTS = 'test/chaos/**/*.test.ts';
 

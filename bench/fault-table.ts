@@ -145,6 +145,7 @@ async function growthRows(name: string, databaseUrl: string) {
     const s: Subscription = {
       id: newId('subscription'), tenantId, url: 'https://example.com/', eventTypes: ['x'], name: null, description: null, metadata: {},
       headers: {}, filter: null, format: 'native', platformData: {}, active: true, disabledReason: null, sealedSecret: 'sealed',
+      previousSealedSecret: null, previousSecretExpiresAt: null, signing: 'hmac', retryPolicy: null,
       createdAt: Date.now(), updatedAt: Date.now(),
     };
     await store.insertSubscription(s);

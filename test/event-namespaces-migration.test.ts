@@ -44,6 +44,10 @@ describeEachStore('migration 0003: platform webhooks into their namespaces', (te
     active: true,
     disabledReason: null,
     sealedSecret: 'sealed',
+    previousSealedSecret: null,
+    previousSecretExpiresAt: null,
+    signing: 'hmac',
+    retryPolicy: null,
     createdAt: T0,
     updatedAt: T0,
   });

@@ -62,6 +62,10 @@ describeEachStore('store contract', (testStore) => {
       active: true,
       disabledReason: null,
       sealedSecret: 'sealed',
+      previousSealedSecret: null,
+      previousSecretExpiresAt: null,
+      signing: 'hmac',
+      retryPolicy: null,
       createdAt: T0,
       updatedAt: T0,
       ...fields,
@@ -448,6 +452,8 @@ describeEachStore('store contract', (testStore) => {
       await store.insertAuditEntry({ id: newId('audit'), at: T0, actor: { kind: 'admin', id: 'admin' }, action: 'subscription.created', tenantId, targetType: 'subscription', targetId: subscription.id, details: { url: subscription.url } });
       await claim('w1');
       await store.recordOutcomes([outcome(id!, 'w1', 'pending', { nextAttemptAt: clock + 1 })]);
+      const task = { id: newId('task'), tenantId, kind: 'recover', status: 'running', params: { since: 'x' }, progress: { requeued: 1 }, cursor: null, createdAt: T0, updatedAt: T0, finishedAt: null } as const;
+      await store.startTask({ ...task, params: { ...task.params }, progress: { ...task.progress } }, `copy-${tenantId}`);
 
       const target = await open(await testStore.freshDatabaseUrl());
       await target.migrate();

@@ -49,7 +49,7 @@ describeEachStore('store reliability', (testStore) => {
     const subscription: Subscription = {
       id: newId('subscription'), tenantId, url: 'https://example.com/hook', eventTypes: ['order.created'], name: null, description: null,
       metadata: {}, headers: {}, filter: null, format: 'native', platformData: {}, active: true, disabledReason: null,
-      sealedSecret: 'sealed', createdAt: now, updatedAt: now,
+      sealedSecret: 'sealed', previousSealedSecret: null, previousSecretExpiresAt: null, signing: 'hmac', retryPolicy: null, createdAt: now, updatedAt: now,
     };
     await store.insertSubscription(subscription);
     return subscription;

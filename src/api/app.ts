@@ -21,6 +21,7 @@ import { auditLogRoutes } from './v1/audit-log.js';
 import { deliveryRoutes } from './v1/deliveries.js';
 import { eventRoutes } from './v1/events.js';
 import { eventTypeRoutes } from './v1/event-types.js';
+import { recoveryRoutes } from './v1/recovery.js';
 import { subscriptionRoutes } from './v1/subscriptions.js';
 import { tenantRoutes } from './v1/tenants.js';
 
@@ -116,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       v1.addHook('onRoute', (route) => {
         if (route.config?.scope === undefined) throw new Error(`${String(route.method)} ${route.url} declares no config.scope.`);
       });
-      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes]) {
+      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, deliveryRoutes, auditLogRoutes, recoveryRoutes]) {
         await v1.register(routes, routeDeps);
       }
     },

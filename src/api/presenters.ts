@@ -54,6 +54,8 @@ export const presentSubscription = (s: SubscriptionView) => ({
   filter: s.filter,
   active: s.active,
   disabled_reason: s.disabledReason,
+  signing: s.signing,
+  ...(s.publicKey === undefined ? {} : { public_key: s.publicKey }),
   created_at: iso(s.createdAt),
   updated_at: iso(s.updatedAt),
   ...(s.secret === undefined ? {} : { secret: s.secret }),

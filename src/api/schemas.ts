@@ -134,7 +134,10 @@ const SubscriptionFields = {
   secret: Type.Optional(Type.String({ maxLength: 200 })),
   active: Type.Optional(Type.Boolean()),
 };
-export const CreateSubscriptionBody = Type.Object(SubscriptionFields, { additionalProperties: false });
+export const CreateSubscriptionBody = Type.Object(
+  { ...SubscriptionFields, signing: Type.Optional(Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')], { description: 'hmac (v1, whsec_) or ed25519 (v1a, whsk_/whpk_); default hmac.' })) },
+  { additionalProperties: false },
+);
 export type CreateSubscriptionBody = Static<typeof CreateSubscriptionBody>;
 export const UpdateSubscriptionBody = Type.Partial(Type.Object(SubscriptionFields, { additionalProperties: false }));
 export type UpdateSubscriptionBody = Static<typeof UpdateSubscriptionBody>;
@@ -150,6 +153,8 @@ export const Subscription = Type.Object({
   filter: Type.Union([JsonObject, Type.Null()]),
   active: Type.Boolean(),
   disabled_reason: Type.Union([Type.String(), Type.Null()]),
+  signing: Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')]),
+  public_key: Type.Optional(Type.String({ description: 'With ed25519 signing: the whpk_ key receivers verify v1a signatures with.' })),
   created_at: Timestamp,
   updated_at: Timestamp,
   secret: Type.Optional(Type.String()),
@@ -157,7 +162,15 @@ export const Subscription = Type.Object({
 export const SubscriptionPage = page(Subscription);
 export const SubscriptionListQuery = PageQuery;
 export const Secret = Type.Object({ secret: Type.String() });
-export const RotateSecretBody = Type.Object({ secret: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+export const RotateSecretBody = Type.Object(
+  {
+    secret: Type.Optional(Type.String({ maxLength: 200 })),
+    grace_period_seconds: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 2_592_000, description: 'How long the old secret keeps signing deliveries too (default 86400).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 // Events
 export const PublishEventBody = Type.Object(
@@ -183,7 +196,7 @@ export const Event = Type.Object({
 export const EventPage = page(Event);
 
 // Deliveries
-const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('in_flight'), Type.Literal('succeeded'), Type.Literal('failed')]);
+const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('in_flight'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]);
 export const Attempt = Type.Object({
   id: Type.String(),
   number: Type.Integer(),

@@ -1,11 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { listen } from './listen.js';
+import { addServerEnvironmentHelp, packageVersion } from './help.js';
+import { listenCommand } from './listen.js';
 import { migrate } from './migrate.js';
 import { migrateStore } from './migrate-store.js';
 import { rotateSecretKeyCommand } from './rotate-secret-key.js';
+import { registerRemoteCommands } from './remote/index.js';
 import { serve } from './serve.js';
 
-const program = new Command('hookpost').description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.');
+const program = new Command('hookpost')
+  .description('Self-hosted webhooks: durable events, signed deliveries, retries and logs.')
+  .version(packageVersion(), '-V, --version', 'print the package version');
 
 const integer = (min: number, max: number) => (value: string) => {
   const number = Number(value);
@@ -43,7 +47,10 @@ program
   .option('--secret <secret>', 'the subscription secret (whsec_…) to verify signatures with')
   .option('--status <code>', 'HTTP status to answer with', integer(100, 599), 200)
   .action(async (options: { port: number; host: string; secret?: string; status: number }) => {
-    await listen(options);
+    await listenCommand(options);
   });
+
+registerRemoteCommands(program);
+addServerEnvironmentHelp(program);
 
 await program.parseAsync(process.argv);

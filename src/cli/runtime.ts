@@ -15,6 +15,7 @@ import { createOutboundClient } from '../delivery/outbound.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
+import { TaskRunner } from '../service/tasks.js';
 import { createStore } from '../store/index.js';
 
 /** A running Hookpost process: its HTTP app, its dispatcher (if its role sends), and how to stop it. */
@@ -108,6 +109,17 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     compat: doors,
   });
 
+  // Background tasks (recovery) run where deliveries are sent; an API-only process only starts them.
+  const tasks = sends
+    ? new TaskRunner(service, {
+        pollIntervalMs: Math.max(config.delivery.pollIntervalMs, 500),
+        leaseMs: config.delivery.leaseMs,
+        batchSize: 500,
+        logger: logger.child({ part: 'tasks' }),
+      })
+    : null;
+  if (tasks) service.wakeTasks = () => tasks.wake();
+
   return {
     app,
     dispatcher,
@@ -119,9 +131,11 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       const returned = await store.takeOverSending(Date.now());
       if (returned > 0) logger.info({ deliveries: returned }, 'took back the deliveries a stopped process held in flight');
       dispatcher.start();
+      tasks?.start();
     },
     async close() {
       await app.close();
+      await tasks?.stop();
       await dispatcher?.stop();
       await outbound?.close();
       await store.close();

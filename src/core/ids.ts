@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   delivery: 'dlv',
   attempt: 'atm',
   audit: 'aud',
+  task: 'tsk',
 } as const;
 
 /** A new id `<prefix>_<ULID>`: unique, and ordered by creation time within one process. */

@@ -97,8 +97,46 @@ export interface Subscription {
   disabledReason: string | null;
   /** The signing secret, sealed with the instance key (see core/secret-box.ts); never plaintext at rest. */
   sealedSecret: string;
+  /** The secret a rotation replaced, sealed; deliveries carry its signature too until it expires. */
+  previousSealedSecret: string | null;
+  previousSecretExpiresAt: EpochMs | null;
+  /** HMAC-SHA256 (`v1,`, secret `whsec_`) or Ed25519 (`v1a,`, secret `whsk_`). */
+  signing: SigningScheme;
+  /** This subscription's own retry schedule or attempt count; null: the instance's. */
+  retryPolicy: RetryOverride | null;
   createdAt: EpochMs;
   updatedAt: EpochMs;
+}
+
+/** The signature schemes of Standard Webhooks a subscription may use. */
+export const SIGNING_SCHEMES = ['hmac', 'ed25519'] as const;
+/** One of SIGNING_SCHEMES. */
+export type SigningScheme = (typeof SIGNING_SCHEMES)[number];
+
+/** A subscription's retry settings: its own delays (ms, before attempts 2, 3, …) and/or number of attempts. */
+export interface RetryOverride {
+  scheduleMs: number[] | null;
+  maxAttempts: number | null;
+}
+
+/** The kinds of background task; each runs in resumable batches. */
+export type TaskKind = 'recover';
+
+/** A bulk operation running in the background (recovering a subscription's failed deliveries). */
+export interface Task {
+  id: string;
+  tenantId: string;
+  kind: TaskKind;
+  status: 'running' | 'done';
+  /** What was asked, as the API shows it (e.g. subscription_id, since, until). */
+  params: Record<string, unknown>;
+  /** Counts so far (e.g. requeued). */
+  progress: Record<string, number>;
+  /** Where the next batch starts (a delivery id); null before the first. */
+  cursor: string | null;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+  finishedAt: EpochMs | null;
 }
 
 /** An accepted event: durable once stored, delivered to every subscription that matched. */
@@ -112,8 +150,8 @@ export interface HookEvent {
   deliverAt: EpochMs | null;
 }
 
-/** The life of one delivery: pending → in_flight → succeeded, or back to pending, or failed. */
-export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed'] as const;
+/** The life of one delivery: pending → in_flight → succeeded, or back to pending, or failed; a scheduled one may be cancelled. */
+export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'cancelled'] as const;
 /** One of DELIVERY_STATUSES. */
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { ed25519PrivateKey, isEd25519Secret } from './ed25519-keys.js';
 import { HookpostError } from './errors.js';
 
 const SECRET_PREFIX = 'whsec_';
@@ -28,18 +29,44 @@ export function secretKey(secret: string): Buffer {
   return key;
 }
 
-/** The Standard Webhooks headers for one request: id, timestamp in seconds, and the v1 HMAC-SHA256 signature. */
+/**
+ * The Standard Webhooks headers for one request: id, timestamp in seconds, and one signature per
+ * key (an HMAC key alone, or a subscription's keys: current first, then a rotated-out one).
+ */
 export function standardWebhookHeaders(
-  key: Buffer,
+  keys: Buffer | readonly SigningKey[],
   messageId: string,
   timestampSeconds: number,
   body: string,
 ): Record<string, string> {
+  const list: readonly SigningKey[] = Buffer.isBuffer(keys) ? [{ scheme: 'hmac', key: keys }] : keys;
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': `v1,${signStandard(key, messageId, timestampSeconds, body)}`,
+    'webhook-signature': signatureHeader(list, messageId, timestampSeconds, body),
   };
+}
+
+/** A key that signs deliveries: an HMAC-SHA256 key (`v1,`) or an Ed25519 private key (`v1a,`). */
+export type SigningKey = { scheme: 'hmac'; key: Buffer } | { scheme: 'ed25519'; key: KeyObject };
+
+/** The signing key a secret stands for: `whsk_` is Ed25519, `whsec_` is HMAC; throws validation_failed on anything else. */
+export function signingKeyOf(secret: string): SigningKey {
+  return isEd25519Secret(secret) ? { scheme: 'ed25519', key: ed25519PrivateKey(secret) } : { scheme: 'hmac', key: secretKey(secret) };
+}
+
+/**
+ * The `webhook-signature` value: one `v1,<base64>` or `v1a,<base64>` entry per key, separated by
+ * spaces, as Standard Webhooks lets a sender list several (a receiver accepts any that verifies).
+ */
+export function signatureHeader(keys: readonly SigningKey[], messageId: string, timestampSeconds: number, body: string): string {
+  return keys
+    .map((entry) =>
+      entry.scheme === 'hmac'
+        ? `v1,${signStandard(entry.key, messageId, timestampSeconds, body)}`
+        : `v1a,${sign(null, Buffer.from(`${messageId}.${timestampSeconds}.${body}`), entry.key).toString('base64')}`,
+    )
+    .join(' ');
 }
 
 /** base64 HMAC-SHA256 of `id.timestamp.body`, as the Standard Webhooks specification signs. */

@@ -4,10 +4,11 @@ import type { DeliveryFormats } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import type { Attempt, ClaimedDelivery, EpochMs } from '../core/model.js';
 import type { SecretBox } from '../core/secret-box.js';
-import { secretKey, standardWebhookHeaders } from '../core/signing.js';
+import { standardWebhookHeaders } from '../core/signing.js';
 import type { DeliveryOutcome } from '../store/store.js';
 import { decideAfterAttempt, type AttemptVerdict } from './decide.js';
 import type { OutboundClient, OutboundResult } from './outbound.js';
+import { SigningKeyring } from './signing-keys.js';
 
 const USER_AGENT = 'Hookpost/0.1 (+https://github.com/hookpost)';
 
@@ -36,11 +37,11 @@ export interface AttemptMade {
  */
 export class AttemptMaker {
   readonly #deps: AttemptDeps;
-  // Opening a sealed secret and deriving its HMAC key costs a decryption; subscriptions repeat.
-  readonly #keys = new Map<string, { secret: string; key: Buffer }>();
+  readonly #keyring: SigningKeyring;
 
   constructor(deps: AttemptDeps) {
     this.#deps = deps;
+    this.#keyring = new SigningKeyring(deps.secrets);
   }
 
   async attempt(claimed: ClaimedDelivery, owner: string): Promise<AttemptMade> {
@@ -48,7 +49,8 @@ export class AttemptMaker {
     const attemptNumber = delivery.attemptCount + 1;
     let result: OutboundResult;
     try {
-      const { secret, key } = this.#secretOf(subscription.sealedSecret);
+      // During a rotation's grace period the old secret signs too (a second v1 entry).
+      const { secret, keys } = this.#keyring.keysFor(subscription, this.#deps.now());
       const timestampSeconds = Math.floor(this.#deps.now() / 1000);
       const rendered = this.#deps.formats
         .get(subscription.format)
@@ -58,7 +60,7 @@ export class AttemptMaker {
         'user-agent': USER_AGENT,
         ...subscription.headers,
         ...rendered.headers,
-        ...standardWebhookHeaders(key, event.id, timestampSeconds, rendered.body),
+        ...standardWebhookHeaders(keys, event.id, timestampSeconds, rendered.body),
       };
       result = await this.#deps.outbound.send({ url: subscription.url, headers, body: rendered.body });
     } catch (error) {
@@ -75,17 +77,6 @@ export class AttemptMaker {
     }
     const verdict = decideAfterAttempt(result, attemptNumber, this.#deps.retry, this.#deps.now(), this.#deps.random);
     return { result, verdict, outcome: outcomeOf(claimed, owner, attemptNumber, result, verdict) };
-  }
-
-  #secretOf(sealed: string): { secret: string; key: Buffer } {
-    let entry = this.#keys.get(sealed);
-    if (!entry) {
-      const secret = this.#deps.secrets.open(sealed);
-      entry = { secret, key: secretKey(secret) };
-      if (this.#keys.size > 10_000) this.#keys.clear();
-      this.#keys.set(sealed, entry);
-    }
-    return entry;
   }
 }
 

@@ -15,4 +15,6 @@ export interface ServiceDeps {
   platformCatalogs?: PlatformCatalogs;
   /** Lifetime of OAuth access tokens; one hour when absent. */
   accessTokenTtlMs?: number;
+  /** Tells this process's task runner that a background task was just started (absent: it polls). */
+  wakeTasks?: () => void;
 }

@@ -3,7 +3,8 @@ import { HookpostError, type ErrorDetail } from '../core/errors.js';
 import { parseFilter, type Filter } from '../core/filter.js';
 import { checkCustomHeaders } from '../core/headers.js';
 import { newId } from '../core/ids.js';
-import type { PageRequest, Subscription } from '../core/model.js';
+import type { PageRequest, SigningScheme, Subscription } from '../core/model.js';
+import { ed25519PrivateKey, ed25519PublicKey, generateEd25519Secret, isEd25519Secret } from '../core/ed25519-keys.js';
 import { generateSecret, secretKey } from '../core/signing.js';
 import type { SubscriptionChanges, SubscriptionQuery } from '../store/store.js';
 import { hashToken } from './api-keys.js';
@@ -30,10 +31,12 @@ export interface SubscriptionInput {
   active?: boolean | undefined;
   format?: string | undefined;
   platformData?: Record<string, unknown> | undefined;
+  /** Set at creation only: the scheme decides the kind of secret. */
+  signing?: SigningScheme | undefined;
 }
 
-/** A subscription as doors show it: the sealed secret opened, if the caller asked for it. */
-export type SubscriptionView = Omit<Subscription, 'sealedSecret'> & { secret?: string };
+/** A subscription as doors show it: the sealed secret opened if the caller asked for it, and an Ed25519 subscription's public key. */
+export type SubscriptionView = Omit<Subscription, 'sealedSecret' | 'previousSealedSecret'> & { secret?: string; publicKey?: string };
 
 /** Creates a subscription after checking its URL, event types, secret, headers and filter. */
 export async function createSubscription(
@@ -41,9 +44,10 @@ export async function createSubscription(
   tenantId: string,
   input: SubscriptionInput & { url: string; eventTypes: string[] },
 ): Promise<SubscriptionView> {
-  await checkInput(deps, input);
+  const signing = input.signing ?? 'hmac';
+  await checkInput(deps, input, signing);
   const now = deps.now();
-  const secret = input.secret ?? generateSecret();
+  const secret = input.secret ?? newSecretFor(signing);
   const subscription: Subscription = {
     id: newId('subscription'),
     tenantId,
@@ -59,6 +63,10 @@ export async function createSubscription(
     active: input.active ?? true,
     disabledReason: null,
     sealedSecret: deps.secrets.seal(secret),
+    previousSealedSecret: null,
+    previousSecretExpiresAt: null,
+    signing,
+    retryPolicy: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -75,8 +83,13 @@ export async function requireSubscription(deps: ServiceDeps, tenantId: string, i
 
 /** Shows a subscription, with its secret only when `withSecret`. */
 export function view(deps: ServiceDeps, subscription: Subscription, withSecret: boolean): SubscriptionView {
-  const { sealedSecret, ...rest } = subscription;
-  return withSecret ? { ...rest, secret: deps.secrets.open(sealedSecret) } : rest;
+  const { sealedSecret, previousSealedSecret: _previous, ...rest } = subscription;
+  const secret = withSecret || subscription.signing === 'ed25519' ? deps.secrets.open(sealedSecret) : undefined;
+  return {
+    ...rest,
+    ...(withSecret ? { secret } : {}),
+    ...(secret !== undefined && isEd25519Secret(secret) ? { publicKey: ed25519PublicKey(secret) } : {}),
+  };
 }
 
 /** A page of the tenant's subscriptions. */
@@ -94,8 +107,8 @@ export async function updateSubscription(
 ): Promise<SubscriptionView> {
   const current = await requireSubscription(deps, tenantId, id);
   if (input.secret !== undefined) await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
-  await checkInput(deps, input);
-  const { secret, format: _format, ...rest } = input;
+  await checkInput(deps, input, current.signing);
+  const { secret, format: _format, signing: _signing, ...rest } = input;
   const changes: SubscriptionChanges = Object.fromEntries(
     Object.entries(rest).filter(([, value]) => value !== undefined),
   ) as SubscriptionChanges;
@@ -115,16 +128,39 @@ export async function readSecret(deps: ServiceDeps, tenantId: string, id: string
   return { subscription, secret };
 }
 
-/** Replaces the signing secret (with a new generated one unless given) and returns it. */
-export async function rotateSecret(deps: ServiceDeps, tenantId: string, id: string, secret?: string): Promise<string> {
+/** How long a rotated-out secret keeps signing deliveries when the caller names no grace period: 24 hours. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
+
+/**
+ * Replaces the signing secret (with a new generated one unless given) and returns it. Until
+ * `gracePeriodSeconds` have passed, deliveries carry a signature made with the old secret as well,
+ * so receivers can switch at their own pace; 0 drops the old secret at once. Every door rotates
+ * through here.
+ */
+export async function rotateSecret(
+  deps: ServiceDeps,
+  tenantId: string,
+  id: string,
+  secret?: string,
+  gracePeriodSeconds: number = DEFAULT_ROTATION_GRACE_SECONDS,
+): Promise<string> {
   const current = await requireSubscription(deps, tenantId, id);
   await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
-  const next = secret ?? generateSecret();
-  secretKey(next);
-  const updated = await deps.store.updateSubscription(tenantId, id, { sealedSecret: deps.secrets.seal(next) }, deps.now());
+  if (!Number.isInteger(gracePeriodSeconds) || gracePeriodSeconds < 0 || gracePeriodSeconds > MAX_ROTATION_GRACE_SECONDS) {
+    throw new HookpostError('validation_failed', 'The grace period is a whole number of seconds, at most 30 days.', [
+      { pointer: '/grace_period_seconds', message: `must be an integer from 0 to ${MAX_ROTATION_GRACE_SECONDS}` },
+    ]);
+  }
+  const next = secret ?? newSecretFor(current.signing);
+  checkSecretFor(current.signing, next);
+  const now = deps.now();
+  const expiresAt = gracePeriodSeconds > 0 ? now + gracePeriodSeconds * 1000 : null;
+  const updated = await deps.store.rotateSubscriptionSecret(tenantId, id, deps.secrets.seal(next), expiresAt, now);
   if (!updated) throw new HookpostError('not_found', `No subscription ${id}.`);
   return next;
 }
+
+const MAX_ROTATION_GRACE_SECONDS = 30 * 86_400;
 
 /** Deletes a subscription with its deliveries; not_found if it is not the tenant's. */
 export async function deleteSubscription(deps: ServiceDeps, tenantId: string, id: string): Promise<void> {
@@ -135,7 +171,7 @@ export async function deleteSubscription(deps: ServiceDeps, tenantId: string, id
 // token is refused as well, for subscriptions made before the mark existed.
 async function refuseCredentialSecret(deps: ServiceDeps, subscription: Subscription, secret: string): Promise<void> {
   let isCredential = subscription.platformData[SECRET_IS_CREDENTIAL] === true;
-  if (!isCredential) {
+  if (!isCredential && !isEd25519Secret(secret)) {
     const keyBytes = secretKey(secret).toString('utf8');
     isCredential = (await deps.store.findApiKeyByHash(hashToken(keyBytes))) !== undefined;
   }
@@ -148,7 +184,7 @@ async function refuseCredentialSecret(deps: ServiceDeps, subscription: Subscript
   }
 }
 
-async function checkInput(deps: ServiceDeps, input: SubscriptionInput): Promise<void> {
+async function checkInput(deps: ServiceDeps, input: SubscriptionInput, signing: SigningScheme): Promise<void> {
   if (input.url !== undefined) {
     const check = checkTargetUrl(input.url, deps.targetPolicy);
     if (!check.ok) {
@@ -159,7 +195,7 @@ async function checkInput(deps: ServiceDeps, input: SubscriptionInput): Promise<
   const problems: ErrorDetail[] = [];
   if (input.secret !== undefined) {
     try {
-      secretKey(input.secret);
+      checkSecretFor(signing, input.secret);
     } catch (error) {
       problems.push(...((error as HookpostError).details as ErrorDetail[]));
     }
@@ -193,6 +229,17 @@ async function checkEventTypes(deps: ServiceDeps, eventTypes: string[]): Promise
     if (!(await findEventType(deps, name))) unknown.push({ pointer: `/event_types/${index}`, message: `unknown event type ${name}` });
   }
   if (unknown.length > 0) throw new HookpostError('unknown_event_type', 'Some event types are not in the catalog.', unknown);
+}
+
+/** A new secret of the kind the scheme signs with. */
+function newSecretFor(signing: SigningScheme): string {
+  return signing === 'ed25519' ? generateEd25519Secret() : generateSecret();
+}
+
+/** Throws validation_failed unless the secret is of the scheme's kind (whsec_ for hmac, whsk_ for ed25519). */
+function checkSecretFor(signing: SigningScheme, secret: string): void {
+  if (signing === 'ed25519') ed25519PrivateKey(secret);
+  else secretKey(secret);
 }
 
 function dedupe(values: string[]): string[] {

@@ -4,6 +4,8 @@ import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 export type { Store } from './store.js';
+/** The transactional outbox's write through a caller's own pg client (PostgreSQL only). */
+export { insertEventThrough, type OutboxClient } from './postgres/postgres-outbox.js';
 
 /** How a store is opened beyond its URL. Settings a store does not use are ignored. */
 export interface StoreOptions {

@@ -1,6 +1,6 @@
 import type { AttemptErrorClass } from '../core/attempt-error.js';
 import type { Filter } from '../core/filter.js';
-import type { ApiKey, Attempt, AuditEntry, Delivery, DeliveryStatus, EventType, HookEvent, Subscription, Tenant } from '../core/model.js';
+import type { ApiKey, Attempt, AuditEntry, Delivery, DeliveryStatus, EventType, HookEvent, Subscription, Task, TaskKind, Tenant } from '../core/model.js';
 
 // Rows as plain values (JSON parsed, flags as booleans, times as epoch ms; see tables.ts) and their
 // mapping to domain types. A store decodes its own column encodings into these shapes first.
@@ -58,6 +58,10 @@ export interface SubscriptionRow {
   active: boolean;
   disabled_reason: string | null;
   sealed_secret: string;
+  previous_sealed_secret: string | null;
+  previous_secret_expires_at: number | null;
+  signing: string;
+  retry_policy: { schedule_ms?: number[]; max_attempts?: number } | null;
   created_at: number;
   updated_at: number;
 }
@@ -180,6 +184,10 @@ export const toSubscription = (row: SubscriptionRow): Subscription => ({
   active: row.active,
   disabledReason: row.disabled_reason,
   sealedSecret: row.sealed_secret,
+  previousSealedSecret: row.previous_sealed_secret,
+  previousSecretExpiresAt: row.previous_secret_expires_at,
+  signing: row.signing === 'ed25519' ? 'ed25519' : 'hmac',
+  retryPolicy: row.retry_policy && { scheduleMs: row.retry_policy.schedule_ms ?? null, maxAttempts: row.retry_policy.max_attempts ?? null },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -199,6 +207,13 @@ export const fromSubscription = (s: Subscription): SubscriptionRow => ({
   active: s.active,
   disabled_reason: s.disabledReason,
   sealed_secret: s.sealedSecret,
+  previous_sealed_secret: s.previousSealedSecret,
+  previous_secret_expires_at: s.previousSecretExpiresAt,
+  signing: s.signing,
+  retry_policy: s.retryPolicy && {
+    ...(s.retryPolicy.scheduleMs ? { schedule_ms: s.retryPolicy.scheduleMs } : {}),
+    ...(s.retryPolicy.maxAttempts ? { max_attempts: s.retryPolicy.maxAttempts } : {}),
+  },
   created_at: s.createdAt,
   updated_at: s.updatedAt,
 });
@@ -261,4 +276,50 @@ export const fromAttempt = (a: Attempt): AttemptRow => ({
   error_class: a.errorClass,
   error_message: a.errorMessage,
   succeeded: a.succeeded,
+});
+
+export interface TaskRow {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  request_key: string;
+  status: string;
+  params: Record<string, unknown>;
+  progress: Record<string, number>;
+  cursor: string | null;
+  lease_owner: string | null;
+  lease_until: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export const toTask = (row: TaskRow): Task => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  kind: row.kind as TaskKind,
+  status: row.status === 'done' ? 'done' : 'running',
+  params: row.params,
+  progress: row.progress,
+  cursor: row.cursor,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  finishedAt: row.finished_at,
+});
+
+/** A new task's row: not yet leased (claimable at once), under its request key. */
+export const fromTask = (task: Task, requestKey: string): TaskRow => ({
+  id: task.id,
+  tenant_id: task.tenantId,
+  kind: task.kind,
+  request_key: requestKey,
+  status: task.status,
+  params: task.params,
+  progress: task.progress,
+  cursor: task.cursor,
+  lease_owner: null,
+  lease_until: 0,
+  created_at: task.createdAt,
+  updated_at: task.updatedAt,
+  finished_at: task.finishedAt,
 });

@@ -14,6 +14,7 @@ import type {
   Subscription,
   Tenant,
 } from '../core/model.js';
+import type { EngineStore } from './engine-store.js';
 import type { PlainRow, RowBatch, TableName } from './tables.js';
 
 /** What a store can do beyond the common interface; engines branch on these, never on the dialect. */
@@ -127,7 +128,7 @@ export interface SubscriptionQuery {
  * Everything Hookpost keeps. SQLite and PostgreSQL implement it; only store/index.ts names them.
  * Lists are ordered by id (creation order) and page with an opaque cursor.
  */
-export interface Store {
+export interface Store extends EngineStore {
   readonly capabilities: StoreCapabilities;
 
   /** Applies pending migrations; safe to call from several processes at once. */

@@ -52,6 +52,7 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
         ...toInput(body),
         url: body.url,
         eventTypes: body.event_types,
+        signing: body.signing,
       });
       await audit(request, service, {
         action: 'subscription.created',
@@ -152,14 +153,22 @@ export const subscriptionRoutes: RoutePlugin = async (app, { service }) => {
       schema: {
         tags,
         summary: 'Replace the signing secret',
+        description:
+          'Until `grace_period_seconds` (default 86400) have passed, every delivery carries a signature made with the old secret as well, in the same webhook-signature header.',
         params: TenantResourceParams,
         body: RotateSecretBody,
         response: { 200: Secret, ...errorResponses },
       },
     },
     async (request) => {
-      const secret = await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret);
-      await audit(request, service, { action: 'subscription.secret_rotated', tenantId: request.params.tenant, targetType: 'subscription', targetId: request.params.id });
+      const secret = await rotateSecret(service, request.params.tenant, request.params.id, request.body?.secret, request.body?.grace_period_seconds);
+      await audit(request, service, {
+        action: 'subscription.secret_rotated',
+        tenantId: request.params.tenant,
+        targetType: 'subscription',
+        targetId: request.params.id,
+        details: { grace_period_seconds: request.body?.grace_period_seconds ?? null },
+      });
       return { secret };
     },
   );

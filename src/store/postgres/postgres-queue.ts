@@ -15,7 +15,7 @@ import type { DueNotifier } from './postgres-notify.js';
  * (or our own retry of a commit whose answer was lost) insert nothing; the deliveries CTE reads
  * the event CTE, so it too inserts nothing then. A row comes back only when the event was new.
  */
-const INSERT_EVENT = `
+export const INSERT_EVENT = `
   WITH inserted AS (
     INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING

@@ -31,6 +31,7 @@ import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
 import { PostgresParking } from './postgres-parking.js';
 import { explainPostgresHotQueries } from './postgres-explain.js';
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
+import { PostgresEngine } from './postgres-engine.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
@@ -109,6 +110,7 @@ class PostgresStore implements Store {
   readonly #db: PostgresDb;
   readonly #queue: PostgresQueue;
   readonly #security: PostgresSecurity;
+  readonly #engine: PostgresEngine;
   readonly #notifier: DueNotifier;
   readonly #wakeups: DueWakeups;
 
@@ -120,6 +122,7 @@ class PostgresStore implements Store {
     this.#queue = new PostgresQueue(this.#db, this.#notifier, queueOptions);
     this.#parking = new PostgresParking(this.#db);
     this.#security = new PostgresSecurity(this.#db);
+    this.#engine = new PostgresEngine(this.#db, this.#notifier);
     this.#wakeups = new DueWakeups(options);
   }
 
@@ -325,6 +328,30 @@ class PostgresStore implements Store {
 
   onDeliveriesDue(listener: () => void) {
     return this.#wakeups.subscribe(listener);
+  }
+
+  rotateSubscriptionSecret(tenantId: string, id: string, nextSealed: string, previousExpiresAt: number | null, at: number) {
+    return this.#engine.rotateSubscriptionSecret(tenantId, id, nextSealed, previousExpiresAt, at);
+  }
+
+  startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
+    return this.#engine.startTask(task, requestKey);
+  }
+
+  getTask(tenantId: string, id: string) {
+    return this.#engine.getTask(tenantId, id);
+  }
+
+  claimTask(owner: string, now: number, leaseMs: number) {
+    return this.#engine.claimTask(owner, now, leaseMs);
+  }
+
+  saveTaskProgress(id: string, owner: string, step: Parameters<Store['saveTaskProgress']>[2], now: number) {
+    return this.#engine.saveTaskProgress(id, owner, step, now);
+  }
+
+  requeueFailedDeliveries(query: Parameters<Store['requeueFailedDeliveries']>[0], now: number) {
+    return this.#engine.requeueFailedDeliveries(query, now);
   }
 
   exportRows(table: Parameters<Store['exportRows']>[0], after: string | null, limit: number) {

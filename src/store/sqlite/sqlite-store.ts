@@ -22,6 +22,7 @@ import type {
   QueueOptions,
 } from '../store.js';
 import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
+import { createSqliteEngine, type SqliteEngine } from './sqlite-engine.js';
 import { createSqliteQueue, type SqliteQueue } from './sqlite-queue.js';
 import { createSqliteSecurity, type SqliteSecurity } from './sqlite-security.js';
 import { migrateSqlite } from './sqlite-migrate.js';
@@ -62,6 +63,7 @@ class SqliteStore implements Store {
   readonly #statements = new Map<string, Database.Statement>();
   #queue: SqliteQueue | undefined;
   #security: SqliteSecurity | undefined;
+  #engine: SqliteEngine | undefined;
 
   readonly #file: string;
   #senderLock: SenderLock | null = null;
@@ -90,6 +92,11 @@ class SqliteStore implements Store {
   get #s(): SqliteSecurity {
     this.#security ??= createSqliteSecurity(this.#db);
     return this.#security;
+  }
+
+  get #e(): SqliteEngine {
+    this.#engine ??= createSqliteEngine(this.#db, () => this.#wakeups.emit('due'));
+    return this.#engine;
   }
 
   async migrate() {
@@ -338,6 +345,30 @@ class SqliteStore implements Store {
 
   async importRows(table: Parameters<Store['importRows']>[0], rows: Parameters<Store['importRows']>[1]) {
     importSqliteRows(this.#db, table, rows);
+  }
+
+  async rotateSubscriptionSecret(tenantId: string, id: string, nextSealed: string, previousExpiresAt: number | null, at: number) {
+    return this.#e.rotateSubscriptionSecret(tenantId, id, nextSealed, previousExpiresAt, at);
+  }
+
+  async startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
+    return this.#e.startTask(task, requestKey);
+  }
+
+  async getTask(tenantId: string, id: string) {
+    return this.#e.getTask(tenantId, id);
+  }
+
+  async claimTask(owner: string, now: number, leaseMs: number) {
+    return this.#e.claimTask(owner, now, leaseMs);
+  }
+
+  async saveTaskProgress(id: string, owner: string, step: Parameters<Store['saveTaskProgress']>[2], now: number) {
+    return this.#e.saveTaskProgress(id, owner, step, now);
+  }
+
+  async requeueFailedDeliveries(query: Parameters<Store['requeueFailedDeliveries']>[0], now: number) {
+    return this.#e.requeueFailedDeliveries(query, now);
   }
 
   /** A prepared statement, prepared once per SQL text: preparing costs more than running. */

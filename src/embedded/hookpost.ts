@@ -1,0 +1,174 @@
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { compatFormats, servedPlatforms } from '../api/compat/index.js';
+import { loadConfig } from '../config/config.js';
+import { loadInstanceSecrets } from '../config/instance-secrets.js';
+import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
+import { HookpostError } from '../core/errors.js';
+import type { PageRequest } from '../core/model.js';
+import { createSecretBox } from '../core/secret-box.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import { createDeliveryMetrics } from '../delivery/metrics.js';
+import { createOutboundClient } from '../delivery/outbound.js';
+import { listDeliveries, requireDelivery, retryDelivery } from '../service/deliveries.js';
+import type { ServiceDeps } from '../service/deps.js';
+import { defineEventType, type EventTypeInput } from '../service/event-types.js';
+import { publishThrough } from '../service/outbox.js';
+import { buildPlatformCatalogs } from '../service/event-catalog.js';
+import { PayloadSchemas } from '../service/payload-schemas.js';
+import { publishEvent, type PublishInput, type PublishResult } from '../service/publish.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  listSubscriptions,
+  requireSubscription,
+  updateSubscription,
+  view,
+  type SubscriptionInput,
+  type SubscriptionView,
+} from '../service/subscriptions.js';
+import { createTenant, type NewTenant } from '../service/tenants.js';
+import { createStore, type OutboxClient } from '../store/index.js';
+import type { DeliveryQuery } from '../store/store.js';
+
+/** How an embedded Hookpost is set up. */
+export interface HookpostOptions {
+  /** `postgres://…` (needed for the transactional outbox) or `sqlite:<path>`. */
+  databaseUrl: string;
+  /** The key that seals subscription secrets: 64 hex characters or base64 of 32 bytes. Share it with any Hookpost server on the same database. */
+  secretKey?: string;
+  /** Where a generated key is kept when `secretKey` is absent (default ./data). */
+  dataDir?: string;
+  /** Send deliveries from this process (default true). False: only publish and manage; a server's workers deliver. */
+  dispatch?: boolean;
+  /** Any other HOOKPOST_* setting, by its variable name (e.g. HOOKPOST_ALLOW_PRIVATE_TARGETS: '1'). */
+  settings?: Record<string, string>;
+  /** A pino logger for the dispatcher; silent by default. */
+  logger?: Logger;
+}
+
+/** An event to publish: its tenant, type and data, and optionally its id (idempotency), resource and delivery time. */
+export interface EmbeddedEvent {
+  tenant: string;
+  type: string;
+  data: Record<string, unknown>;
+  id?: string;
+  resourceId?: string | null;
+  deliverAt?: Date | number | null;
+}
+
+/** Hookpost inside a Node application: publish, subscriptions and the dispatcher, no HTTP server. */
+export interface Hookpost {
+  /**
+   * Publishes an event. With `{ client }` (a `pg` client inside the caller's open transaction,
+   * PostgreSQL only), the event and its deliveries are written through that client and exist if
+   * and only if the caller's transaction commits: a transactional outbox.
+   */
+  publish(event: EmbeddedEvent, options?: { client?: OutboxClient }): Promise<PublishResult>;
+  tenants: { create(input: NewTenant): Promise<{ id: string; name: string }> };
+  eventTypes: { define(input: EventTypeInput): Promise<void> };
+  subscriptions: {
+    create(tenant: string, input: SubscriptionInput & { url: string; eventTypes: string[] }): Promise<SubscriptionView>;
+    get(tenant: string, id: string): Promise<SubscriptionView>;
+    list(tenant: string, page?: Partial<PageRequest>): Promise<{ items: SubscriptionView[]; nextCursor: string | null }>;
+    update(tenant: string, id: string, changes: SubscriptionInput): Promise<SubscriptionView>;
+    delete(tenant: string, id: string): Promise<void>;
+  };
+  deliveries: {
+    list(tenant: string, query?: DeliveryQuery, page?: Partial<PageRequest>): ReturnType<typeof listDeliveries>;
+    get(tenant: string, id: string): ReturnType<typeof requireDelivery>;
+    retry(tenant: string, id: string): ReturnType<typeof retryDelivery>;
+  };
+  /** Stops the dispatcher (letting requests in flight finish) and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating it), and starts the dispatcher unless `dispatch` is false. */
+export async function createHookpost(options: HookpostOptions): Promise<Hookpost> {
+  const config = loadConfig({
+    ...options.settings,
+    HOOKPOST_DATABASE_URL: options.databaseUrl,
+    ...(options.secretKey ? { HOOKPOST_SECRET_KEY: options.secretKey } : {}),
+    ...(options.dataDir ? { HOOKPOST_DATA_DIR: options.dataDir } : {}),
+  });
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const secrets = loadInstanceSecrets(config);
+  const store = await createStore(config.databaseUrl, { poolSize: config.databasePoolSize, warn: (message, error) => logger.warn({ err: error }, message) });
+  await store.migrate();
+  const doors = servedPlatforms(config.platforms);
+  const schemas = new PayloadSchemas();
+  const service: ServiceDeps = {
+    store,
+    secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
+    now: Date.now,
+    targetPolicy: config.targetPolicy,
+    platformScopes: doors.flatMap((door) => door.scopes ?? []),
+    // The doors' event types, each in its platform's namespace (as the server's runtime does).
+    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
+  };
+
+  const outbound =
+    options.dispatch === false
+      ? null
+      : createOutboundClient({
+          ...config.targetPolicy,
+          connectTimeoutMs: config.delivery.connectTimeoutMs,
+          totalTimeoutMs: config.delivery.requestTimeoutMs,
+          maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
+          maxResponseBytes: config.delivery.maxResponseBytes,
+          storedResponseBytes: config.delivery.storedResponseBytes,
+        });
+  const dispatcher = outbound
+    ? new Dispatcher({
+        store,
+        outbound,
+        formats: new DeliveryFormats([nativeFormat, ...compatFormats()]),
+        secrets: service.secrets,
+        config: config.delivery,
+        logger: logger.child({ part: 'dispatcher' }),
+        metrics: createDeliveryMetrics(new Registry()),
+      })
+    : null;
+  dispatcher?.start();
+  const isPostgres = !config.databaseUrl.startsWith('sqlite:');
+
+  const page = (p: Partial<PageRequest> = {}): PageRequest => ({ cursor: p.cursor ?? null, limit: p.limit ?? 100 });
+  const toInput = (event: EmbeddedEvent): PublishInput => ({
+    type: event.type,
+    data: event.data,
+    id: event.id,
+    resourceId: event.resourceId ?? null,
+    deliverAt: event.deliverAt instanceof Date ? event.deliverAt.getTime() : (event.deliverAt ?? null),
+  });
+
+  return {
+    async publish(event, publishOptions = {}) {
+      if (!publishOptions.client) return publishEvent(service, schemas, event.tenant, toInput(event));
+      if (!isPostgres) throw new HookpostError('bad_request', 'publish with { client } (the transactional outbox) needs a PostgreSQL database.');
+      return publishThrough(service, schemas, publishOptions.client, event.tenant, toInput(event));
+    },
+    tenants: { create: async (input) => createTenant(service, input) },
+    eventTypes: {
+      define: async (input) => {
+        await defineEventType(service, schemas, input, { replace: true });
+      },
+    },
+    subscriptions: {
+      create: (tenant, input) => createSubscription(service, tenant, input),
+      get: async (tenant, id) => view(service, await requireSubscription(service, tenant, id), false),
+      list: (tenant, p) => listSubscriptions(service, tenant, {}, page(p)),
+      update: (tenant, id, changes) => updateSubscription(service, tenant, id, changes),
+      delete: (tenant, id) => deleteSubscription(service, tenant, id),
+    },
+    deliveries: {
+      list: (tenant, query = {}, p) => listDeliveries(service, tenant, query, page(p)),
+      get: (tenant, id) => requireDelivery(service, tenant, id),
+      retry: (tenant, id) => retryDelivery(service, tenant, id),
+    },
+    async close() {
+      await dispatcher?.stop();
+      await outbound?.close();
+      await store.close();
+    },
+  };
+}

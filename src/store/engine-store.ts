@@ -1,0 +1,47 @@
+import type { EpochMs, Subscription, Task } from '../core/model.js';
+
+/** Which failed deliveries a recovery batch requeues: a subscription's, created in [since, until), after a cursor. */
+export interface FailedDeliveryQuery {
+  tenantId: string;
+  subscriptionId: string;
+  since: EpochMs;
+  until: EpochMs;
+  /** The last delivery id the previous batch reached; null for the first batch. */
+  after: string | null;
+  limit: number;
+}
+
+/** What one step of a task leaves behind. */
+export interface TaskProgress {
+  progress: Record<string, number>;
+  cursor: string | null;
+  done: boolean;
+  /** The lease is extended to this time while the task runs on. */
+  leaseUntil: EpochMs;
+}
+
+/** The delivery engine's store operations beyond the core queue: secret rotation, background tasks, recovery. */
+export interface EngineStore {
+  /**
+   * Makes `nextSealed` the subscription's secret in one statement. The current secret becomes the
+   * previous one, valid until `previousExpiresAt`; with null, no previous secret is kept.
+   */
+  rotateSubscriptionSecret(
+    tenantId: string,
+    id: string,
+    nextSealed: string,
+    previousExpiresAt: EpochMs | null,
+    at: EpochMs,
+  ): Promise<Subscription | undefined>;
+
+  /** Inserts a task, unless one with the same `requestKey` is running for the tenant: then that one is returned. */
+  startTask(task: Task, requestKey: string): Promise<{ created: boolean; task: Task }>;
+  getTask(tenantId: string, id: string): Promise<Task | undefined>;
+  /** Leases one running task whose lease has expired (or was never taken) to `owner` until `now + leaseMs`. */
+  claimTask(owner: string, now: EpochMs, leaseMs: number): Promise<Task | undefined>;
+  /** Records a step's progress if `owner` still holds the task; false when the lease was lost. */
+  saveTaskProgress(id: string, owner: string, step: TaskProgress, now: EpochMs): Promise<boolean>;
+
+  /** Makes a batch of failed deliveries due now, in id order; returns the ids requeued (the cursor is the last). Wakes dispatchers. */
+  requeueFailedDeliveries(query: FailedDeliveryQuery, now: EpochMs): Promise<string[]>;
+}

@@ -1,0 +1,98 @@
+import type Database from 'better-sqlite3';
+import type { Subscription, Task } from '../../core/model.js';
+import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
+import { fromTask, toTask, type TaskRow } from '../rows.js';
+import { decodeRow, encodeRow, toSubscription, type DbSubscription } from './sqlite-rows.js';
+
+/** Secret rotation, background tasks and recovery on SQLite. Statements are prepared once. */
+export type SqliteEngine = ReturnType<typeof createSqliteEngine>;
+
+/** Prepares the statements on a migrated database; `wake` tells dispatchers that deliveries came due. */
+export function createSqliteEngine(db: Database.Database, wake: () => void) {
+  // The old secret moves aside in the same statement that writes the new one, so two rotations
+  // at once cannot both keep the same old secret.
+  const rotate = db.prepare(
+    `UPDATE subscriptions SET
+       previous_sealed_secret = CASE WHEN @expiresAt IS NULL THEN NULL ELSE sealed_secret END,
+       previous_secret_expires_at = @expiresAt, sealed_secret = @next, updated_at = @at
+     WHERE tenant_id = @tenantId AND id = @id RETURNING *`,
+  );
+  const insertTask = db.prepare(
+    `INSERT INTO tasks (id, tenant_id, kind, request_key, status, params, progress, cursor, lease_owner, lease_until, created_at, updated_at, finished_at)
+     VALUES (@id, @tenant_id, @kind, @request_key, @status, @params, @progress, @cursor, @lease_owner, @lease_until, @created_at, @updated_at, @finished_at)
+     ON CONFLICT DO NOTHING`,
+  );
+  const runningByKey = db.prepare(`SELECT * FROM tasks WHERE tenant_id = ? AND request_key = ? AND status = 'running'`);
+  const selectTask = db.prepare('SELECT * FROM tasks WHERE tenant_id = ? AND id = ?');
+  const claimTask = db.prepare(
+    `UPDATE tasks SET lease_owner = @owner, lease_until = @until
+     WHERE id = (SELECT id FROM tasks WHERE status = 'running' AND lease_until <= @now ORDER BY lease_until, id LIMIT 1)
+     RETURNING *`,
+  );
+  const saveTask = db.prepare(
+    `UPDATE tasks SET progress = @progress, cursor = @cursor, status = @status, finished_at = @finishedAt,
+       lease_until = @leaseUntil, updated_at = @now
+     WHERE id = @id AND lease_owner = @owner AND status = 'running'`,
+  );
+  const requeueFailed = db.prepare(
+    `UPDATE deliveries SET status = 'pending', due_at = @now, lease_owner = NULL, updated_at = @now
+     WHERE id IN (
+       SELECT id FROM deliveries
+       WHERE subscription_id = @subscriptionId AND status = 'failed' AND id > @after
+         AND tenant_id = @tenantId AND created_at >= @since AND created_at < @until
+       ORDER BY id LIMIT @limit)
+     RETURNING id`,
+  );
+
+  // The insert and the read of a conflicting task share the write lock, so that task is still there.
+  const startTask = db.transaction((t: Task, requestKey: string): { created: boolean; task: Task } => {
+    const row = fromTask(t, requestKey);
+    if (insertTask.run(encodeRow('tasks', { ...row })).changes > 0) return { created: true, task: t };
+    return { created: false, task: task(runningByKey.get(t.tenantId, requestKey)) };
+  });
+
+  const task = (row: unknown) => toTask(decodeRow<TaskRow>('tasks', row as Record<string, unknown>));
+
+  return {
+    rotateSubscriptionSecret(tenantId: string, id: string, next: string, expiresAt: number | null, at: number): Subscription | undefined {
+      const row = rotate.get({ tenantId, id, next, expiresAt, at }) as DbSubscription | undefined;
+      return row && toSubscription(row);
+    },
+
+    startTask(t: Task, requestKey: string): { created: boolean; task: Task } {
+      return startTask(t, requestKey);
+    },
+
+    getTask(tenantId: string, id: string): Task | undefined {
+      const row = selectTask.get(tenantId, id);
+      return row === undefined ? undefined : task(row);
+    },
+
+    claimTask(owner: string, now: number, leaseMs: number): Task | undefined {
+      const row = claimTask.get({ owner, now, until: now + leaseMs });
+      return row === undefined ? undefined : task(row);
+    },
+
+    saveTaskProgress(id: string, owner: string, step: TaskProgress, now: number): boolean {
+      return (
+        saveTask.run({
+          id,
+          owner,
+          progress: JSON.stringify(step.progress),
+          cursor: step.cursor,
+          status: step.done ? 'done' : 'running',
+          finishedAt: step.done ? now : null,
+          leaseUntil: step.leaseUntil,
+          now,
+        }).changes > 0
+      );
+    },
+
+    requeueFailedDeliveries(query: FailedDeliveryQuery, now: number): string[] {
+      const rows = requeueFailed.all({ ...query, after: query.after ?? '', now }) as { id: string }[];
+      if (rows.length > 0) wake();
+      // RETURNING does not promise the scan's order.
+      return rows.map((r) => r.id).sort();
+    },
+  };
+}

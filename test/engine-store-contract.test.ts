@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { newId } from '../src/core/ids.js';
+import type { Subscription, Task } from '../src/core/model.js';
+import { createStore, type Store } from '../src/store/index.js';
+import { describeEachStore } from './support/stores.js';
+
+// The engine's store operations (secret rotation, tasks), specified once and run against every
+// store. Times are passed in, so leases are exact, with no waiting.
+
+const T0 = 1_700_000_000_000;
+
+describeEachStore('engine store contract', (testStore) => {
+  let store: Store;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    store = await createStore(await testStore.freshDatabaseUrl());
+    await store.migrate();
+  });
+  afterAll(() => store.close());
+  beforeEach(async () => {
+    tenantId = newId('tenant');
+    await store.insertTenant({ id: tenantId, name: 'Acme', createdAt: T0 });
+  });
+
+  async function addSubscription(): Promise<Subscription> {
+    const subscription: Subscription = {
+      id: newId('subscription'),
+      tenantId,
+      url: 'https://example.com/hook',
+      eventTypes: ['order.created'],
+      name: null,
+      description: null,
+      metadata: {},
+      headers: {},
+      filter: null,
+      format: 'native',
+      platformData: {},
+      active: true,
+      disabledReason: null,
+      sealedSecret: 'sealed-1',
+      previousSealedSecret: null,
+      previousSecretExpiresAt: null,
+      signing: 'hmac',
+      retryPolicy: { scheduleMs: [1000, 2000], maxAttempts: null },
+      createdAt: T0,
+      updatedAt: T0,
+    };
+    await store.insertSubscription(subscription);
+    return subscription;
+  }
+
+  function newTask(fields: Partial<Task> = {}): Task {
+    return {
+      id: newId('task'),
+      tenantId,
+      kind: 'recover',
+      status: 'running',
+      params: { subscription_id: 'sub_x' },
+      progress: { requeued: 0 },
+      cursor: null,
+      createdAt: T0,
+      updatedAt: T0,
+      finishedAt: null,
+      ...fields,
+    };
+  }
+
+  it('rotates a secret keeping the old one until the grace period ends, or dropping it at once', async () => {
+    const subscription = await addSubscription();
+    const rotated = await store.rotateSubscriptionSecret(tenantId, subscription.id, 'sealed-2', T0 + 5000, T0 + 1);
+    expect(rotated).toMatchObject({ sealedSecret: 'sealed-2', previousSealedSecret: 'sealed-1', previousSecretExpiresAt: T0 + 5000, updatedAt: T0 + 1 });
+    expect(await store.getSubscription(tenantId, subscription.id)).toMatchObject({ sealedSecret: 'sealed-2', previousSealedSecret: 'sealed-1' });
+
+    const again = await store.rotateSubscriptionSecret(tenantId, subscription.id, 'sealed-3', null, T0 + 2);
+    expect(again).toMatchObject({ sealedSecret: 'sealed-3', previousSealedSecret: null, previousSecretExpiresAt: null });
+    expect(await store.rotateSubscriptionSecret(newId('tenant'), subscription.id, 'x', null, T0)).toBeUndefined();
+  });
+
+  it('keeps a subscription retry policy and signing scheme', async () => {
+    const subscription = await addSubscription();
+    expect(await store.getSubscription(tenantId, subscription.id)).toMatchObject({ signing: 'hmac', retryPolicy: { scheduleMs: [1000, 2000], maxAttempts: null } });
+  });
+
+  it('starts one running task per request key, and a new one once it is done', async () => {
+    const first = newTask();
+    expect(await store.startTask(first, 'key-a')).toEqual({ created: true, task: first });
+    const repeated = await store.startTask(newTask(), 'key-a');
+    expect(repeated).toMatchObject({ created: false, task: { id: first.id } });
+    expect((await store.startTask(newTask(), 'key-b')).created).toBe(true);
+
+    const claimed = await store.claimTask('runner', T0, 1000);
+    expect(claimed?.tenantId).toBe(tenantId);
+    await store.saveTaskProgress(claimed!.id, 'runner', { progress: { requeued: 3 }, cursor: 'dlv_9', done: true, leaseUntil: T0 + 1000 }, T0 + 10);
+    const finished = await store.getTask(tenantId, claimed!.id);
+    expect(finished).toMatchObject({ status: 'done', progress: { requeued: 3 }, cursor: 'dlv_9', finishedAt: T0 + 10 });
+    if (claimed!.id === first.id) expect((await store.startTask(newTask(), 'key-a')).created).toBe(true);
+  });
+
+  it('leases a task to one runner until the lease expires, and refuses progress from a runner that lost it', async () => {
+    // Tasks of earlier specifications may be waiting too: drain them far in the future.
+    for (let t = await store.claimTask('cleaner', T0 * 2, 1); t; t = await store.claimTask('cleaner', T0 * 2, 1)) {
+      await store.saveTaskProgress(t.id, 'cleaner', { progress: {}, cursor: null, done: true, leaseUntil: 0 }, T0 * 2);
+    }
+    const task = newTask();
+    await store.startTask(task, 'lease-key');
+    expect((await store.claimTask('a', T0, 1000))?.id).toBe(task.id);
+    expect(await store.claimTask('b', T0 + 500, 1000)).toBeUndefined();
+    expect((await store.claimTask('b', T0 + 1000, 1000))?.id).toBe(task.id);
+    const lost = await store.saveTaskProgress(task.id, 'a', { progress: { requeued: 1 }, cursor: 'x', done: false, leaseUntil: T0 + 3000 }, T0 + 1100);
+    expect(lost).toBe(false);
+    expect(await store.saveTaskProgress(task.id, 'b', { progress: { requeued: 2 }, cursor: 'y', done: false, leaseUntil: T0 + 3000 }, T0 + 1100)).toBe(true);
+    expect(await store.getTask(tenantId, task.id)).toMatchObject({ status: 'running', progress: { requeued: 2 }, cursor: 'y' });
+    expect(await store.getTask(newId('tenant'), task.id)).toBeUndefined();
+  });
+});
