@@ -25,7 +25,8 @@ describe.skipIf(!postgresBinDir() && process.env.CI !== 'true')('chaos: PostgreS
 
   it('takes over a SIGKILLed worker’s deliveries within 15 s, rides out a restart, and loses nothing acknowledged', async () => {
     server = await startPrivatePostgres();
-    receiver = await startCountingReceiver(() => ({ status: 200, delayMs: 20 }));
+    // 150 ms an answer: the workers fall behind, so the victim holds claimed deliveries it has not sent yet.
+    receiver = await startCountingReceiver(() => ({ status: 200, delayMs: 150 }));
     const counting = receiver;
     cluster = await startCluster({
       // The default lease (10 s), not the shorter one other cluster tests use: this is what it is for.
