@@ -82,7 +82,12 @@ function serve(env: Record<string, string>): Promise<{ url: string; kill: (signa
         resolve({
           url: match[1]!,
           startedAt: Date.now(),
-          kill: (signal) => new Promise((done) => (child.once('exit', () => done()), child.kill(signal))),
+          kill: (signal) =>
+            new Promise((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill(signal);
+            }),
         });
       }
     });
@@ -125,7 +130,7 @@ async function restartRows() {
   row('SIGKILL, then restart (SQLite)', `first delivery ${arrivals[before]! - second.startedAt} ms after the restart listened (default lease ${'10 s'}; the dead process's claims taken back at start)`);
   const third = await startFailure(env);
   row('a second instance on the same SQLite file', `${third}; it claimed nothing`);
-  await second.kill('SIGTERM');
+  await second.kill('SIGKILL');
   receiver.close();
 }
 
