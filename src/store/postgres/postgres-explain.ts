@@ -20,7 +20,7 @@ export async function explainPostgresHotQueries(db: PostgresDb): Promise<Record<
       return {
         claimCandidates: await plan(CLAIM_CANDIDATES, ['', 0, 1000, 'o']),
         claimShare: await plan(CLAIM, ['o', 0, 0, ['s'], [64]]),
-        listByStatus: await page({ status: 'failed' }),
+        listByStatus: await page({ status: 'succeeded' }),
         listBySubscription: await page({ subscriptionId: 's' }),
         listByEvent: await page({ eventId: 'e' }),
         park: await plan(PARK, ['s', 2000]),

@@ -46,7 +46,10 @@ export const CLAIM_CANDIDATES = `
     (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
   FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
   JOIN subscriptions s ON s.id = found.id
-  WHERE s.active AND EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= $2 AND NOT d.parked)
+  -- A scalar subquery with LIMIT, not EXISTS: the planner would turn EXISTS into a semi-join over
+  -- the whole due backlog; this stays one probe of deliveries_due per subscription.
+  WHERE s.active
+    AND (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= $2 AND NOT d.parked LIMIT 1) IS NOT NULL
   ORDER BY s.id`;
 
 /**

@@ -10,7 +10,7 @@ export function explainSqliteHotQueries(db: Database.Database): Record<string, s
   return {
     claimCandidates: plan(CLAIM_CANDIDATES, { after: '', now: 0, owner: 'o', scan: 1000 }),
     claimShare: plan(CLAIM_SHARE, { owner: 'o', until: 0, now: 0, subscriptionId: 's', limit: 64 }),
-    listByStatus: plan(deliveryPageSql(['status = @status']), { ...page, status: 'failed' }),
+    listByStatus: plan(deliveryPageSql(['status = @status']), { ...page, status: 'succeeded' }),
     listBySubscription: plan(deliveryPageSql(['subscription_id = @subscriptionId']), { ...page, subscriptionId: 's' }),
     listByEvent: plan(deliveryPageSql(['event_id = @eventId']), { ...page, eventId: 'e' }),
     park: plan(PARK, ['s', 2000]),
