@@ -49,7 +49,8 @@ export class PostgresParking {
   async softDelete(tenantId: string, id: string, now: number): Promise<boolean> {
     const deleted = await this.#db.rows(SOFT_DELETE, [tenantId, id, now]);
     if (deleted.length === 0) return false;
-    await this.setParked(id, true);
+    // Parked in the background: the answer does not wait, and claims already skip it (inactive).
+    void this.setParked(id, true).catch(() => undefined);
     return true;
   }
 }

@@ -37,7 +37,8 @@ export function createSqliteParking(db: Database.Database) {
         unindex.run(id);
         return true;
       })();
-      if (deleted) await setParked(id, true);
+      // Parked in the background: the answer does not wait, and claims already skip it (inactive).
+      if (deleted) void setParked(id, true).catch(() => undefined);
       return deleted;
     },
   };
