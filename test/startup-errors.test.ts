@@ -133,7 +133,7 @@ describe('start-up failures: one line naming the problem and the fix, a distinct
     const next = await startProcess({ HOOKPOST_DATA_DIR: dataDir, HOOKPOST_ADMIN_TOKEN: 'hpa_single_sender' });
     processes.push(next);
     expect((await call(next, 'GET', '/healthz')).status).toBe(200);
-  });
+  }, 180_000);
 
   it('refuses a SQLite database migrated by a newer Hookpost (exit 7)', async () => {
     const dataDir = freshDir();
@@ -146,7 +146,7 @@ describe('start-up failures: one line naming the problem and the fix, a distinct
       expect(code).toBe(STARTUP_PROBLEMS.schema_too_new);
       expectOneLine(stderr, 'schema version 9999');
     }
-  });
+  }, 120_000);
 });
 
 // PostgreSQL only (SQLite has no server); global-setup.ts fails CI when the server is missing.
@@ -181,5 +181,5 @@ if (postgres) describe('start-up failures on the PostgreSQL server', () => {
     const { code, stderr } = await failedStart({ HOOKPOST_DATABASE_URL: url });
     expect(code).toBe(STARTUP_PROBLEMS.schema_too_new);
     expectOneLine(stderr, 'schema version 9999');
-  });
+  }, 120_000);
 });
