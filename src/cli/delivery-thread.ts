@@ -8,7 +8,7 @@ import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { createStore } from '../store/index.js';
-import { createDelivery } from './delivery.js';
+import { createDelivery, queueOptions } from './delivery.js';
 import { createLogger } from './logger.js';
 
 /** What the thread reports to the API's thread. */
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const store = await createStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     warn: (message, error) => logger.warn({ err: error }, message),
+    queue: queueOptions(config),
   });
   const registry = new Registry();
   const { dispatcher, outbound } = createDelivery(config, {

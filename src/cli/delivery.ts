@@ -7,6 +7,7 @@ import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { createDeliveryMetrics } from '../delivery/metrics.js';
+import { originConcurrency } from '../delivery/origin-concurrency.js';
 import { createOutboundClient, type OutboundClient } from '../delivery/outbound.js';
 import type { Store } from '../store/store.js';
 
@@ -14,6 +15,12 @@ import type { Store } from '../store/store.js';
 export interface Delivery {
   dispatcher: Dispatcher;
   outbound: OutboundClient;
+}
+
+/** How this process's store claims: each subscription may hold twice what it sends at once (the next
+ * ones are ready as slots free up, and a hanging endpoint holds only its own small part of the claim window). */
+export function queueOptions(config: Config): { perSubscriptionClaims: number } {
+  return { perSubscriptionClaims: 2 * config.delivery.perEndpointConcurrency };
 }
 
 /** Builds the outbound client and the dispatcher from the configuration (on the API's thread or its own). */
@@ -25,7 +32,9 @@ export function createDelivery(
     ...config.targetPolicy,
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     totalTimeoutMs: config.delivery.requestTimeoutMs,
-    maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
+    // An origin's pool opens connections as its subscriptions need them, up to this cap: a hanging
+    // subscription no longer takes the connections of a healthy one on the same host and port.
+    maxConnectionsPerOrigin: config.delivery.originConnections,
     maxResponseBytes: config.delivery.maxResponseBytes,
     storedResponseBytes: config.delivery.storedResponseBytes,
     ...(deps.lookup ? { lookup: deps.lookup } : {}),
@@ -38,6 +47,7 @@ export function createDelivery(
     config: config.delivery,
     logger: deps.logger.child({ part: 'dispatcher' }),
     metrics: createDeliveryMetrics(deps.registry),
+    laneRules: [originConcurrency(config.delivery.originConnections)],
   });
   return { dispatcher, outbound };
 }

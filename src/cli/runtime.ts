@@ -15,7 +15,7 @@ import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
 import { TaskRunner } from '../service/tasks.js';
 import { createStore } from '../store/index.js';
-import { createDelivery } from './delivery.js';
+import { createDelivery, queueOptions } from './delivery.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
 
 /** A running Hookpost process: its HTTP app, its dispatcher (if its role sends on this thread), and how to stop it. */
@@ -26,6 +26,11 @@ export interface Runtime {
   service: ServiceDeps;
   adminToken: string;
   adminTokenGenerated: boolean;
+  /**
+   * Starts sending, once the rest of start-up has succeeded (the port is bound): takes over the
+   * database for sending (see Store.takeOverSending), then starts the dispatcher or its thread.
+   */
+  startDelivery(): Promise<void>;
   /** Stops taking requests, drains deliveries in flight, closes the store. */
   close(): Promise<void>;
 }
@@ -47,6 +52,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   const store = await createStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     warn: (message, error) => storeLogger.warn({ err: error }, message),
+    queue: queueOptions(config),
   });
   await store.migrate();
   const doors = servedPlatforms(config.platforms);
@@ -100,15 +106,22 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     : null;
   if (tasks) service.wakeTasks = () => tasks.wake();
 
-  dispatcher?.start();
-  tasks?.start();
-  if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
   return {
     app,
     dispatcher,
     service,
     adminToken: secrets.adminToken,
     adminTokenGenerated: secrets.adminTokenGenerated,
+    async startDelivery() {
+      if (!sends) return;
+      // Takes over the database for sending (on SQLite: the sender lock, and what a dead process
+      // held in flight made due again) before anything is claimed, here or on the delivery thread.
+      const returned = await store.takeOverSending(Date.now());
+      if (returned > 0) logger.info({ deliveries: returned }, 'took back the deliveries a stopped process held in flight');
+      dispatcher?.start();
+      tasks?.start();
+      if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
+    },
     async close() {
       await app.close();
       await tasks?.stop();

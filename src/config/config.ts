@@ -58,6 +58,8 @@ export interface DeliveryConfig {
   readonly requestTimeoutMs: number;
   readonly concurrency: number;
   readonly perEndpointConcurrency: number;
+  /** Most connections kept to one origin (scheme, host, port), shared by its subscriptions. */
+  readonly originConnections: number;
   readonly batchSize: number;
   readonly leaseMs: number;
   readonly pollIntervalMs: number;
@@ -87,14 +89,21 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return value;
   };
-  const duration = (name: string, fallback: number) => {
+  // Every duration has bounds: 0 would mean a lease that expires at once (duplicate sends), a
+  // timeout that fails every attempt, or a poll loop that spins a core.
+  const duration = (name: string, fallback: number, min: number, max: number) => {
     const raw = read(name);
     if (raw === undefined) return fallback;
+    let value: number;
     try {
-      return parseDuration(raw);
+      value = parseDuration(raw);
     } catch {
       throw new ConfigError(`HOOKPOST_${name} must be a duration like 500ms, 5s or 2m, not "${raw}".`);
     }
+    if (value < min || value > max) {
+      throw new ConfigError(`HOOKPOST_${name} must be from ${formatDuration(min)} to ${formatDuration(max)}, not "${raw}".`);
+    }
+    return value;
   };
 
   const dataDir = path.resolve(read('DATA_DIR') ?? './data');
@@ -122,7 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
       allowedDomains: read('ALLOWED_DOMAINS') === undefined ? null : list(read('ALLOWED_DOMAINS')),
       deniedDomains: read('DENIED_DOMAINS') === undefined ? null : list(read('DENIED_DOMAINS')),
     },
-    logLevel: read('LOG_LEVEL') ?? 'info',
+    logLevel: parseLogLevel(read('LOG_LEVEL')),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     limits: {
       maxHeaderBytes: integer('MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
@@ -132,22 +141,49 @@ export function loadConfig(env: Env = process.env): Config {
       perCredentialPerMinute: integer('RATE_LIMIT_PER_CREDENTIAL', 0, 0, 10_000_000),
       perAddressPerMinute: integer('RATE_LIMIT_PER_ADDRESS', 0, 0, 10_000_000),
     },
-    accessTokenTtlMs: duration('ACCESS_TOKEN_TTL', 3_600_000),
+    accessTokenTtlMs: duration('ACCESS_TOKEN_TTL', 3_600_000, SECOND, 7 * DAY),
     delivery: {
       retry: parseRetryPolicy(read('RETRY_SCHEDULE'), read('RETRY_JITTER')),
-      connectTimeoutMs: duration('CONNECT_TIMEOUT', 5_000),
-      requestTimeoutMs: duration('REQUEST_TIMEOUT', 15_000),
+      connectTimeoutMs: duration('CONNECT_TIMEOUT', 5_000, 100, MINUTE),
+      requestTimeoutMs: duration('REQUEST_TIMEOUT', 15_000, 100, 5 * MINUTE),
       concurrency: integer('DELIVERY_CONCURRENCY', 256, 1, 10_000),
       perEndpointConcurrency: integer('ENDPOINT_CONCURRENCY', 32, 1, 1_000),
+      originConnections: integer('ORIGIN_CONNECTIONS', 128, 1, 10_000),
       batchSize: integer('CLAIM_BATCH_SIZE', 256, 1, 10_000),
-      leaseMs: duration('LEASE', 60_000),
-      pollIntervalMs: duration('POLL_INTERVAL', 1_000),
+      // Renewed every third of itself, so a live dispatcher keeps its claims while a SIGKILLed
+      // one's return within about 10 s (plus one poll).
+      leaseMs: duration('LEASE', 10_000, SECOND, HOUR),
+      pollIntervalMs: duration('POLL_INTERVAL', 1_000, 20, MINUTE),
       maxResponseBytes: 64 * 1024,
       storedResponseBytes: 4 * 1024,
     },
     platforms: parsePlatforms(read('PLATFORMS')),
   };
   return deepFreeze(config);
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** The longest wait one step of a retry schedule may name. */
+const MAX_RETRY_DELAY = 30 * DAY;
+
+function formatDuration(ms: number): string {
+  for (const [unit, size] of [['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** pino's levels; anything else would crash the logger with a stack trace at start-up. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(raw: string | undefined): string {
+  if (raw === undefined) return 'info';
+  const level = raw.toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`HOOKPOST_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${raw}".`);
+  return level;
 }
 
 function parseFlag(name: string, raw: string | undefined): boolean {
@@ -203,6 +239,9 @@ function parseRetryPolicy(schedule: string | undefined, jitter: string | undefin
       throw new ConfigError(`HOOKPOST_RETRY_SCHEDULE must be comma-separated durations like 0,5s,5m,30m, not "${schedule}".`);
     }
     if (delaysMs.length === 0 || delaysMs.length > 50) throw new ConfigError('HOOKPOST_RETRY_SCHEDULE lists 1 to 50 delays.');
+    if (delaysMs.some((delay) => delay > MAX_RETRY_DELAY)) {
+      throw new ConfigError(`HOOKPOST_RETRY_SCHEDULE delays are at most ${formatDuration(MAX_RETRY_DELAY)} each, not "${schedule}".`);
+    }
   }
   const jitterValue = jitter === undefined ? DEFAULT_RETRY_POLICY.jitter : Number(jitter);
   if (!(jitterValue >= 0 && jitterValue < 1)) throw new ConfigError('HOOKPOST_RETRY_JITTER must be a fraction from 0 to below 1.');

@@ -53,3 +53,40 @@ export class HookpostError extends Error {
 export function isHookpostError(value: unknown): value is HookpostError {
   return value instanceof HookpostError;
 }
+
+/**
+ * Conditions an operator must fix before Hookpost can start, each with its own process exit
+ * code (documented in docs/operations.md). Exit 1 is kept for a failure nobody foresaw.
+ */
+export const STARTUP_PROBLEMS = {
+  unexpected: 1,
+  invalid_setting: 2,
+  database_url: 3,
+  database_unreachable: 4,
+  database_missing: 5,
+  database_login: 6,
+  schema_too_new: 7,
+  port_in_use: 8,
+  bad_host: 9,
+  data_dir: 10,
+  database_in_use: 11,
+} as const;
+
+/** A key of STARTUP_PROBLEMS. */
+export type StartupProblem = keyof typeof STARTUP_PROBLEMS;
+
+/** A start-up failure explained in one line: what is wrong and what to do. */
+export class StartupError extends Error {
+  constructor(
+    readonly problem: StartupProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StartupError';
+  }
+
+  /** The process exit code for this problem. */
+  get exitCode(): number {
+    return STARTUP_PROBLEMS[this.problem];
+  }
+}

@@ -213,7 +213,7 @@ describe('outbound client', () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
-  it('counts the body read against the total timeout', async () => {
+  it('counts the body read against the total timeout; a 2xx whose body stalls is one success, not also a timeout', async () => {
     const receiver = await startReceiver((_req, res) => {
       res.writeHead(200, { 'content-length': '100' });
       res.write('partial'); // and never the rest
@@ -221,10 +221,42 @@ describe('outbound client', () => {
 
     const result = await client({ totalTimeoutMs: 5000 }).send({ ...post(receiver.url), timeoutMs: 300 });
 
-    expect(result.errorClass).toBe('timeout');
     expect(result.statusCode).toBe(200);
+    expect(result.errorClass).toBeNull();
+    expect(result.errorMessage).toBeNull();
+    expect(result.responseBody).toBe('partial');
     expect(result.durationMs).toBeGreaterThanOrEqual(280);
     expect(result.durationMs).toBeLessThan(1000);
+  });
+
+  it('records a non-2xx whose body stalls as one bad_status failure, its status kept', async () => {
+    const receiver = await startReceiver((_req, res) => {
+      res.writeHead(500, { 'content-length': '100' });
+      res.write('partial'); // and never the rest
+    });
+
+    const result = await client().send({ ...post(receiver.url), timeoutMs: 300 });
+
+    expect(result.statusCode).toBe(500);
+    expect(result.errorClass).toBe('bad_status');
+    expect(result.errorMessage).toContain('did not end within 300 ms');
+    expect(result.durationMs).toBeLessThan(1000);
+  });
+
+  it('records a 2xx whose connection breaks mid-body as one success', async () => {
+    const receiver = await startReceiver((_req, res) => {
+      res.writeHead(204, { 'content-length': '0' });
+      res.end();
+    });
+    const broken = await startReceiver((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial', () => res.socket?.destroy());
+    });
+
+    expect((await client().send(post(receiver.url))).errorClass).toBeNull();
+    const result = await client().send(post(broken.url));
+    expect(result.statusCode).toBe(200);
+    expect(result.errorClass).toBeNull();
   });
 
   it('reports a closed port as refused', async () => {

@@ -147,11 +147,16 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
       });
       statusCode = res.statusCode;
       retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
-      const responseBody = await readPrefix(res.body, maxResponseBytes, storedResponseBytes);
+      // The status decides the attempt, so it gets exactly one verdict: a body that stalls or
+      // breaks off after the status line (cut at the same total timeout) is only shortened.
+      // A 2xx whose body stalled was accepted; taking it for a timeout and retrying would
+      // record the attempt as both and send the event twice.
+      const body = await readPrefix(res.body, maxResponseBytes, storedResponseBytes);
       if (statusCode >= 200 && statusCode < 300) {
-        return result(startedAt, t0, statusCode, responseBody, retryAfterMs, null, null);
+        return result(startedAt, t0, statusCode, body.text, retryAfterMs, null, null);
       }
-      return result(startedAt, t0, statusCode, responseBody, retryAfterMs, 'bad_status', `receiver answered HTTP ${statusCode}`);
+      const cut = body.broken ? ` (its body ${controller.signal.aborted ? `did not end within ${timeoutMs} ms` : 'broke off'})` : '';
+      return result(startedAt, t0, statusCode, body.text, retryAfterMs, 'bad_status', `receiver answered HTTP ${statusCode}${cut}`);
     } catch (err) {
       if (controller?.signal.aborted) {
         return result(startedAt, t0, statusCode, null, retryAfterMs, 'timeout', `no complete response within ${timeoutMs} ms`);
@@ -203,17 +208,19 @@ function result(
 
 // Reads until the body ends or `maxBytes` have arrived, keeping the first `keepBytes`.
 // Stopping early destroys the body, which makes undici drop that connection rather than
-// drain a body nobody wants.
-function readPrefix(body: Readable, maxBytes: number, keepBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
+// drain a body nobody wants. Never rejects: a body that breaks off (or is aborted by the
+// timeout) yields what arrived, marked broken.
+function readPrefix(body: Readable, maxBytes: number, keepBytes: number): Promise<{ text: string; broken: boolean }> {
+  return new Promise((resolve) => {
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let readBytes = 0;
     let done = false;
-    const finish = (): void => {
+    const finish = (broken: boolean): void => {
       if (done) return;
       done = true;
-      resolve(keptBytes === 0 ? '' : (kept.length === 1 ? kept[0]! : Buffer.concat(kept, keptBytes)).toString('utf8'));
+      const text = keptBytes === 0 ? '' : (kept.length === 1 ? kept[0]! : Buffer.concat(kept, keptBytes)).toString('utf8');
+      resolve({ text, broken });
     };
     body.on('data', (chunk: Buffer) => {
       if (done) return;
@@ -224,17 +231,13 @@ function readPrefix(body: Readable, maxBytes: number, keepBytes: number): Promis
         keptBytes += take;
       }
       if (readBytes >= maxBytes) {
-        finish();
+        finish(false);
         body.destroy();
       }
     });
-    body.on('end', finish);
+    body.on('end', () => finish(false));
     // Stays attached after finish: destroying the body emits an abort error we ignore.
-    body.on('error', (err) => {
-      if (done) return;
-      done = true;
-      reject(err);
-    });
+    body.on('error', () => finish(true));
   });
 }
 

@@ -1,4 +1,5 @@
-import type { Store } from './store.js';
+import { StartupError } from '../core/errors.js';
+import type { QueueOptions, Store } from './store.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
@@ -12,11 +13,21 @@ export interface StoreOptions {
   poolSize?: number;
   /** Connection trouble no caller sees (an idle connection dropped, a listener reconnecting). */
   warn?: (message: string, error?: unknown) => void;
+  /** How claims are shared between subscriptions. */
+  queue?: QueueOptions;
 }
 
 /** Opens the store named by a `sqlite:<path>` or `postgres://…` URL. The only place that names a concrete store. */
 export async function createStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:')) return openSqliteStore(databaseUrl.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgresStore(databaseUrl, options);
-  throw new Error(`HOOKPOST_DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got ${databaseUrl.split(':')[0]}:).`);
+  if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) return openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue);
+  if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) return openPostgresStore(databaseUrl, options);
+  throw new StartupError(
+    'database_url',
+    `HOOKPOST_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database, not "${redactPassword(databaseUrl)}".`,
+  );
+}
+
+/** The URL as an operator may see it in an error: any password replaced. */
+export function redactPassword(databaseUrl: string): string {
+  return databaseUrl.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }

@@ -60,7 +60,18 @@ export interface ClaimRequest {
   now: EpochMs;
   leaseMs: number;
   limit: number;
+  /** Most deliveries of one subscription this claimer may hold after the claim (default: QueueOptions). */
+  perSubscription?: number;
 }
+
+/** How a store's queue shares claims, resolved once when the store is opened. */
+export interface QueueOptions {
+  /** Most deliveries of one subscription a claimer may hold (claimed and not yet recorded): per worker, like its send limit. */
+  perSubscriptionClaims: number;
+}
+
+/** The per-subscription bound when the opener names none: twice the default endpoint concurrency. */
+export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { perSubscriptionClaims: 64 };
 
 /** What happened to one claimed delivery: its attempt, and where the delivery goes next. */
 export interface DeliveryOutcome {
@@ -239,6 +250,11 @@ export interface Store extends ApplicationStore, EngineStore {
   listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest): Promise<Page<Subscription>>;
   /** Applies `changes` (or what a SubscriptionChange computes from the current row) in one transaction. */
   updateSubscription(tenantId: string, id: string, changes: SubscriptionChanges | SubscriptionChange, at: EpochMs): Promise<Subscription | undefined>;
+  /**
+   * Deletes softly: the subscription disappears from reads and sends nothing more, its delivery
+   * history stays for the retention period. Never blocks the process for long (deliveries are
+   * parked in small batches).
+   */
   deleteSubscription(tenantId: string, id: string): Promise<boolean>;
   /** Active subscriptions of the tenant that list this event type or `*` (uses the (tenant, type) index). */
   findSubscriptionsForEvent(tenantId: string, eventType: string): Promise<Subscription[]>;
@@ -259,8 +275,21 @@ export interface Store extends ApplicationStore, EngineStore {
   /** Makes a delivery that is not in flight due now (a manual retry). Undefined if absent; the row as it was if in flight. */
   requeueDelivery(tenantId: string, id: string, now: EpochMs): Promise<{ requeued: boolean; delivery: Delivery } | undefined>;
 
-  /** Leases up to `limit` due deliveries of active subscriptions: pending ones due now and in-flight ones whose lease expired. */
+  /**
+   * Leases up to `limit` due deliveries of active subscriptions: pending ones due now and in-flight
+   * ones whose lease expired. Shared fairly (store/claim-shares.ts): every subscription with due
+   * work gets a share, none more than `perSubscription` in flight.
+   */
   claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]>;
+  /**
+   * Makes this process a sender of the database, before its first claim. A single-claimer store
+   * takes its sender lock (StartupError 'database_in_use' while another live process holds it)
+   * and makes due at once what a dead predecessor held in flight; returns how many. A store with
+   * concurrent claimers leaves other workers' claims to their leases.
+   */
+  takeOverSending(now: EpochMs): Promise<number>;
+  /** The query plan (EXPLAIN) of each hot statement, by name, for tests and operators checking index use. */
+  explainHotQueries(): Promise<Record<string, string>>;
   /** Extends the leases this owner still holds. */
   renewLeases(owner: string, deliveryIds: string[], until: EpochMs): Promise<void>;
   /** Hands claimed deliveries back unattempted, due at `dueAt`. */

@@ -77,6 +77,7 @@ export const TABLES = [
       retry_policy: 'json',
       created_at: 'integer',
       updated_at: 'integer',
+      deleted_at: 'integer',
       application_id: 'text',
       uid: 'text',
       channels: 'json',
@@ -120,6 +121,7 @@ export const TABLES = [
       last_error: 'text',
       created_at: 'integer',
       updated_at: 'integer',
+      parked: 'boolean',
     },
   },
   {

@@ -20,6 +20,7 @@ const config: DeliveryConfig = {
   requestTimeoutMs: 1_000,
   concurrency: 4,
   perEndpointConcurrency: 2,
+  originConnections: 8,
   batchSize: 3,
   leaseMs: 60_000,
   pollIntervalMs: 60_000,

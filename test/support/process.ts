@@ -22,7 +22,11 @@ export function startProcess(env: Record<string, string>, command = 'serve', tim
   let output = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hookpost did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running behind a failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`hookpost did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"address":"(http:\/\/[^"]+)"[^\n]*Hookpost is listening/.exec(output);

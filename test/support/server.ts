@@ -33,6 +33,7 @@ export async function startServer(
   });
   const runtime = await createRuntime(config, pino({ level: process.env.HOOKPOST_TEST_LOG_LEVEL ?? 'silent' }), options.overrides);
   const url = await runtime.app.listen({ host: '127.0.0.1', port: 0 });
+  await runtime.startDelivery();
   return { url, adminToken, runtime, dataDir, close: () => runtime.close() };
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readMigrations } from '../migration-files.js';
+import { readMigrations, refuseNewerSchema } from '../migration-files.js';
 import type { PostgresDb } from './postgres-db.js';
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -21,7 +21,9 @@ export async function migratePostgres(db: PostgresDb): Promise<void> {
         'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
       );
       const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-      for (const migration of readMigrations(MIGRATIONS_DIR)) {
+      const migrations = readMigrations(MIGRATIONS_DIR);
+      refuseNewerSchema(applied, migrations);
+      for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
         await client.query('BEGIN');
         try {

@@ -4,8 +4,9 @@ import type { DueBacklog } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { MIGRATIONS_DIR } from './postgres-migrate.js';
 
-// A range on the deliveries_due index; in-flight rows (due_at = lease expiry) are not backlog.
-const DUE_BACKLOG = `SELECT count(*)::int AS due, min(due_at) AS oldest FROM deliveries WHERE due_at <= $1 AND status = 'pending'`;
+// A range on the deliveries_backlog index; in-flight rows (due_at = lease expiry) and parked ones
+// (of paused subscriptions) are not backlog.
+const DUE_BACKLOG = `SELECT count(*)::int AS due, min(due_at) AS oldest FROM deliveries WHERE due_at <= $1 AND NOT parked AND status = 'pending'`;
 
 /** Migrations not yet applied to this database; querying it also proves it reachable. */
 export async function pendingPostgresMigrations(db: PostgresDb): Promise<number> {

@@ -2,7 +2,8 @@ import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, 
 import { decodeCursor, toPage } from '../cursor.js';
 import { uidTaken } from '../uids.js';
 import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery } from '../store.js';
+import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { storableText } from './postgres-rows.js';
 import type { DueNotifier } from './postgres-notify.js';
@@ -48,19 +49,47 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
 }
 
 /**
- * Claiming in one round trip, as graphile-worker does: lock due rows that no one else holds
- * (SKIP LOCKED: concurrent claimers take disjoint rows instead of waiting), lease them, and return
- * them with their event and subscription. due_at is the lease expiry while in flight, so one
- * range on deliveries_due finds pending rows due now and in-flight rows whose lease ran out.
+ * The subscriptions with due work after $1, by id: a loose index scan of deliveries_due (one
+ * probe per subscription, however many rows each has), with what this claimer holds of each
+ * (the limit is per worker, like the dispatcher's), so that the claim can give each a fair share
+ * (store/claim-shares.ts).
  */
-const CLAIM = `
+export const CLAIM_CANDIDATES = `
+  WITH RECURSIVE subs(id) AS (
+    SELECT (SELECT subscription_id FROM deliveries
+            WHERE subscription_id > $1 AND due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT subscription_id FROM deliveries
+            WHERE subscription_id > subs.id AND due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
+    FROM subs WHERE subs.id IS NOT NULL
+  )
+  SELECT s.id AS subscription_id,
+    (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
+  FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
+  JOIN subscriptions s ON s.id = found.id
+  -- A scalar subquery with LIMIT, not EXISTS: the planner would turn EXISTS into a semi-join over
+  -- the whole due backlog; this stays one probe of deliveries_due per subscription.
+  WHERE s.active
+    AND (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= $2 AND NOT d.parked LIMIT 1) IS NOT NULL
+  ORDER BY s.id`;
+
+/**
+ * Claiming each subscription's share in one round trip, as graphile-worker claims: lock due
+ * rows that no one else holds (SKIP LOCKED: concurrent claimers take disjoint rows instead of
+ * waiting), lease them, and return them with their event and subscription. due_at is the lease
+ * expiry while in flight, so one range on deliveries_due finds pending rows due now and
+ * in-flight rows whose lease ran out.
+ */
+export const CLAIM = `
   WITH due AS (
-    SELECT d.id FROM deliveries d
-    WHERE d.due_at <= $2
-      AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id AND s.active)
-    ORDER BY d.due_at
-    LIMIT $4
-    FOR UPDATE SKIP LOCKED
+    SELECT picked.id FROM unnest($4::text[], $5::int[]) AS share(subscription_id, n)
+    CROSS JOIN LATERAL (
+      SELECT d.id FROM deliveries d
+      WHERE d.subscription_id = share.subscription_id AND d.due_at <= $2 AND NOT d.parked
+      ORDER BY d.due_at
+      LIMIT share.n
+      FOR UPDATE SKIP LOCKED
+    ) picked
   ), claimed AS (
     UPDATE deliveries d SET status = 'in_flight', lease_owner = $1, due_at = $3, updated_at = $2
     FROM due WHERE d.id = due.id
@@ -113,14 +142,22 @@ const REQUEUE = `
 
 const SELECT_DELIVERY = 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2';
 
-// Newest first; ids are time-ordered, so the cursor is the last id shown.
-const LIST_DELIVERIES = `
+/**
+ * Newest first; ids are time-ordered, so the cursor is the last id shown. Only the filters given
+ * appear in the text (one named statement per combination): a generic plan for "($5 IS NULL OR
+ * status = $5)" could not use deliveries_by_status.
+ */
+export function listDeliveriesStatement(query: DeliveryQuery): { text: string; values: (q: DeliveryQuery) => unknown[] } {
+  const filters: Array<[string, (q: DeliveryQuery) => unknown]> = [];
+  if (query.eventId !== undefined) filters.push(['event_id', (q) => q.eventId]);
+  if (query.subscriptionId !== undefined) filters.push(['subscription_id', (q) => q.subscriptionId]);
+  if (query.status !== undefined) filters.push(['status', (q) => q.status]);
+  const text = `
   SELECT * FROM deliveries
-  WHERE tenant_id = $1 AND ($2::text IS NULL OR id < $2)
-    AND ($3::text IS NULL OR event_id = $3)
-    AND ($4::text IS NULL OR subscription_id = $4)
-    AND ($5::text IS NULL OR status = $5)
-  ORDER BY id DESC LIMIT $6`;
+  WHERE tenant_id = $1 AND id < $2 ${filters.map(([column], i) => `AND ${column} = $${i + 4}`).join(' ')}
+  ORDER BY id DESC LIMIT $3`;
+  return { text, values: (q) => filters.map(([, pick]) => pick(q)) };
+}
 
 const SELECT_ATTEMPTS = 'SELECT * FROM attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, number';
 
@@ -129,9 +166,14 @@ export class PostgresQueue {
   readonly #db: PostgresDb;
   readonly #notifier: DueNotifier;
 
-  constructor(db: PostgresDb, notifier: DueNotifier) {
+  readonly #options: QueueOptions;
+  // Where the next claim's round robin starts: after the last subscription served.
+  #cursor = '';
+
+  constructor(db: PostgresDb, notifier: DueNotifier, options: QueueOptions) {
     this.#db = db;
     this.#notifier = notifier;
+    this.#options = options;
   }
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
@@ -147,12 +189,38 @@ export class PostgresQueue {
   }
 
   async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {
-    const rows = await this.#db.rows<{ delivery: DeliveryRow; event: EventRow; subscription: SubscriptionRow }>(CLAIM, [
-      request.owner,
-      request.now,
-      request.now + request.leaseMs,
-      request.limit,
-    ]);
+    const perSubscription = request.perSubscription ?? this.#options.perSubscriptionClaims;
+    const scan = async (after: string) =>
+      (await this.#db.rows<{ subscription_id: string; in_flight: number }>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map(
+        (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
+      );
+    let found = await scan(this.#cursor);
+    // Wrapped around: those before the cursor come after those behind it.
+    if (this.#cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) {
+      const cursor = this.#cursor;
+      found = [...found, ...(await scan('')).filter((c) => c.subscriptionId <= cursor)];
+    }
+    type ClaimedRow = { delivery: DeliveryRow; event: EventRow; subscription: SubscriptionRow };
+    const rows: ClaimedRow[] = [];
+    const served: string[] = [];
+    let open = found;
+    for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
+      const shares = claimShares(open, request.limit - rows.length);
+      if (round === 0) served.push(...shares.keys());
+      const taken = await this.#db.rows<ClaimedRow>(CLAIM, [
+        request.owner,
+        request.now,
+        request.now + request.leaseMs,
+        [...shares.keys()],
+        [...shares.values()],
+      ]);
+      rows.push(...taken);
+      const claimed = new Map<string, number>();
+      for (const row of taken) claimed.set(row.delivery.subscription_id, (claimed.get(row.delivery.subscription_id) ?? 0) + 1);
+      open = nextRound(open, shares, claimed);
+    }
+    // More candidates than the first round served: the next claim starts after the last one served.
+    this.#cursor = served.length < found.length ? (served.at(-1) ?? this.#cursor) : '';
     return rows.map((row) => ({
       delivery: toDelivery(row.delivery),
       event: toEvent(row.event),
@@ -208,13 +276,12 @@ export class PostgresQueue {
   }
 
   async listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest): Promise<Page<DeliveryWithAttempts>> {
-    const rows = await this.#db.rows<DeliveryRow>(LIST_DELIVERIES, [
+    const statement = listDeliveriesStatement(query);
+    const rows = await this.#db.rows<DeliveryRow>(statement.text, [
       tenantId,
-      decodeCursor(page.cursor),
-      query.eventId ?? null,
-      query.subscriptionId ?? null,
-      query.status ?? null,
+      decodeCursor(page.cursor) ?? '\uffff',
       page.limit + 1,
+      ...statement.values(query),
     ]);
     const pageOfRows = toPage(rows.map(toDelivery), page.limit, (d) => d.id);
     return { items: await this.#withAttempts(pageOfRows.items), nextCursor: pageOfRows.nextCursor };

@@ -27,7 +27,11 @@ import type {
   SubscriptionChange,
   SubscriptionChanges,
   SubscriptionQuery,
+  QueueOptions,
 } from '../store.js';
+import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
+import { PostgresParking } from './postgres-parking.js';
+import { explainPostgresHotQueries } from './postgres-explain.js';
 import { DEFAULT_RETRY, PostgresDb, type PostgresOptions, type Queryable } from './postgres-db.js';
 import { PostgresEngine } from './postgres-engine.js';
 import { migratePostgres } from './postgres-migrate.js';
@@ -48,16 +52,20 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   retry?: PostgresOptions['retry'];
   warn?: PostgresOptions['warn'];
+  queue?: QueueOptions;
 }
 
 /** Opens a pool on the database at `connectionString` (postgres:// or postgresql://). Connects lazily. */
 export function openPostgresStore(connectionString: string, options: PostgresStoreOptions = {}): Store {
-  return new PostgresStore({
-    connectionString,
-    poolSize: options.poolSize ?? 10,
-    retry: options.retry ?? DEFAULT_RETRY,
-    warn: options.warn ?? (() => undefined),
-  });
+  return new PostgresStore(
+    {
+      connectionString,
+      poolSize: options.poolSize ?? 10,
+      retry: options.retry ?? DEFAULT_RETRY,
+      warn: options.warn ?? (() => undefined),
+    },
+    options.queue ?? DEFAULT_QUEUE_OPTIONS,
+  );
 }
 
 const API_KEY_COLUMNS = Object.keys(fromApiKey({} as ApiKey));
@@ -116,10 +124,13 @@ class PostgresStore implements Store {
   readonly #notifier: DueNotifier;
   readonly #wakeups: DueWakeups;
 
-  constructor(options: PostgresOptions) {
+  readonly #parking: PostgresParking;
+
+  constructor(options: PostgresOptions, queueOptions: QueueOptions) {
     this.#db = new PostgresDb(options);
     this.#notifier = new DueNotifier(this.#db);
-    this.#queue = new PostgresQueue(this.#db, this.#notifier);
+    this.#queue = new PostgresQueue(this.#db, this.#notifier, queueOptions);
+    this.#parking = new PostgresParking(this.#db);
     this.#security = new PostgresSecurity(this.#db);
     this.#engine = new PostgresEngine(this.#db, this.#notifier);
     this.#wakeups = new DueWakeups(options);
@@ -252,14 +263,14 @@ class PostgresStore implements Store {
   }
 
   async getSubscription(tenantId: string, id: string) {
-    const [row] = await this.#db.rows<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    const [row] = await this.#db.rows<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL', [tenantId, id]);
     return row && toSubscription(row);
   }
 
   async listSubscriptions(tenantId: string, query: SubscriptionQuery, page: PageRequest) {
     const [from, compare, order] = query.descending ? [decodeCursor(page.cursor) ?? '\uffff', '<', 'DESC'] : [decodeCursor(page.cursor) ?? '', '>', 'ASC'];
     const rows = await this.#db.rows<SubscriptionRow>(
-      `SELECT * FROM subscriptions WHERE tenant_id = $1 AND id ${compare} $2 AND ($3::text IS NULL OR format = $3)
+      `SELECT * FROM subscriptions WHERE tenant_id = $1 AND id ${compare} $2 AND deleted_at IS NULL AND ($3::text IS NULL OR format = $3)
        AND (NOT $5::boolean OR application_id IS NOT DISTINCT FROM $6) ORDER BY id ${order} LIMIT $4`,
       [tenantId, from, query.format ?? null, page.limit + 1, query.applicationId !== undefined, query.applicationId ?? null],
     );
@@ -270,7 +281,7 @@ class PostgresStore implements Store {
     const updated = await this.#db.transaction(async (client) => {
       // FOR UPDATE: two changes of one subscription apply one after the other, not over each other.
       const [current] = (
-        await client.query<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id])
+        await client.query<SubscriptionRow>('SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE', [tenantId, id])
       ).rows;
       if (!current) return undefined;
       const before = toSubscription(current);
@@ -278,16 +289,18 @@ class PostgresStore implements Store {
       const next: Subscription = { ...before, ...changes, updatedAt: at };
       await client.query(UPDATE_SUBSCRIPTION, toParams('subscriptions', { ...fromSubscription(next) }, SUBSCRIPTION_COLUMNS));
       if (changes.eventTypes) await reindexEventTypes(client, tenantId, id, changes.eventTypes);
-      return { next, reactivated: changes.active === true };
+      return { next, active: changes.active, wasActive: current.active };
     });
+    if (!updated) return undefined;
+    // A paused or disabled subscription's deliveries leave the due index; re-enabled, they return.
+    if (updated.active !== undefined && updated.active !== updated.wasActive) await this.#parking.setParked(id, !updated.active);
     // A re-activated subscription may have deliveries waiting.
-    if (updated?.reactivated) this.#notifier.poke();
-    return updated?.next;
+    if (updated.active === true) this.#notifier.poke();
+    return updated.next;
   }
 
   async deleteSubscription(tenantId: string, id: string) {
-    const deleted = await this.#db.rows('DELETE FROM subscriptions WHERE tenant_id = $1 AND id = $2 RETURNING id', [tenantId, id]);
-    return deleted.length > 0;
+    return this.#parking.softDelete(tenantId, id, Date.now());
   }
 
   async findSubscriptionsForEvent(tenantId: string, eventType: string) {
@@ -326,6 +339,15 @@ class PostgresStore implements Store {
     return this.#queue.requeueDelivery(tenantId, id, now);
   }
 
+  explainHotQueries() {
+    return explainPostgresHotQueries(this.#db);
+  }
+
+  // Other workers may be alive: their claims return when their (short, renewed) leases lapse.
+  async takeOverSending() {
+    return 0;
+  }
+
   claimDueDeliveries(request: Parameters<Store['claimDueDeliveries']>[0]) {
     return this.#queue.claimDueDeliveries(request);
   }
@@ -338,8 +360,12 @@ class PostgresStore implements Store {
     return this.#queue.releaseDeliveries(owner, deliveryIds, dueAt);
   }
 
-  recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
-    return this.#queue.recordOutcomes(outcomes);
+  async recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
+    await this.#queue.recordOutcomes(outcomes);
+    // Switched off by a 410: park in the background (the claim skips inactive subscriptions meanwhile).
+    for (const outcome of outcomes) {
+      if (outcome.disableSubscription) void this.#parking.setParked(outcome.disableSubscription.id, true).catch(() => undefined);
+    }
   }
 
   onDeliveriesDue(listener: () => void) {

@@ -15,10 +15,11 @@ export function createSqliteOperations(db: Database.Database) {
       return known.filter((version) => !applied.has(version)).length;
     },
 
-    // A range on the deliveries_due index; in-flight rows (due_at = lease expiry) are not backlog.
+    // A range on the deliveries_backlog index; in-flight rows (due_at = lease expiry) and parked ones
+    // (of paused subscriptions) are not backlog.
     dueBacklog(now: EpochMs): DueBacklog {
       const row = db
-        .prepare("SELECT count(*) AS due, min(due_at) AS oldest FROM deliveries WHERE due_at <= ? AND status = 'pending'")
+        .prepare("SELECT count(*) AS due, min(due_at) AS oldest FROM deliveries WHERE due_at <= ? AND parked = 0 AND status = 'pending'")
         .get(now) as { due: number; oldest: number | null };
       return { due: row.due, oldestDueAt: row.oldest };
     },

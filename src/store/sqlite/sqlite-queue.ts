@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
+import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
 import { uidTaken } from '../uids.js';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery } from '../store.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
 import {
   toAttempt,
   toDelivery,
@@ -14,11 +15,46 @@ import {
   type DbSubscription,
 } from './sqlite-rows.js';
 
+/** The subscriptions with due work after @after, by id: a loose index scan of deliveries_due
+ * (one probe per subscription, however many rows each has), with what this claimer holds of each. */
+export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
+     SELECT (SELECT subscription_id FROM deliveries
+             WHERE subscription_id > @after AND due_at IS NOT NULL AND parked = 0 ORDER BY subscription_id LIMIT 1)
+     UNION ALL
+     SELECT (SELECT subscription_id FROM deliveries
+             WHERE subscription_id > subs.id AND due_at IS NOT NULL AND parked = 0 ORDER BY subscription_id LIMIT 1)
+     FROM subs WHERE subs.id IS NOT NULL
+     LIMIT @scan
+   )
+   SELECT s.id AS subscription_id,
+     (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = @owner) AS in_flight
+   FROM subs JOIN subscriptions s ON s.id = subs.id
+   WHERE s.active = 1
+     AND EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= @now AND d.parked = 0)
+   ORDER BY s.id`;
+
+/** One subscription's share: its pending rows due now and in-flight rows whose lease ran out,
+ * oldest first (due_at is the lease expiry while in flight, so one range finds both). */
+export const CLAIM_SHARE = `UPDATE deliveries SET status = 'in_flight', lease_owner = @owner, due_at = @until, updated_at = @now
+   WHERE id IN (
+     SELECT id FROM deliveries
+     WHERE subscription_id = @subscriptionId AND due_at <= @now AND parked = 0
+     ORDER BY due_at LIMIT @limit)
+   RETURNING *`;
+
+/** A page of the delivery list, newest first, with only the given filters (`column = @param`). */
+export function deliveryPageSql(filters: string[]): string {
+  return `SELECT * FROM deliveries WHERE tenant_id = @tenantId AND id < @before ${filters.map((f) => `AND ${f}`).join(' ')}
+    ORDER BY id DESC LIMIT @limit`;
+}
+
 /** The deliveries-table queue on SQLite: publish, claim, lease, record. Statements are prepared once. */
 export type SqliteQueue = ReturnType<typeof createSqliteQueue>;
 
 /** Prepares the queue statements on a migrated database. */
-export function createSqliteQueue(db: Database.Database) {
+export function createSqliteQueue(db: Database.Database, options: QueueOptions) {
+  // Where the next claim's round robin starts: after the last subscription served.
+  let cursor = '';
   const insertEvent = db.prepare(
     `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags)
      VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at, @application_id, @uid, @channels, @tags)
@@ -30,16 +66,8 @@ export function createSqliteQueue(db: Database.Database) {
      VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
   );
 
-  // Pending rows due now and in-flight rows whose lease ran out, oldest first, of active subscriptions.
-  // due_at is the lease expiry while in flight, so one indexed range covers both.
-  const claim = db.prepare(
-    `UPDATE deliveries SET status = 'in_flight', lease_owner = @owner, due_at = @until, updated_at = @now
-     WHERE id IN (
-       SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-       WHERE d.due_at <= @now AND s.active = 1
-       ORDER BY d.due_at LIMIT @limit)
-     RETURNING *`,
-  );
+  const candidates = db.prepare(CLAIM_CANDIDATES);
+  const claim = db.prepare(CLAIM_SHARE);
   const claimedEvents = db.prepare(
     `SELECT DISTINCT e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
      WHERE d.id IN (SELECT value FROM json_each(?))`,
@@ -49,6 +77,11 @@ export function createSqliteQueue(db: Database.Database) {
      WHERE d.id IN (SELECT value FROM json_each(?))`,
   );
 
+  // Through deliveries_in_flight.
+  const returnOrphans = db.prepare(
+    `UPDATE deliveries SET status = 'pending', lease_owner = NULL, due_at = @now, updated_at = @now
+     WHERE status = 'in_flight'`,
+  );
   const renew = db.prepare(
     `UPDATE deliveries SET due_at = ? WHERE lease_owner = ? AND status = 'in_flight' AND id IN (SELECT value FROM json_each(?))`,
   );
@@ -75,13 +108,23 @@ export function createSqliteQueue(db: Database.Database) {
      WHERE tenant_id = @tenantId AND id = @id AND status <> 'in_flight' RETURNING *`,
   );
   const selectDelivery = db.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?');
-  const selectDeliveryPage = db.prepare(
-    `SELECT * FROM deliveries WHERE tenant_id = @tenantId AND id < @before
-             AND (@eventId IS NULL OR event_id = @eventId)
-             AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId)
-             AND (@status IS NULL OR status = @status)
-           ORDER BY id DESC LIMIT @limit`,
-  );
+  // One statement per combination of filters, with only the filters given: an "(? IS NULL OR
+  // status = ?)" test would keep SQLite from using deliveries_by_status (or _by_event, _by_subscription).
+  const deliveryPages = new Map<string, Database.Statement>();
+  const selectDeliveryPage = (query: DeliveryQuery) => {
+    const filters = [
+      query.eventId !== undefined ? 'event_id = @eventId' : null,
+      query.subscriptionId !== undefined ? 'subscription_id = @subscriptionId' : null,
+      query.status !== undefined ? 'status = @status' : null,
+    ].filter((f) => f !== null);
+    const key = filters.join(' AND ');
+    let statement = deliveryPages.get(key);
+    if (statement === undefined) {
+      statement = db.prepare(deliveryPageSql(filters));
+      deliveryPages.set(key, statement);
+    }
+    return statement;
+  };
   const selectAttempts = db.prepare(
     'SELECT * FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number',
   );
@@ -140,12 +183,30 @@ export function createSqliteQueue(db: Database.Database) {
     }) as Database.Transaction<(event: HookEvent, deliveries: NewDelivery[]) => InsertEventResult>,
 
     claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
-      const rows = claim.all({
-        owner: request.owner,
-        now: request.now,
-        until: request.now + request.leaseMs,
-        limit: request.limit,
-      }) as DbDelivery[];
+      const perSubscription = request.perSubscription ?? options.perSubscriptionClaims;
+      const scan = (after: string) =>
+        (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as { subscription_id: string; in_flight: number }[]).map(
+          (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
+        );
+      let found = scan(cursor);
+      // Wrapped around: those before the cursor come after those behind it.
+      if (cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) found = [...found, ...scan('').filter((c) => c.subscriptionId <= cursor)];
+      const rows: DbDelivery[] = [];
+      const served: string[] = [];
+      let open = found;
+      for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
+        const shares = claimShares(open, request.limit - rows.length);
+        const claimed = new Map<string, number>();
+        for (const [subscriptionId, limit] of shares) {
+          const taken = claim.all({ owner: request.owner, now: request.now, until: request.now + request.leaseMs, subscriptionId, limit }) as DbDelivery[];
+          rows.push(...taken);
+          claimed.set(subscriptionId, taken.length);
+          if (round === 0) served.push(subscriptionId);
+        }
+        open = nextRound(open, shares, claimed);
+      }
+      // More candidates than the first round served: the next claim starts after the last one served.
+      cursor = served.length < found.length ? (served.at(-1) ?? cursor) : '';
       if (rows.length === 0) return [];
       const ids = JSON.stringify(rows.map((r) => r.id));
       const events = new Map<string, HookEvent>();
@@ -158,6 +219,8 @@ export function createSqliteQueue(db: Database.Database) {
         subscription: subscriptions.get(row.subscription_id)!,
       }));
     }),
+
+    returnOrphanedDeliveries: (now: number): number => returnOrphans.run({ now }).changes,
 
     renewLeases: withoutFsync((owner: string, ids: string[], until: number) => {
       if (ids.length > 0) renew.run(until, owner, JSON.stringify(ids));
@@ -203,7 +266,7 @@ export function createSqliteQueue(db: Database.Database) {
     listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest): Page<DeliveryWithAttempts> {
       // Newest first; ids are time-ordered, so the cursor is the last id shown.
       const before = decodeCursor(page.cursor) ?? '\uffff';
-      const rows = selectDeliveryPage.all({
+      const rows = selectDeliveryPage(query).all({
           tenantId,
           before,
           eventId: query.eventId ?? null,

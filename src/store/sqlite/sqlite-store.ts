@@ -3,6 +3,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './native-handles.js';
+import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
+import { toSqliteStoreError } from './sqlite-errors.js';
+import { explainSqliteHotQueries } from './sqlite-explain.js';
+import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
 import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -17,8 +21,10 @@ import type {
   SubscriptionChange,
   SubscriptionChanges,
   SubscriptionQuery,
+  QueueOptions,
 } from '../store.js';
 import type { ApplicationStore } from '../store.js';
+import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
 import { uidTaken } from '../uids.js';
 import { createSqliteApplications } from './sqlite-applications.js';
 import { createSqliteEngine, type SqliteEngine } from './sqlite-engine.js';
@@ -42,7 +48,7 @@ import {
 } from './sqlite-rows.js';
 
 /** Opens (creating if needed) the SQLite file at `file` in WAL mode. */
-export function openSqliteStore(file: string): Store {
+export function openSqliteStore(file: string, options: QueueOptions = DEFAULT_QUEUE_OPTIONS): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = openDatabase(file);
   db.prepare('PRAGMA journal_mode = WAL').get();
@@ -50,7 +56,7 @@ export function openSqliteStore(file: string): Store {
   db.prepare('PRAGMA synchronous = FULL').run();
   db.prepare('PRAGMA foreign_keys = ON').run();
   db.prepare('PRAGMA busy_timeout = 5000').get();
-  return new SqliteStore(db);
+  return new SqliteStore(db, file, options);
 }
 
 const SUBSCRIPTION_COLUMNS = Object.keys(fromSubscription({} as Subscription));
@@ -68,16 +74,29 @@ class SqliteStore implements Store {
   #security: SqliteSecurity | undefined;
   #engine: SqliteEngine | undefined;
 
-  constructor(db: Database.Database) {
+  readonly #file: string;
+  #senderLock: SenderLock | null = null;
+
+  readonly #queueOptions: QueueOptions;
+  #parking: SqliteParking | undefined;
+
+  constructor(db: Database.Database, file: string, queueOptions: QueueOptions) {
     this.#db = db;
+    this.#file = file;
+    this.#queueOptions = queueOptions;
     this.#wakeups.setMaxListeners(0);
     Object.assign(this, createSqliteApplications(db));
   }
 
   // Statements are prepared after migrate(), when the tables exist.
   get #q(): SqliteQueue {
-    this.#queue ??= createSqliteQueue(this.#db);
+    this.#queue ??= createSqliteQueue(this.#db, this.#queueOptions);
     return this.#queue;
+  }
+
+  get #p(): SqliteParking {
+    this.#parking ??= createSqliteParking(this.#db);
+    return this.#parking;
   }
 
   get #s(): SqliteSecurity {
@@ -105,6 +124,18 @@ class SqliteStore implements Store {
   async close() {
     this.#wakeups.removeAllListeners();
     this.#db.close();
+    this.#senderLock?.release();
+  }
+
+  async explainHotQueries() {
+    return explainSqliteHotQueries(this.#db);
+  }
+
+  // Only one process sends from a SQLite file, so once it holds the lock, every row still in
+  // flight was held by a process that died: it is due again now rather than when its lease ends.
+  async takeOverSending(now: number) {
+    if (this.#file !== ':memory:') this.#senderLock ??= takeSenderLock(path.resolve(this.#file));
+    return this.#q.returnOrphanedDeliveries(now);
   }
 
   async insertTenant(tenant: Tenant) {
@@ -220,7 +251,7 @@ class SqliteStore implements Store {
   }
 
   async getSubscription(tenantId: string, id: string) {
-    const row = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+    const row = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL').get(tenantId, id) as
       | DbSubscription
       | undefined;
     return row && toSubscription(row);
@@ -231,7 +262,7 @@ class SqliteStore implements Store {
     const byApplication = query.applicationId !== undefined;
     // `IS ?` matches NULL too: null asks for the subscriptions of no application.
     const rows = this.#sql(
-        `SELECT * FROM subscriptions WHERE tenant_id = ? AND id ${compare} ? AND (? IS NULL OR format = ?)
+        `SELECT * FROM subscriptions WHERE tenant_id = ? AND id ${compare} ? AND deleted_at IS NULL AND (? IS NULL OR format = ?)
          AND (? = 0 OR application_id IS ?) ORDER BY id ${order} LIMIT ?`,
       )
       .all(tenantId, from, query.format ?? null, query.format ?? null, byApplication ? 1 : 0, query.applicationId ?? null, page.limit + 1) as DbSubscription[];
@@ -239,8 +270,8 @@ class SqliteStore implements Store {
   }
 
   async updateSubscription(tenantId: string, id: string, change: SubscriptionChanges | SubscriptionChange, at: number) {
-    return this.#db.transaction(() => {
-      const current = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+    const updated = this.#db.transaction(() => {
+      const current = this.#sql('SELECT * FROM subscriptions WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL').get(tenantId, id) as
         | DbSubscription
         | undefined;
       if (!current) return undefined;
@@ -254,13 +285,17 @@ class SqliteStore implements Store {
         this.#sql('DELETE FROM subscription_event_types WHERE subscription_id = ?').run(id);
         this.#indexEventTypes(tenantId, id, changes.eventTypes);
       }
-      if (changes.active === true) this.#wakeups.emit('due');
-      return next;
+      return { next, active: changes.active, wasActive: current.active === 1 };
     })();
+    if (!updated) return undefined;
+    // A paused or disabled subscription's deliveries leave the due index; re-enabled, they return.
+    if (updated.active !== undefined && updated.active !== updated.wasActive) await this.#p.setParked(id, !updated.active);
+    if (updated.active === true) this.#wakeups.emit('due');
+    return updated.next;
   }
 
   async deleteSubscription(tenantId: string, id: string) {
-    return this.#sql('DELETE FROM subscriptions WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0;
+    return this.#p.softDelete(tenantId, id, Date.now());
   }
 
   async findSubscriptionsForEvent(tenantId: string, eventType: string) {
@@ -282,7 +317,13 @@ class SqliteStore implements Store {
   }
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
-    const result = this.#q.insertEventWithDeliveries(event, deliveries);
+    let result: InsertEventResult;
+    try {
+      result = this.#q.insertEventWithDeliveries(event, deliveries);
+    } catch (error) {
+      // A full disk (or a failing one) answers 503: the event was not acknowledged, so nothing is lost.
+      throw toSqliteStoreError(error);
+    }
     if (result.created && deliveries.length > 0) this.#wakeups.emit('due');
     return result;
   }
@@ -331,6 +372,10 @@ class SqliteStore implements Store {
 
   async recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
     this.#q.recordOutcomes(outcomes);
+    // Switched off by a 410: park in the background (the claim skips inactive subscriptions meanwhile).
+    for (const outcome of outcomes) {
+      if (outcome.disableSubscription) void this.#p.setParked(outcome.disableSubscription.id, true).catch(() => undefined);
+    }
   }
 
   onDeliveriesDue(listener: () => void) {

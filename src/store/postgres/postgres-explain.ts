@@ -1,0 +1,33 @@
+import type { PostgresDb } from './postgres-db.js';
+import { PARK, UNPARK } from './postgres-parking.js';
+import { CLAIM, CLAIM_CANDIDATES, listDeliveriesStatement } from './postgres-queue.js';
+
+/**
+ * EXPLAIN of each hot statement, by name. Sequential scans are switched off for the session, so
+ * that on a small table a plan still shows a sequential scan only where no index could serve
+ * (the planner prefers one on few rows, which would hide a missing index).
+ */
+export async function explainPostgresHotQueries(db: PostgresDb): Promise<Record<string, string>> {
+  return db.session(async (client) => {
+    await client.query('SET enable_seqscan = off');
+    try {
+      const plan = async (sql: string, values: unknown[]) =>
+        (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      const page = (query: Parameters<typeof listDeliveriesStatement>[0]) => {
+        const statement = listDeliveriesStatement(query);
+        return plan(statement.text, ['t', '\uffff', 50, ...statement.values(query)]);
+      };
+      return {
+        claimCandidates: await plan(CLAIM_CANDIDATES, ['', 0, 1000, 'o']),
+        claimShare: await plan(CLAIM, ['o', 0, 0, ['s'], [64]]),
+        listByStatus: await page({ status: 'succeeded' }),
+        listBySubscription: await page({ subscriptionId: 's' }),
+        listByEvent: await page({ eventId: 'e' }),
+        park: await plan(PARK, ['s', 2000]),
+        unpark: await plan(UNPARK, ['s', 2000]),
+      };
+    } finally {
+      await client.query('RESET enable_seqscan');
+    }
+  });
+}
