@@ -18,6 +18,7 @@ describeEachStore('authentication', (store) => {
     timeback: (body) => body?.error === 'Unauthorized',
     kajabi: (body) => body?.errors?.[0]?.status === '401' && body.errors[0].title === 'Unauthorized',
     fourthwall: (body) => body?.code === 'UNAUTHORIZED',
+    svix: (body) => body?.code === 'authentication_failed' && typeof body?.detail === 'string',
   };
 
   let server: TestServer;
@@ -86,10 +87,10 @@ describeEachStore('authentication', (store) => {
       expect(problems).toEqual([]);
     });
 
-    it('leaves only the token endpoints and Kajabi\'s version open', async () => {
+    it('leaves only the token endpoints, Kajabi\'s version and Svix\'s health open', async () => {
       const operations = await listAllOperations(server);
       const open = operations.filter((op) => op.public).map(label);
-      expect(open.sort()).toEqual(['GET /compat/kajabi/v1/version', 'POST /compat/kajabi/v1/oauth/token', 'POST /compat/timeback/oauth2/token', 'POST /oauth/token']);
+      expect(open.sort()).toEqual(['GET /compat/kajabi/v1/version', 'GET /compat/svix/api/v1/health', 'POST /compat/kajabi/v1/oauth/token', 'POST /compat/timeback/oauth2/token', 'POST /oauth/token']);
     });
 
     it('still answers health checks without a credential', async () => {
