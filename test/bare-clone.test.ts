@@ -22,12 +22,21 @@ function filesUnder(dir: string): string[] {
   return found;
 }
 
+// src/ and bench/ run compiled, from dist/<the same path>: their relative paths resolve from there.
+const COMPILED = ['src', 'bench'];
+
+/** Where a file runs from: its compiled copy under dist/ for compiled code, else the file itself. */
+function runsFrom(file: string): string {
+  const relative = path.relative(ROOT, file);
+  return COMPILED.includes(relative.split(path.sep)[0]!) ? path.join(ROOT, 'dist', relative) : file;
+}
+
 /** Every quoted relative path (`'../…'`) in a file that resolves outside the repository. */
 function escapingPaths(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const literals = [...text.matchAll(/['"`]((?:\.\.\/)+[^'"`$]*)['"`]/g)].map((match) => match[1]!);
   return literals.filter((literal) => {
-    const resolved = path.resolve(path.dirname(file), literal);
+    const resolved = path.resolve(path.dirname(runsFrom(file)), literal);
     return path.relative(ROOT, resolved).startsWith('..');
   });
 }

@@ -28,7 +28,9 @@ function hookpost(args: string[], env: Record<string, string> = {}): Promise<Run
 function onTerminal(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve) => {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-    execFile('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...env, TERM: 'xterm-256color' } }, (_e, stdout) => resolve(stdout));
+    // A person's terminal: without CI=true, which Node's colour detection takes for a colourless log.
+    const { CI: _ci, ...personal } = process.env;
+    execFile('script', ['-qfec', command, '/dev/null'], { env: { ...personal, ...env, TERM: 'xterm-256color' } }, (_e, stdout) => resolve(stdout));
   });
 }
 
