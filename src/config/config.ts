@@ -152,7 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: integer('CLAIM_BATCH_SIZE', 256, 1, 10_000),
       // Renewed every third of itself, so a live dispatcher keeps its claims while a SIGKILLed
       // one's return within about 10 s (plus one poll).
-      leaseMs: duration('LEASE', 10_000, SECOND, HOUR),
+      leaseMs: duration('LEASE', 5_000, SECOND, HOUR),
       pollIntervalMs: duration('POLL_INTERVAL', 1_000, 20, MINUTE),
       maxResponseBytes: 64 * 1024,
       storedResponseBytes: 4 * 1024,

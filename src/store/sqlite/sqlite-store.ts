@@ -311,7 +311,13 @@ class SqliteStore implements Store {
     // One transaction, so one fsync, for the whole group (each item is a savepoint inside it).
     // The queue's statements are prepared lazily with pragmas, which SQLite refuses inside a transaction.
     const queue = this.#q;
-    const results = this.#db.transaction(() => items.map((item) => queue.insertEventWithDeliveries(item.event, item.deliveries)))();
+    let results: InsertEventResult[];
+    try {
+      results = this.#db.transaction(() => items.map((item) => queue.insertEventWithDeliveries(item.event, item.deliveries)))();
+    } catch (error) {
+      // A full disk (or a failing one) answers 503 to every call of the group: none was acknowledged.
+      throw toSqliteStoreError(error);
+    }
     if (results.some((result, i) => result.created && items[i]!.deliveries.length > 0)) this.#wakeups.emit('due');
     return results;
   }
