@@ -68,6 +68,10 @@ export async function seed(plan: SeedPlan): Promise<void> {
         retry_policy: null,
         created_at: now,
         updated_at: now,
+        deleted_at: null,
+        application_id: null,
+        uid: null,
+        channels: null,
       });
       await add('subscription_event_types', { tenant_id: `t${t}`, event_type: plan.type, subscription_id: id });
     }
@@ -86,7 +90,7 @@ export async function seed(plan: SeedPlan): Promise<void> {
   };
   for (let e = 0; e < (plan.dueEvents ?? 0); e++) {
     const eventId = newId('event');
-    events.push({ tenant_id: 't0', id: eventId, type: plan.type, data: { order_id: `o_${e}`, note: 'x'.repeat(940) }, resource_id: null, created_at: now, deliver_at: null });
+    events.push({ tenant_id: 't0', id: eventId, type: plan.type, data: { order_id: `o_${e}`, note: 'x'.repeat(940) }, resource_id: null, created_at: now, deliver_at: null, application_id: null, uid: null, channels: null, tags: null });
     for (const subscriptionId of firstTenantSubscriptions) {
       deliveries.push({
         id: newId('delivery'),
@@ -101,6 +105,7 @@ export async function seed(plan: SeedPlan): Promise<void> {
         last_error: null,
         created_at: now,
         updated_at: now,
+        parked: false,
       });
     }
     if (deliveries.length >= CHUNK * 4) await writeDue();
