@@ -53,6 +53,7 @@ describe('chaos: SIGKILL at random moments (SQLite)', () => {
     await untilDone(() => ledger.missing(counting.accepted).length === 0, () => counting.accepted.size, 30_000, 'every acknowledged event delivered');
     for (const [id, n] of counting.received) for (let i = 0; i < n; i += 1) ledger.receive(id);
     ledger.settle();
-    expect(server.output()).toContain('took back the deliveries a stopped process held in flight');
+    // A kill that finds nothing in flight has nothing to take back: at least one restart must have.
+    expect(processes.map((p) => p.output()).join('\n')).toContain('took back the deliveries a stopped process held in flight');
   }, 180_000);
 });

@@ -139,7 +139,10 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     return (...args: A): R => {
       relaxSync.run();
       try {
-        return transaction(...args);
+        // IMMEDIATE: the write lock is taken at BEGIN, so a commit on the other connection (the API
+        // thread's, beside the delivery thread's) makes this wait out busy_timeout instead of failing
+        // with SQLITE_BUSY when a read transaction tries to become a write one.
+        return transaction.immediate(...args);
       } finally {
         restoreSync.run();
       }
