@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
 import type { Subscription } from '../src/core/model.js';
 import { createStore, type Store } from '../src/store/index.js';
+import { subscriptionRecord } from './support/subscription-record.js';
 import { describeEachStore } from './support/stores.js';
 
 // Migration 0003 moves the webhooks a platform door made before namespaces existed (listing bare
@@ -29,28 +30,7 @@ describeEachStore('migration 0003: platform webhooks into their namespaces', (te
   let url: string;
   let store: Store;
   const tenantId = newId('tenant');
-  const subscription = (format: string, eventTypes: string[]): Subscription => ({
-    id: newId('subscription'),
-    tenantId,
-    url: 'https://example.com/hook',
-    eventTypes,
-    name: null,
-    description: null,
-    metadata: {},
-    headers: {},
-    filter: null,
-    format,
-    platformData: {},
-    active: true,
-    disabledReason: null,
-    sealedSecret: 'sealed',
-    previousSealedSecret: null,
-    previousSecretExpiresAt: null,
-    signing: 'hmac',
-    retryPolicy: null,
-    createdAt: T0,
-    updatedAt: T0,
-  });
+  const subscription = (format: string, eventTypes: string[]): Subscription => subscriptionRecord(tenantId, T0, { format, eventTypes });
 
   beforeAll(async () => {
     url = await testStore.freshDatabaseUrl();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
 import type { Application, HookEvent, IdempotentRequest, Subscription } from '../src/core/model.js';
 import { createStore, type Store } from '../src/store/index.js';
+import { subscriptionRecord } from './support/subscription-record.js';
 import { describeEachStore } from './support/stores.js';
 
 // The ApplicationStore part of the Store interface (migration 0007), specified once and run
@@ -34,29 +35,7 @@ describeEachStore('store contract: applications, uids, tenant event types, idemp
     updatedAt: T0,
     ...fields,
   });
-  const subscription = (fields: Partial<Subscription> = {}): Subscription => ({
-    id: newId('subscription'),
-    tenantId,
-    url: 'https://example.com/hook',
-    eventTypes: ['*'],
-    name: null,
-    description: null,
-    metadata: {},
-    headers: {},
-    filter: null,
-    format: 'svix',
-    platformData: {},
-    active: true,
-    disabledReason: null,
-    sealedSecret: 'sealed',
-    previousSealedSecret: null,
-    previousSecretExpiresAt: null,
-    signing: 'hmac',
-    retryPolicy: null,
-    createdAt: T0,
-    updatedAt: T0,
-    ...fields,
-  });
+  const subscription = (fields: Partial<Subscription> = {}): Subscription => subscriptionRecord(tenantId, T0, { format: 'svix', ...fields });
   const event = (fields: Partial<HookEvent> = {}): HookEvent => ({
     tenantId,
     id: newId('message'),

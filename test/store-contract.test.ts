@@ -5,6 +5,7 @@ import type { Attempt, HookEvent, Subscription } from '../src/core/model.js';
 import { createStore, type Store } from '../src/store/index.js';
 import type { DeliveryOutcome } from '../src/store/store.js';
 import { TABLES } from '../src/store/tables.js';
+import { subscriptionRecord } from './support/subscription-record.js';
 import { describeEachStore, type TestStore } from './support/stores.js';
 
 // The Store interface, specified once and run against every store. Times are passed in, so
@@ -47,29 +48,7 @@ describeEachStore('store contract', (testStore) => {
   });
 
   async function addSubscription(fields: Partial<Subscription> = {}): Promise<Subscription> {
-    const subscription: Subscription = {
-      id: newId('subscription'),
-      tenantId,
-      url: 'https://example.com/hook',
-      eventTypes: ['order.created'],
-      name: null,
-      description: null,
-      metadata: { team: 'billing' },
-      headers: {},
-      filter: null,
-      format: 'native',
-      platformData: {},
-      active: true,
-      disabledReason: null,
-      sealedSecret: 'sealed',
-      previousSealedSecret: null,
-      previousSecretExpiresAt: null,
-      signing: 'hmac',
-      retryPolicy: null,
-      createdAt: T0,
-      updatedAt: T0,
-      ...fields,
-    };
+    const subscription = subscriptionRecord(tenantId, T0, { eventTypes: ['order.created'], metadata: { team: 'billing' }, ...fields });
     await store.insertSubscription(subscription);
     return subscription;
   }
