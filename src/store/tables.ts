@@ -81,6 +81,7 @@ export const TABLES = [
       application_id: 'text',
       uid: 'text',
       channels: 'json',
+      ordering: 'text',
     },
   },
   {
@@ -103,6 +104,7 @@ export const TABLES = [
       uid: 'text',
       channels: 'json',
       tags: 'json',
+      ordering_key: 'text',
     },
   },
   {
@@ -122,6 +124,7 @@ export const TABLES = [
       created_at: 'integer',
       updated_at: 'integer',
       parked: 'boolean',
+      ordering_key: 'text',
     },
   },
   {
