@@ -114,6 +114,10 @@ export interface Subscription {
   channels?: string[] | null;
   /** Whether its deliveries wait for earlier ones (see DELIVERY_ORDERINGS); absent: 'none'. */
   ordering?: DeliveryOrdering;
+  /** Requests per second at most, across every worker (a token bucket; halved after a 429); null or absent: no limit. */
+  rateLimitPerSecond?: number | null;
+  /** Deliveries in flight at most, across every worker; null or absent: the instance's per-endpoint cap only. */
+  maxInFlight?: number | null;
 }
 
 /**

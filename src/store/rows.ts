@@ -68,6 +68,8 @@ export interface SubscriptionRow {
   uid: string | null;
   channels: string[] | null;
   ordering: string;
+  rate_limit_per_second: number | null;
+  max_in_flight: number | null;
 }
 
 export interface EventRow {
@@ -201,6 +203,7 @@ export const toSubscription = (row: SubscriptionRow): Subscription => ({
   updatedAt: row.updated_at,
   ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels }),
   ...(row.ordering === 'subscription' || row.ordering === 'key' ? { ordering: row.ordering } : {}),
+  ...present({ rateLimitPerSecond: row.rate_limit_per_second, maxInFlight: row.max_in_flight }),
 });
 
 export const fromSubscription = (s: Subscription): SubscriptionRow => ({
@@ -231,6 +234,8 @@ export const fromSubscription = (s: Subscription): SubscriptionRow => ({
   uid: s.uid ?? null,
   channels: s.channels ?? null,
   ordering: s.ordering ?? 'none',
+  rate_limit_per_second: s.rateLimitPerSecond ?? null,
+  max_in_flight: s.maxInFlight ?? null,
 });
 
 export const toEvent = (row: EventRow): HookEvent => ({

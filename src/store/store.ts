@@ -106,6 +106,8 @@ export type SubscriptionChanges = Partial<
     | 'channels'
     | 'retryPolicy'
     | 'ordering'
+    | 'rateLimitPerSecond'
+    | 'maxInFlight'
   >
 >;
 

@@ -82,6 +82,8 @@ export const TABLES = [
       uid: 'text',
       channels: 'json',
       ordering: 'text',
+      rate_limit_per_second: 'integer',
+      max_in_flight: 'integer',
     },
   },
   {
