@@ -33,6 +33,8 @@ export interface NewDelivery {
   id: string;
   subscriptionId: string;
   dueAt: EpochMs;
+  /** The ordered group it waits in (core/ordering.ts `orderingGroup`); null or absent: not ordered. */
+  orderingKey?: string | null;
 }
 
 /** The result of inserting an event: `created` is false when the id was already taken (idempotent replay). */
@@ -103,6 +105,9 @@ export type SubscriptionChanges = Partial<
     | 'uid'
     | 'channels'
     | 'retryPolicy'
+    | 'ordering'
+    | 'rateLimitPerSecond'
+    | 'maxInFlight'
   >
 >;
 
