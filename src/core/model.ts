@@ -162,6 +162,8 @@ export interface HookEvent {
   channels?: string[] | null;
   /** Labels for finding events in logs; they do not affect matching. */
   tags?: string[] | null;
+  /** The W3C traceparent of the publish call's span (tracing on): each attempt's span is its child. */
+  traceParent?: string | null;
 }
 
 /**

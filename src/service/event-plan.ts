@@ -43,6 +43,7 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
     ...(input.uid ? { uid: input.uid } : {}),
     ...(input.channels && input.channels.length > 0 ? { channels: input.channels } : {}),
     ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
+    ...(input.traceParent ? { traceParent: input.traceParent } : {}),
   };
   const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
   const dueAt = Math.max(now, event.deliverAt ?? now);

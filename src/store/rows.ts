@@ -81,6 +81,7 @@ export interface EventRow {
   uid: string | null;
   channels: string[] | null;
   tags: string[] | null;
+  trace_parent: string | null;
 }
 
 export interface DeliveryRow {
@@ -237,7 +238,7 @@ export const toEvent = (row: EventRow): HookEvent => ({
   resourceId: row.resource_id,
   createdAt: row.created_at,
   deliverAt: row.deliver_at,
-  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels, tags: row.tags }),
+  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels, tags: row.tags, traceParent: row.trace_parent }),
 });
 
 export const fromEvent = (e: HookEvent): EventRow => ({
@@ -252,6 +253,7 @@ export const fromEvent = (e: HookEvent): EventRow => ({
   uid: e.uid ?? null,
   channels: e.channels ?? null,
   tags: e.tags ?? null,
+  trace_parent: e.traceParent ?? null,
 });
 
 export const toDelivery = (row: DeliveryRow): Delivery => ({

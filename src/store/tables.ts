@@ -103,6 +103,7 @@ export const TABLES = [
       uid: 'text',
       channels: 'json',
       tags: 'json',
+      trace_parent: 'text',
     },
   },
   {
