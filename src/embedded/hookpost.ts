@@ -47,6 +47,8 @@ export interface EmbeddedEvent {
   id?: string;
   resourceId?: string | null;
   deliverAt?: Date | number | null;
+  /** Subscriptions with `ordering: 'key'` get events sharing this key one at a time, in publish order. */
+  orderingKey?: string | null;
 }
 
 /** Hookpost inside a Node application: publish, subscriptions and the dispatcher, no HTTP server. */
@@ -109,6 +111,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
     id: event.id,
     resourceId: event.resourceId ?? null,
     deliverAt: event.deliverAt instanceof Date ? event.deliverAt.getTime() : (event.deliverAt ?? null),
+    orderingKey: event.orderingKey ?? null,
   });
 
   return {

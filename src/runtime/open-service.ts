@@ -45,7 +45,7 @@ export async function openService(config: Config, logger: Logger): Promise<OpenS
     accessTokenTtlMs: config.accessTokenTtlMs,
     platformScopes: doors.flatMap((door) => door.scopes ?? []),
     // The served doors' event types, each in its platform's namespace; never written to the store.
-    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
+    platformCatalogs: buildPlatformCatalogs(doors, Date.now()),
   };
   return { service, schemas, doors, adminToken: secrets.adminToken, adminTokenGenerated: secrets.adminTokenGenerated };
 }
