@@ -99,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // Each door describes its own routes at /compat/<name>/openapi.json, in its platform's shapes.
+    transform: ({ schema, url }) => ({ schema: url.startsWith('/compat/') ? { ...schema, hide: true } : schema, url }),
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -18,7 +18,7 @@ export const KAJABI = 'kajabi';
 
 const tags = ['compat: Kajabi'];
 /** The version of Kajabi's public API this door follows (its OpenAPI document's `info.version`). */
-const KAJABI_API_VERSION = '1.0.1';
+export const KAJABI_API_VERSION = '1.0.1';
 const HOOKS_PATH = '/v1/hooks';
 const READ = { platformAccess: 'read' };
 const WRITE = { platformAccess: 'write' };
