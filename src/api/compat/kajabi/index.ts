@@ -1,4 +1,5 @@
 import { KajabiErrorBody } from './errors.js';
+import { JSON_API } from './hooks.js';
 import { jsonFormat } from '../shared/formats.js';
 import type { CompatPlatform } from '../shared/platform.js';
 import { KAJABI_SCOPES, kajabiCatalog } from './catalog.js';
@@ -37,5 +38,6 @@ export const kajabi: CompatPlatform = {
       },
     },
     error: KajabiErrorBody,
+    errorMediaType: JSON_API,
   },
 };

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import type { TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 
 /** What a door's own OpenAPI document says about the platform besides its routes. */
 export interface DoorDescription {
@@ -13,6 +13,8 @@ export interface DoorDescription {
   securitySchemes: Record<string, OpenAPIV3_1.SecuritySchemeObject>;
   /** The platform's error body, which every route may answer with a 4xx or 5xx. */
   error: TSchema;
+  /** The media type of the error body, when not `application/json`. */
+  errorMediaType?: string;
 }
 
 /** Where, under its prefix, a door serves its own OpenAPI document. */
@@ -35,7 +37,8 @@ export async function describeDoor(app: FastifyInstance, description: DoorDescri
   app.addHook('onRoute', (route) => {
     if (route.url === `${prefix}${DOOR_DOCUMENT_PATH}`) return;
     const response = (route.schema?.response ?? {}) as Record<string, unknown>;
-    route.schema = { ...route.schema, response: { ...response, '4xx': description.error, '5xx': description.error } };
+    const error = description.errorMediaType ? { content: { [description.errorMediaType]: { schema: description.error } } } : description.error;
+    route.schema = { ...route.schema, response: { ...response, '4xx': error, '5xx': error } };
   });
   await app.register(swagger, {
     decorator: DECORATOR,
@@ -71,4 +74,9 @@ function withoutUnusedSchemas(document: OpenAPIV3_1.Document): OpenAPIV3_1.Docum
     }
   }
   return { ...document, components: { ...document.components, schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))) } };
+}
+
+/** A response that has no body (a 204, or a platform's empty 200), for route schemas. */
+export function noBody(description: string) {
+  return Type.Unsafe<void>({ type: 'null', description });
 }
