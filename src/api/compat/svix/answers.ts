@@ -86,3 +86,6 @@ export const EmptyResponse = Type.Object({});
 export function ListResponse<T extends TSchema>(item: T) {
   return Type.Object({ data: Type.Array(item), iterator: Nullable(Type.String()), prevIterator: Nullable(Type.String()), done: Type.Boolean() });
 }
+
+/** A background task with what it has done so far (`data`: the core task's counts, e.g. `requeued`). */
+export const BackgroundTaskOut = Type.Object({ ...RecoverOut.properties, data: Type.Record(Type.String(), Type.Number()) });

@@ -6,6 +6,7 @@ import { replayIdempotentRequests } from '../shared/idempotency.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { applicationRoutes } from './applications.js';
 import { attemptRoutes } from './attempts.js';
+import { backgroundTaskRoutes } from './background-tasks.js';
 import { endpointRoutes } from './endpoints.js';
 import { eventTypeRoutes } from './event-types.js';
 import { SvixErrorBody, svixError } from './errors.js';
@@ -36,5 +37,5 @@ export const svixRoutes: RoutePlugin = async (app, deps) => {
 
   // Only the deps: the options this plugin got also hold its prefix, which must not apply twice.
   const routeDeps = { service, schemas: deps.schemas };
-  for (const routes of [applicationRoutes, endpointRoutes, eventTypeRoutes, messageRoutes, attemptRoutes]) await app.register(routes, routeDeps);
+  for (const routes of [applicationRoutes, endpointRoutes, eventTypeRoutes, messageRoutes, attemptRoutes, backgroundTaskRoutes]) await app.register(routes, routeDeps);
 };
