@@ -18,8 +18,8 @@ export interface Operation {
   door?: string;
 }
 
-// Routes that are open by design and answer no tenant's data: probes, the API description, its viewer.
-const INFRASTRUCTURE = [/^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+// Routes that are open by design and answer no tenant's data: probes, the API descriptions (native and each door's), the viewer.
+const INFRASTRUCTURE = [/^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/compat\/[^/]+\/openapi\.json$/];
 const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
 
 /**

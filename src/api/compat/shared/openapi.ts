@@ -57,7 +57,7 @@ export async function describeDoor(app: FastifyInstance, description: DoorDescri
     transformObject: (document) => withoutUnusedSchemas(('openapiObject' in document ? document.openapiObject : {}) as OpenAPIV3_1.Document),
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  app.get(DOOR_DOCUMENT_PATH, { schema: { hide: true } }, async () => (app as unknown as Record<string, () => unknown>)[DECORATOR]!());
+  app.get(DOOR_DOCUMENT_PATH, { schema: { hide: true, security: [] } }, async () => (app as unknown as Record<string, () => unknown>)[DECORATOR]!());
 }
 
 // The shared schemas of the whole app (the native error among them) are offered to every
