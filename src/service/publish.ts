@@ -20,6 +20,8 @@ export interface PublishInput {
   uid?: string | null | undefined;
   channels?: string[] | null | undefined;
   tags?: string[] | null | undefined;
+  /** Orders this event's deliveries, among events with the same key, for subscriptions with `ordering: 'key'`. */
+  orderingKey?: string | null | undefined;
   /** Accept a type that neither the tenant nor a catalog defines (as Svix does). */
   allowUndefinedType?: boolean | undefined;
 }

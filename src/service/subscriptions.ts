@@ -3,7 +3,7 @@ import { HookpostError, type ErrorDetail } from '../core/errors.js';
 import { parseFilter, type Filter } from '../core/filter.js';
 import { checkCustomHeaders } from '../core/headers.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
-import type { PageRequest, RetryOverride, SigningScheme, Subscription } from '../core/model.js';
+import type { DeliveryOrdering, PageRequest, RetryOverride, SigningScheme, Subscription } from '../core/model.js';
 import { RETRY_OVERRIDE_LIMITS } from '../core/retry.js';
 import { ed25519PrivateKey, ed25519PublicKey, generateEd25519Secret, isEd25519Secret } from '../core/ed25519-keys.js';
 import { generateSecret, secretKey } from '../core/signing.js';
@@ -44,6 +44,8 @@ export interface SubscriptionInput {
   retryPolicy?: RetryOverride | null | undefined;
   /** Set at creation only: the scheme decides the kind of secret. */
   signing?: SigningScheme | undefined;
+  /** Whether deliveries wait for earlier ones; a change applies to deliveries made after it. */
+  ordering?: DeliveryOrdering | undefined;
 }
 
 /** A subscription as doors show it: the sealed secret opened if the caller asked for it, and an Ed25519 subscription's public key. */
@@ -79,6 +81,7 @@ export async function createSubscription(
     previousSecretExpiresAt: null,
     signing,
     retryPolicy: input.retryPolicy ?? null,
+    ...(input.ordering && input.ordering !== 'none' ? { ordering: input.ordering } : {}),
     createdAt: now,
     updatedAt: now,
     ...(input.applicationId ? { applicationId: input.applicationId } : {}),

@@ -33,6 +33,8 @@ export interface NewDelivery {
   id: string;
   subscriptionId: string;
   dueAt: EpochMs;
+  /** The ordered group it waits in (core/ordering.ts `orderingGroup`); null or absent: not ordered. */
+  orderingKey?: string | null;
 }
 
 /** The result of inserting an event: `created` is false when the id was already taken (idempotent replay). */
@@ -103,6 +105,9 @@ export type SubscriptionChanges = Partial<
     | 'uid'
     | 'channels'
     | 'retryPolicy'
+    | 'ordering'
+    | 'rateLimitPerSecond'
+    | 'maxInFlight'
   >
 >;
 
@@ -211,6 +216,12 @@ export interface Store extends ApplicationStore, EngineStore {
   pendingMigrations(): Promise<number>;
   /** Pending deliveries due by `now` and the oldest due time (for /metrics). */
   dueBacklog(now: EpochMs): Promise<DueBacklog>;
+  /**
+   * A number that moves whenever a tenant, an API key, an event type or a subscription changes,
+   * committed by any connection, thread or process; undefined while the store cannot tell (then
+   * nothing may be cached). What store/lookup-cache.ts checks before trusting its cache.
+   */
+  configVersion(): number | undefined;
   close(): Promise<void>;
 
   insertTenant(tenant: Tenant): Promise<void>;

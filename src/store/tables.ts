@@ -81,6 +81,9 @@ export const TABLES = [
       application_id: 'text',
       uid: 'text',
       channels: 'json',
+      ordering: 'text',
+      rate_limit_per_second: 'integer',
+      max_in_flight: 'integer',
     },
   },
   {
@@ -103,6 +106,7 @@ export const TABLES = [
       uid: 'text',
       channels: 'json',
       tags: 'json',
+      ordering_key: 'text',
     },
   },
   {
@@ -122,6 +126,7 @@ export const TABLES = [
       created_at: 'integer',
       updated_at: 'integer',
       parked: 'boolean',
+      ordering_key: 'text',
     },
   },
   {

@@ -38,6 +38,7 @@ export const eventBatchRoutes: RoutePlugin = async (app, { service, schemas }) =
           id: body.id,
           resourceId: body.resource_id,
           deliverAt: body.deliver_at === undefined ? null : Date.parse(body.deliver_at),
+          orderingKey: body.ordering_key ?? null,
         })),
       );
       return {

@@ -36,6 +36,7 @@ export const eventRoutes: RoutePlugin = async (app, { service, schemas }) => {
         id: body.id,
         resourceId: body.resource_id,
         deliverAt: body.deliver_at === undefined ? null : Date.parse(body.deliver_at),
+        orderingKey: body.ordering_key ?? null,
       });
       return reply.status(202).send({ id: event.id, type: event.type, created_at: new Date(event.createdAt).toISOString() });
     },
