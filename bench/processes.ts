@@ -109,12 +109,12 @@ export class HookpostServer {
     readonly dataDir: string,
   ) {}
 
-  /** Starts `serve` with the bench's settings plus `env`; resolves when /healthz answers. */
-  static async start(env: Record<string, string> = {}, dataDir?: string): Promise<HookpostServer> {
+  /** Starts `serve` with the bench's settings plus `env` (and `nodeArgs` for node itself); resolves when /healthz answers. */
+  static async start(env: Record<string, string> = {}, dataDir?: string, nodeArgs: string[] = []): Promise<HookpostServer> {
     const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'hookpost-bench-'));
     const port = await freePort();
     const started = performance.now();
-    const child = spawn(process.execPath, [path.join(hookpostRoot, 'bin/hookpost.js'), 'serve'], {
+    const child = spawn(process.execPath, [...nodeArgs, path.join(hookpostRoot, 'bin/hookpost.js'), 'serve'], {
       cwd: dir,
       env: {
         PATH: process.env.PATH,

@@ -13,7 +13,7 @@ const batch = process.argv.includes('--batch') ? 500 : 1;
 const total = Number(process.env.BENCH_EVENTS ?? 20_000);
 
 const receiver = await Receiver.start();
-const server = await HookpostServer.start({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
+const server = await HookpostServer.start({}, undefined, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 try {
   await server.call('POST', '/v1/event-types', { name: 'bench.order.created' });
   const tenant = (await server.call('POST', '/v1/tenants', { name: 'bench' })).id as string;

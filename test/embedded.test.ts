@@ -60,6 +60,26 @@ describe('embedded Hookpost (createHookpost) on SQLite', () => {
   });
 });
 
+describe('embedded Hookpost and the SQLite sender lock', () => {
+  it('refuses to send from a SQLite file another process sends from, and may still publish with dispatch off', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-embedded-lock-'));
+    const databaseUrl = `sqlite:${path.join(dir, 'app.db')}`;
+    const key = secretKey();
+    const sender = await createHookpost({ databaseUrl, secretKey: key, settings });
+    try {
+      await expect(createHookpost({ databaseUrl, secretKey: key, settings })).rejects.toMatchObject({ problem: 'database_in_use' });
+      const publisher = await createHookpost({ databaseUrl, secretKey: key, settings, dispatch: false });
+      await publisher.tenants.create({ id: 'school', name: 'School' });
+      await publisher.close();
+    } finally {
+      await sender.close();
+    }
+    // Closing the sender releases the lock: the next sender starts.
+    const next = await createHookpost({ databaseUrl, secretKey: key, settings });
+    await next.close();
+  });
+});
+
 const serverUrl = postgresServerUrl();
 
 describe.skipIf(!serverUrl)('transactional outbox on PostgreSQL', () => {

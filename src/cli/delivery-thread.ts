@@ -8,7 +8,7 @@ import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { createStore } from '../store/index.js';
-import { createDelivery, queueOptions } from './delivery.js';
+import { createDelivery, queueOptions } from '../runtime/delivery.js';
 import { createLogger } from './logger.js';
 
 /** What the thread reports to the API's thread. */

@@ -3,19 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../api/app.js';
-import { servedPlatforms } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
 import { PACKAGE_VERSION } from '../config/package-version.js';
-import { loadInstanceSecrets } from '../config/instance-secrets.js';
-import { createSecretBox } from '../core/secret-box.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { createBacklogMetrics } from '../delivery/metrics.js';
 import type { ServiceDeps } from '../service/deps.js';
-import { buildPlatformCatalogs } from '../service/event-catalog.js';
-import { PayloadSchemas } from '../service/payload-schemas.js';
 import { TaskRunner } from '../service/tasks.js';
-import { createStore } from '../store/index.js';
-import { createDelivery, queueOptions } from './delivery.js';
+import { createDelivery, takeOverSending } from '../runtime/delivery.js';
+import { openService } from '../runtime/open-service.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
 
 /** A running Hookpost process: its HTTP app, its dispatcher (if its role sends on this thread), and how to stop it. */
@@ -47,26 +42,8 @@ export interface RuntimeOverrides {
 
 /** Builds every part from the configuration: store, services, delivery, HTTP app. Does not listen. */
 export async function createRuntime(config: Config, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
-  const secrets = loadInstanceSecrets(config);
-  const storeLogger = logger.child({ part: 'store' });
-  const store = await createStore(config.databaseUrl, {
-    poolSize: config.databasePoolSize,
-    warn: (message, error) => storeLogger.warn({ err: error }, message),
-    queue: queueOptions(config),
-  });
-  await store.migrate();
-  const doors = servedPlatforms(config.platforms);
-  const schemas = new PayloadSchemas();
-  const service: ServiceDeps = {
-    store,
-    secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
-    now: Date.now,
-    targetPolicy: config.targetPolicy,
-    accessTokenTtlMs: config.accessTokenTtlMs,
-    platformScopes: doors.flatMap((door) => door.scopes ?? []),
-    // The served doors' event types, each in its platform's namespace; never written to the store.
-    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
-  };
+  const { service, schemas, doors, adminToken, adminTokenGenerated } = await openService(config, logger);
+  const { store } = service;
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   createBacklogMetrics(metrics, store, service.now);
@@ -83,7 +60,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   const app = await buildApp({
     service,
     schemas,
-    adminToken: secrets.adminToken,
+    adminToken,
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -110,14 +87,12 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     app,
     dispatcher,
     service,
-    adminToken: secrets.adminToken,
-    adminTokenGenerated: secrets.adminTokenGenerated,
+    adminToken,
+    adminTokenGenerated,
     async startDelivery() {
       if (!sends) return;
-      // Takes over the database for sending (on SQLite: the sender lock, and what a dead process
-      // held in flight made due again) before anything is claimed, here or on the delivery thread.
-      const returned = await store.takeOverSending(Date.now());
-      if (returned > 0) logger.info({ deliveries: returned }, 'took back the deliveries a stopped process held in flight');
+      // Before anything is claimed, here or on the delivery thread.
+      await takeOverSending(store, logger);
       dispatcher?.start();
       tasks?.start();
       if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);

@@ -1,21 +1,11 @@
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { compatFormats, servedPlatforms } from '../api/compat/index.js';
 import { loadConfig } from '../config/config.js';
-import { loadInstanceSecrets } from '../config/instance-secrets.js';
-import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import { HookpostError } from '../core/errors.js';
 import type { PageRequest } from '../core/model.js';
-import { createSecretBox } from '../core/secret-box.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
-import { createDeliveryMetrics } from '../delivery/metrics.js';
-import { createOutboundClient } from '../delivery/outbound.js';
 import { listDeliveries, requireDelivery, retryDelivery } from '../service/deliveries.js';
-import type { ServiceDeps } from '../service/deps.js';
 import { defineEventType, type EventTypeInput } from '../service/event-types.js';
 import { publishThrough } from '../service/outbox.js';
-import { buildPlatformCatalogs } from '../service/event-catalog.js';
-import { PayloadSchemas } from '../service/payload-schemas.js';
 import { publishEvent, type PublishInput, type PublishResult } from '../service/publish.js';
 import {
   createSubscription,
@@ -28,7 +18,9 @@ import {
   type SubscriptionView,
 } from '../service/subscriptions.js';
 import { createTenant, type NewTenant } from '../service/tenants.js';
-import { createStore, type OutboxClient } from '../store/index.js';
+import { createDelivery, takeOverSending } from '../runtime/delivery.js';
+import { openService } from '../runtime/open-service.js';
+import type { OutboxClient } from '../store/index.js';
 import type { DeliveryQuery } from '../store/store.js';
 
 /** How an embedded Hookpost is set up. */
@@ -92,44 +84,22 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
     ...(options.dataDir ? { HOOKPOST_DATA_DIR: options.dataDir } : {}),
   });
   const logger = options.logger ?? pino({ level: 'silent' });
-  const secrets = loadInstanceSecrets(config);
-  const store = await createStore(config.databaseUrl, { poolSize: config.databasePoolSize, warn: (message, error) => logger.warn({ err: error }, message) });
-  await store.migrate();
-  const doors = servedPlatforms(config.platforms);
-  const schemas = new PayloadSchemas();
-  const service: ServiceDeps = {
-    store,
-    secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
-    now: Date.now,
-    targetPolicy: config.targetPolicy,
-    platformScopes: doors.flatMap((door) => door.scopes ?? []),
-    // The doors' event types, each in its platform's namespace (as the server's runtime does).
-    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
-  };
-
-  const outbound =
-    options.dispatch === false
-      ? null
-      : createOutboundClient({
-          ...config.targetPolicy,
-          connectTimeoutMs: config.delivery.connectTimeoutMs,
-          totalTimeoutMs: config.delivery.requestTimeoutMs,
-          maxConnectionsPerOrigin: config.delivery.perEndpointConcurrency,
-          maxResponseBytes: config.delivery.maxResponseBytes,
-          storedResponseBytes: config.delivery.storedResponseBytes,
-        });
-  const dispatcher = outbound
-    ? new Dispatcher({
-        store,
-        outbound,
-        formats: new DeliveryFormats([nativeFormat, ...compatFormats()]),
-        secrets: service.secrets,
-        config: config.delivery,
-        logger: logger.child({ part: 'dispatcher' }),
-        metrics: createDeliveryMetrics(new Registry()),
-      })
-    : null;
-  dispatcher?.start();
+  const { service, schemas } = await openService(config, logger);
+  const { store } = service;
+  // Sends as a server's worker does: the same outbound client, lanes and sender lock.
+  const delivery =
+    options.dispatch === false ? null : createDelivery(config, { store, secrets: service.secrets, registry: new Registry(), logger });
+  if (delivery) {
+    try {
+      await takeOverSending(store, logger);
+    } catch (error) {
+      // On SQLite another process is sending from the file (database_in_use): leave nothing open.
+      await delivery.outbound.close();
+      await store.close();
+      throw error;
+    }
+    delivery.dispatcher.start();
+  }
   const isPostgres = !config.databaseUrl.startsWith('sqlite:');
 
   const page = (p: Partial<PageRequest> = {}): PageRequest => ({ cursor: p.cursor ?? null, limit: p.limit ?? 100 });
@@ -166,8 +136,8 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
       retry: (tenant, id) => retryDelivery(service, tenant, id),
     },
     async close() {
-      await dispatcher?.stop();
-      await outbound?.close();
+      await delivery?.dispatcher.stop();
+      await delivery?.outbound.close();
       await store.close();
     },
   };

@@ -1,4 +1,5 @@
 import { StartupError } from '../core/errors.js';
+import { withLookupCache } from './lookup-cache.js';
 import type { QueueOptions, Store } from './store.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
@@ -17,10 +18,15 @@ export interface StoreOptions {
   queue?: QueueOptions;
 }
 
-/** Opens the store named by a `sqlite:<path>` or `postgres://…` URL. The only place that names a concrete store. */
+/**
+ * Opens the store named by a `sqlite:<path>` or `postgres://…` URL, with its hot lookups cached
+ * (lookup-cache.ts). The only place that names a concrete store.
+ */
 export async function createStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) return openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue);
-  if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) return openPostgresStore(databaseUrl, options);
+  if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) {
+    return withLookupCache(await openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue));
+  }
+  if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) return withLookupCache(await openPostgresStore(databaseUrl, options));
   throw new StartupError(
     'database_url',
     `HOOKPOST_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database, not "${redactPassword(databaseUrl)}".`,

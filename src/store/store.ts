@@ -220,6 +220,12 @@ export interface Store extends ApplicationStore, EngineStore {
   pendingMigrations(): Promise<number>;
   /** Pending deliveries due by `now` and the oldest due time (for /metrics). */
   dueBacklog(now: EpochMs): Promise<DueBacklog>;
+  /**
+   * A number that moves whenever a tenant, an API key, an event type or a subscription changes,
+   * committed by any connection, thread or process; undefined while the store cannot tell (then
+   * nothing may be cached). What store/lookup-cache.ts checks before trusting its cache.
+   */
+  configVersion(): number | undefined;
   close(): Promise<void>;
 
   insertTenant(tenant: Tenant): Promise<void>;

@@ -45,7 +45,7 @@ import { placeholders, toParams } from './postgres-rows.js';
 import { exportRows, importRows } from './postgres-transfer.js';
 import { DueNotifier } from './postgres-notify.js';
 import { insertEvents } from './postgres-event-batch.js';
-import { DueWakeups } from './postgres-wakeups.js';
+import { CONFIG_CHANNEL, DUE_CHANNEL, NoticeListener } from './postgres-wakeups.js';
 
 /** What `openPostgresStore` may be told beyond the URL. */
 export interface PostgresStoreOptions {
@@ -122,7 +122,9 @@ class PostgresStore implements Store {
   readonly #security: PostgresSecurity;
   readonly #engine: PostgresEngine;
   readonly #notifier: DueNotifier;
-  readonly #wakeups: DueWakeups;
+  readonly #wakeups: NoticeListener;
+  #configVersion = 0;
+  #configWatched = false;
 
   readonly #parking: PostgresParking;
 
@@ -133,7 +135,7 @@ class PostgresStore implements Store {
     this.#parking = new PostgresParking(this.#db);
     this.#security = new PostgresSecurity(this.#db);
     this.#engine = new PostgresEngine(this.#db, this.#notifier);
-    this.#wakeups = new DueWakeups(options);
+    this.#wakeups = new NoticeListener(options);
     Object.assign(this, createPostgresApplications(this.#db));
   }
 
@@ -147,6 +149,14 @@ class PostgresStore implements Store {
 
   dueBacklog(now: number) {
     return postgresDueBacklog(this.#db, now);
+  }
+
+  configVersion() {
+    if (!this.#configWatched) {
+      this.#configWatched = true;
+      this.#wakeups.subscribe(CONFIG_CHANNEL, () => (this.#configVersion += 1));
+    }
+    return this.#wakeups.listening ? this.#configVersion : undefined;
   }
 
   async close() {
@@ -383,7 +393,7 @@ class PostgresStore implements Store {
   }
 
   onDeliveriesDue(listener: () => void) {
-    return this.#wakeups.subscribe(listener);
+    return this.#wakeups.subscribe(DUE_CHANNEL, listener);
   }
 
   rotateSubscriptionSecret(tenantId: string, id: string, nextSealed: string, previousExpiresAt: number | null, at: number) {

@@ -4,17 +4,22 @@ import { clientConfig, type PostgresOptions } from './postgres-db.js';
 
 /** The channel on which publishes and requeues announce, once committed, that deliveries are due (see postgres-notify.ts). */
 export const DUE_CHANNEL = 'hookpost_deliveries_due';
+/** The channel on which migration 0012's triggers announce a committed change of tenants, keys, event types or subscriptions. */
+export const CONFIG_CHANNEL = 'hookpost_config';
+type Channel = typeof DUE_CHANNEL | typeof CONFIG_CHANNEL;
 
 const FIRST_RECONNECT_MS = 100;
 const MAX_RECONNECT_MS = 5_000;
 
 /**
- * Hears deliveries coming due in any process: one dedicated connection that LISTENs (a pooled
- * one would be handed to others). It connects on the first listener, and when the connection is
- * lost it reconnects by itself with backoff and then wakes the listeners once, since notices sent
- * while it was away are gone. Dispatchers also poll, so a lost notice costs latency, never a delivery.
+ * Hears what other processes announce (deliveries coming due, configuration changed): one
+ * dedicated connection that LISTENs (a pooled one would be handed to others). It connects on the
+ * first listener, and when the connection is lost it reconnects by itself with backoff and then
+ * calls every listener once, since notices sent while it was away are gone. Dispatchers also
+ * poll, so a lost notice costs latency, never a delivery; the lookup cache trusts nothing while
+ * `listening` is false.
  */
-export class DueWakeups {
+export class NoticeListener {
   readonly #options: PostgresOptions;
   readonly #listeners = new EventEmitter();
   #client: pg.Client | null = null;
@@ -28,11 +33,16 @@ export class DueWakeups {
     this.#listeners.setMaxListeners(0);
   }
 
-  /** Calls `listener` on every notice (and after every reconnect). Returns an unsubscribe. */
-  subscribe(listener: () => void): () => void {
-    this.#listeners.on('due', listener);
+  /** Calls `listener` on every notice on `channel` (and after every reconnect). Returns an unsubscribe. */
+  subscribe(channel: Channel, listener: () => void): () => void {
+    this.#listeners.on(channel, listener);
     if (!this.#client && !this.#connecting && !this.#timer) void this.#connect();
-    return () => void this.#listeners.off('due', listener);
+    return () => void this.#listeners.off(channel, listener);
+  }
+
+  /** Whether the connection is up and LISTENing now (so no notice can be missed). */
+  get listening(): boolean {
+    return this.#client !== null;
   }
 
   async close(): Promise<void> {
@@ -57,10 +67,10 @@ export class DueWakeups {
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
-    client.on('notification', () => this.#listeners.emit('due'));
+    client.on('notification', (notice) => this.#listeners.emit(notice.channel));
     try {
       await client.connect();
-      await client.query(`LISTEN ${DUE_CHANNEL}`);
+      await client.query(`LISTEN ${DUE_CHANNEL}; LISTEN ${CONFIG_CHANNEL}`);
     } catch (error) {
       this.#connecting = false;
       onLost(error);
@@ -73,7 +83,8 @@ export class DueWakeups {
     }
     this.#client = client;
     this.#delayMs = FIRST_RECONNECT_MS;
-    this.#listeners.emit('due');
+    this.#listeners.emit(DUE_CHANNEL);
+    this.#listeners.emit(CONFIG_CHANNEL);
   }
 
   #scheduleReconnect(error: unknown): void {

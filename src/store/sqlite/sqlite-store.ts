@@ -144,6 +144,10 @@ class SqliteStore implements Store {
     if (result.changes === 0) throw new HookpostError('conflict', `A tenant with id ${tenant.id} exists already.`);
   }
 
+  configVersion() {
+    return this.#sql('SELECT value FROM config_generation WHERE id = 1').pluck().get() as number;
+  }
+
   async getTenant(id: string) {
     const row = this.#sql('SELECT * FROM tenants WHERE id = ?').get(id) as DbTenant | undefined;
     return row && toTenant(row);

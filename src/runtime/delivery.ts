@@ -51,3 +51,12 @@ export function createDelivery(
   });
   return { dispatcher, outbound };
 }
+
+/**
+ * Takes over the database for sending before anything is claimed (on SQLite: the sender lock, and
+ * what a dead process held in flight made due again). Every process that sends calls it first.
+ */
+export async function takeOverSending(store: Store, logger: Logger): Promise<void> {
+  const returned = await store.takeOverSending(Date.now());
+  if (returned > 0) logger.info({ deliveries: returned }, 'took back the deliveries a stopped process held in flight');
+}
