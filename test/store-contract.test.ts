@@ -60,14 +60,22 @@ describeEachStore('store contract', (testStore) => {
   /** Publishes one event with one delivery per subscription, due at `dueAt`; returns the delivery ids. */
   async function publishTo(subscriptions: Subscription[], dueAt = clock, event = newEvent()): Promise<string[]> {
     const deliveries = subscriptions.map((s) => ({ id: newId('delivery'), subscriptionId: s.id, dueAt }));
+    for (const d of deliveries) published.set(d.id, { subscriptionId: d.subscriptionId, eventId: event.id });
     await store.insertEventWithDeliveries(event, deliveries);
     return deliveries.map((d) => d.id);
   }
+
+  // What each delivery published here belongs to, for the outcomes recorded of it.
+  const published = new Map<string, { subscriptionId: string; eventId: string }>();
 
   function outcome(deliveryId: string, owner: string, status: DeliveryOutcome['status'], fields: Partial<DeliveryOutcome> = {}, attempt: Partial<Attempt> = {}): DeliveryOutcome {
     return {
       deliveryId,
       owner,
+      tenantId,
+      subscriptionId: published.get(deliveryId)?.subscriptionId ?? '',
+      eventId: published.get(deliveryId)?.eventId ?? '',
+      eventType: 'order.created',
       status,
       nextAttemptAt: null,
       disableSubscription: null,

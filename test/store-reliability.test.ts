@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
-import type { Subscription } from '../src/core/model.js';
+import type { CircuitPolicy } from '../src/core/circuit.js';
+import type { Delivery, Subscription } from '../src/core/model.js';
+import type { DeliveryOutcome } from '../src/store/store.js';
 import { createStore, type Store } from '../src/store/index.js';
 import { describeEachStore } from './support/stores.js';
 
@@ -10,14 +12,20 @@ import { describeEachStore } from './support/stores.js';
 const T0 = 1_700_000_000_000;
 const LEASE = 30_000;
 const PER_SUBSCRIPTION = 8;
+// Three failures in a row open a circuit for a minute.
+const CIRCUIT: CircuitPolicy = { failureThreshold: 3, cooldownMs: 60_000, disableAfterMs: 30 * 86_400_000 };
+const QUEUE = { perSubscriptionClaims: PER_SUBSCRIPTION, circuit: CIRCUIT };
 
 describeEachStore('store reliability', (testStore) => {
   let store: Store;
   let tenantId: string;
   let now = T0;
 
+  let databaseUrl: string;
+
   beforeAll(async () => {
-    store = await createStore(await testStore.freshDatabaseUrl(), { queue: { perSubscriptionClaims: PER_SUBSCRIPTION } });
+    databaseUrl = await testStore.freshDatabaseUrl();
+    store = await createStore(databaseUrl, { queue: QUEUE });
     await store.migrate();
   });
   afterAll(() => store.close());
@@ -30,19 +38,28 @@ describeEachStore('store reliability', (testStore) => {
     for (;;) {
       const left = await store.claimDueDeliveries({ owner: 'cleaner', now, leaseMs: LEASE, limit: 1000, perSubscription: 100_000 });
       if (left.length === 0) break;
-      await store.recordOutcomes(left.map((c) => finished(c.delivery.id, 'cleaner')));
+      await store.recordOutcomes(left.map((c) => finished(c.delivery, 'cleaner')));
     }
   });
 
-  function finished(deliveryId: string, owner: string) {
+  function finished({ id: deliveryId, tenantId, subscriptionId, eventId }: Delivery, owner: string): DeliveryOutcome {
     return {
       deliveryId,
       owner,
+      tenantId,
+      subscriptionId,
+      eventId,
+      eventType: 'order.created',
       status: 'failed' as const,
       nextAttemptAt: null,
       disableSubscription: null,
       attempt: { id: newId('attempt'), deliveryId, number: 1, startedAt: now, durationMs: 1, statusCode: 500, responseBody: '', errorClass: 'bad_status' as const, errorMessage: null, succeeded: false },
     };
+  }
+
+  function succeeded(delivery: Delivery, owner: string): DeliveryOutcome {
+    const failed = finished(delivery, owner);
+    return { ...failed, status: 'succeeded', attempt: { ...failed.attempt, statusCode: 200, errorClass: null, succeeded: true } };
   }
 
   async function addSubscription(): Promise<Subscription> {
@@ -121,7 +138,7 @@ describeEachStore('store reliability', (testStore) => {
       const subscription = await addSubscription();
       const [sent, waiting] = await publish(subscription, 2);
       const [first] = await store.claimDueDeliveries({ owner: 'w1', now, leaseMs: LEASE, limit: 1 });
-      await store.recordOutcomes([finished(first!.delivery.id, 'w1')]);
+      await store.recordOutcomes([finished(first!.delivery, 'w1')]);
       expect(await store.deleteSubscription(tenantId, subscription.id)).toBe(true);
       expect(await store.getSubscription(tenantId, subscription.id)).toBeUndefined();
       expect((await store.listSubscriptions(tenantId, {}, { cursor: null, limit: 10 })).items).toEqual([]);
@@ -132,6 +149,46 @@ describeEachStore('store reliability', (testStore) => {
       const history = await store.listDeliveries(tenantId, { subscriptionId: subscription.id }, { cursor: null, limit: 10 });
       expect(history.items.map((d) => d.id).sort()).toEqual([sent, waiting].sort());
       expect(history.items.find((d) => d.id === first!.delivery.id)?.attempts).toHaveLength(1);
+    });
+  });
+
+  describe('circuit breaker', () => {
+    it('holds an open circuit’s deliveries back from every claimer, and only one of them takes the probe after the cooldown', async () => {
+      const other = await createStore(databaseUrl, { queue: QUEUE });
+      try {
+        // Circuits time themselves by the clock the outcomes are recorded at.
+        now = Date.now();
+        const failing = await addSubscription();
+        await publish(failing, 6);
+        const failed = await claim(3);
+        expect(failed).toHaveLength(3);
+        await store.recordOutcomes(failed.map((c) => finished(c.delivery, 'w1')));
+        expect(await other.getEndpointHealth(failing.id, Date.now())).toMatchObject({ circuit: 'open', consecutiveFailures: 3 });
+
+        const claimAt = (s: Store, owner: string, at: number) => s.claimDueDeliveries({ owner, now: at, leaseMs: LEASE, limit: 100 });
+        const during = Date.now() + CIRCUIT.cooldownMs - 5_000;
+        expect(await claimAt(store, 'w1', during)).toEqual([]);
+        expect(await claimAt(other, 'w2', during)).toEqual([]);
+
+        const after = Date.now() + CIRCUIT.cooldownMs + 1_000;
+        const [mine, theirs] = await Promise.all([claimAt(store, 'w1', after), claimAt(other, 'w2', after)]);
+        expect([...mine, ...theirs]).toHaveLength(1);
+        expect((await store.getEndpointHealth(failing.id, Date.now())).circuit).toBe('half_open');
+        // While the probe is out, nothing else of it is claimed.
+        expect(await claimAt(other, 'w3', after + 1)).toEqual([]);
+
+        const probe = [...mine, ...theirs][0]!;
+        await other.recordOutcomes([succeeded(probe.delivery, mine.length > 0 ? 'w1' : 'w2')]);
+        expect(await store.getEndpointHealth(failing.id, Date.now())).toMatchObject({
+          circuit: 'closed',
+          consecutiveFailures: 0,
+          failingSince: null,
+          lastHour: { attempts: 4, successes: 1, failures: 3, successRate: 0.25 },
+        });
+        expect(await claimAt(other, 'w2', after + 2)).toHaveLength(2);
+      } finally {
+        await other.close();
+      }
     });
   });
 
@@ -148,6 +205,9 @@ describeEachStore('store reliability', (testStore) => {
         park: 'deliveries_due',
         unpark: 'deliveries_parked',
       };
+      // Taking an open circuit's probe is a primary-key update of its subscription.
+      expect(plans.takeProbe).toMatch(/subscriptions_pkey|sqlite_autoindex_subscriptions_1|PRIMARY KEY/);
+      expect(plans.takeProbe).not.toMatch(/Seq Scan on subscriptions|^SCAN subscriptions$/m);
       for (const [name, index] of Object.entries(uses)) {
         const plan = plans[name]!;
         expect(plan, name).toContain(index);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { TargetPolicy } from '../core/address-policy.js';
 import { PLATFORM_NAMES, isPlatformName, type PlatformName } from '../core/event-namespaces.js';
+import { DEFAULT_CIRCUIT_POLICY, type CircuitPolicy } from '../core/circuit.js';
 import { DEFAULT_RETRY_POLICY, parseDuration, type RetryPolicy } from '../core/retry.js';
 import { loadTracingConfig, type TracingConfig } from './tracing-config.js';
 
@@ -68,6 +69,8 @@ export interface DeliveryConfig {
   readonly pollIntervalMs: number;
   readonly maxResponseBytes: number;
   readonly storedResponseBytes: number;
+  /** When a subscription's circuit opens, how long it stays open, and when a failing one is disabled. */
+  readonly circuit: CircuitPolicy;
 }
 
 /** A setting that cannot be used; the message names the variable. */
@@ -159,6 +162,11 @@ export function loadConfig(env: Env = process.env): Config {
       pollIntervalMs: duration('POLL_INTERVAL', 1_000, 20, MINUTE),
       maxResponseBytes: 64 * 1024,
       storedResponseBytes: 4 * 1024,
+      circuit: {
+        failureThreshold: integer('CIRCUIT_FAILURES', DEFAULT_CIRCUIT_POLICY.failureThreshold, 1, 1_000),
+        cooldownMs: duration('CIRCUIT_COOLDOWN', DEFAULT_CIRCUIT_POLICY.cooldownMs, SECOND, DAY),
+        disableAfterMs: duration('DISABLE_AFTER', DEFAULT_CIRCUIT_POLICY.disableAfterMs, SECOND, 365 * DAY),
+      },
     },
     platforms: parsePlatforms(read('PLATFORMS')),
     tracing: loadTracingConfig(env),

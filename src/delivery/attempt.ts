@@ -121,6 +121,10 @@ export function outcomeOf(
   return {
     deliveryId: delivery.id,
     owner,
+    tenantId: delivery.tenantId,
+    subscriptionId: subscription.id,
+    eventId: claimed.event.id,
+    eventType: claimed.event.type,
     attempt,
     status: verdict.status,
     nextAttemptAt: verdict.status === 'pending' ? verdict.nextAttemptAt : null,

@@ -10,7 +10,7 @@ import { Dispatcher } from '../delivery/dispatcher.js';
 import { createDeliveryMetrics } from '../delivery/metrics.js';
 import { originConcurrency } from '../delivery/origin-concurrency.js';
 import { createOutboundClient, type OutboundClient } from '../delivery/outbound.js';
-import type { Store } from '../store/store.js';
+import type { QueueOptions, Store } from '../store/store.js';
 
 /** The sending half of a process: the guarded outbound client and the dispatcher that uses it. */
 export interface Delivery {
@@ -20,8 +20,8 @@ export interface Delivery {
 
 /** How this process's store claims: each subscription may hold twice what it sends at once (the next
  * ones are ready as slots free up, and a hanging endpoint holds only its own small part of the claim window). */
-export function queueOptions(config: Config): { perSubscriptionClaims: number } {
-  return { perSubscriptionClaims: 2 * config.delivery.perEndpointConcurrency };
+export function queueOptions(config: Config): QueueOptions {
+  return { perSubscriptionClaims: 2 * config.delivery.perEndpointConcurrency, circuit: config.delivery.circuit };
 }
 
 /** Builds the outbound client and the dispatcher from the configuration (on the API's thread or its own). */

@@ -51,3 +51,19 @@ export const CLAIM_ROUNDS = 3;
 
 /** The most subscriptions one claim looks at; the rest come first in the next claim (round robin). */
 export const CLAIM_SCAN_SUBSCRIPTIONS = 1_000;
+
+/** A candidate row as both stores' CLAIM_CANDIDATES return it. */
+export interface CandidateRow {
+  subscription_id: string;
+  in_flight: number;
+  circuit: 'closed' | 'open' | 'half_open';
+}
+
+/**
+ * The room a candidate has in this claim: what it may hold less what this claimer holds, and only
+ * one delivery, the probe, when its circuit is not closed (the claim takes the probe first).
+ */
+export function candidateOf(row: CandidateRow, perSubscription: number): ClaimCandidate {
+  const room = perSubscription - row.in_flight;
+  return { subscriptionId: row.subscription_id, room: row.circuit === 'closed' ? room : Math.min(1, room) };
+}

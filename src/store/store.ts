@@ -17,6 +17,8 @@ import type {
   Tenant,
   TenantEventType,
 } from '../core/model.js';
+import { DEFAULT_CIRCUIT_POLICY, type CircuitPolicy } from '../core/circuit.js';
+import type { EndpointHealth, OperationalNotice } from './endpoint-health.js';
 import type { EngineStore } from './engine-store.js';
 import type { PlainRow, RowBatch, TableName } from './tables.js';
 
@@ -70,15 +72,22 @@ export interface ClaimRequest {
 export interface QueueOptions {
   /** Most deliveries of one subscription a claimer may hold (claimed and not yet recorded): per worker, like its send limit. */
   perSubscriptionClaims: number;
+  /** When recorded outcomes open a subscription's circuit, and when they disable it. */
+  circuit: CircuitPolicy;
 }
 
 /** The per-subscription bound when the opener names none: twice the default endpoint concurrency. */
-export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { perSubscriptionClaims: 64 };
+export const DEFAULT_QUEUE_OPTIONS: QueueOptions = { perSubscriptionClaims: 64, circuit: DEFAULT_CIRCUIT_POLICY };
 
 /** What happened to one claimed delivery: its attempt, and where the delivery goes next. */
 export interface DeliveryOutcome {
   deliveryId: string;
   owner: string;
+  /** Whose endpoint was tried (its circuit and health count the attempt). */
+  tenantId: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
   attempt: Attempt;
   /** succeeded, failed for good, or pending again at `nextAttemptAt`. */
   status: Extract<DeliveryStatus, 'succeeded' | 'failed' | 'pending'>;
@@ -311,8 +320,19 @@ export interface Store extends ApplicationStore, EngineStore {
   renewLeases(owner: string, deliveryIds: string[], until: EpochMs): Promise<void>;
   /** Hands claimed deliveries back unattempted, due at `dueAt`. */
   releaseDeliveries(owner: string, deliveryIds: string[], dueAt: EpochMs): Promise<void>;
-  /** Records attempts and moves their deliveries on, in one transaction; ignores rows whose lease was lost. */
+  /**
+   * Records attempts and moves their deliveries on, in one transaction; ignores rows whose lease
+   * was lost. In the same transaction, moves the subscriptions' circuits on (store/endpoint-health.ts),
+   * disables those failing for too long, counts the attempts for /health, and keeps the operational
+   * events raised for the relay.
+   */
   recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void>;
+  /** The subscription's circuit and its last hour and day of attempts. */
+  getEndpointHealth(subscriptionId: string, now: EpochMs): Promise<EndpointHealth>;
+  /** Up to `limit` operational events waiting to be published, oldest first. */
+  listOperationalNotices(limit: number): Promise<OperationalNotice[]>;
+  /** Forgets published operational events. */
+  deleteOperationalNotices(ids: string[]): Promise<void>;
   /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
   onDeliveriesDue(listener: () => void): () => void;
 

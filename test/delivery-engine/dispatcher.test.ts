@@ -1,3 +1,4 @@
+import { DEFAULT_CIRCUIT_POLICY } from '../../src/core/circuit.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliveryConfig } from '../../src/config/config.js';
 import { DeliveryFormats } from '../../src/core/envelope.js';
@@ -23,6 +24,7 @@ const config: DeliveryConfig = {
   originConnections: 8,
   batchSize: 3,
   leaseMs: 60_000,
+  circuit: DEFAULT_CIRCUIT_POLICY,
   pollIntervalMs: 60_000,
   maxResponseBytes: 1024,
   storedResponseBytes: 256,

@@ -40,3 +40,25 @@ export const TestEventBody = Type.Object(
 export const TestEventSent = Type.Object({ id: Type.String({ description: 'The id of the test event (its webhook-id).' }), type: Type.String() });
 
 export const CancelledEvent = Type.Object({ id: Type.String(), cancelled: Type.Integer({ description: 'Deliveries cancelled by this call.' }) });
+
+const HealthWindow = Type.Object({
+  attempts: Type.Integer(),
+  successes: Type.Integer(),
+  failures: Type.Integer(),
+  success_rate: Type.Union([Type.Number(), Type.Null()], { description: 'successes / attempts; null without attempts.' }),
+  average_latency_ms: Type.Union([Type.Integer(), Type.Null()]),
+  max_latency_ms: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+export const SubscriptionHealth = Type.Object({
+  subscription_id: Type.String(),
+  active: Type.Boolean(),
+  circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')], {
+    description: 'open: deliveries wait (no attempts) until `retry_at`, when one probe is sent (half_open); its success closes the circuit.',
+  }),
+  retry_at: Type.Union([Timestamp, Type.Null()], { description: 'Open: when the probe goes. Half open: when another probe may go if this one never reports.' }),
+  consecutive_failures: Type.Integer(),
+  failing_since: Type.Union([Timestamp, Type.Null()], { description: 'Start of the current run of failed attempts; a long run disables the subscription.' }),
+  last_hour: HealthWindow,
+  last_day: HealthWindow,
+});

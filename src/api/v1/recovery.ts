@@ -4,9 +4,11 @@ import { requireTask } from '../../service/tasks.js';
 import { audit } from '../audit-trail.js';
 import { TenantResourceParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
-import { RecoverBody, StartedTask, TaskResource } from './engine-schemas.js';
+import { RecoverBody, StartedTask, SubscriptionHealth, TaskResource } from './engine-schemas.js';
+import { subscriptionHealth } from '../../service/endpoint-health.js';
+import type { HealthWindow } from '../../service/endpoint-health.js';
 
-/** Recovering a subscription's failed deliveries in the background, and reading a task's progress. */
+/** Recovering a subscription's failed deliveries in the background, reading a task's progress, and a subscription's endpoint health. */
 export const recoveryRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants/:tenant/subscriptions/:id/recover',
@@ -35,6 +37,22 @@ export const recoveryRoutes: RoutePlugin = async (app, { service }) => {
   );
 
   app.get(
+    '/tenants/:tenant/subscriptions/:id/health',
+    {
+      config: { scope: 'deliveries:read' },
+      schema: {
+        tags: ['subscriptions'],
+        summary: "A subscription's endpoint health",
+        description:
+          'The circuit breaker (consecutive failures open it: deliveries wait instead of being attempted, then one probe after a cooldown closes it or reopens it), and the success rate and latency of the last hour and day of attempts.',
+        params: TenantResourceParams,
+        response: { 200: SubscriptionHealth, ...errorResponses },
+      },
+    },
+    async (request) => presentHealth(request.params.id, await subscriptionHealth(service, request.params.tenant, request.params.id)),
+  );
+
+  app.get(
     '/tenants/:tenant/tasks/:id',
     {
       config: { scope: 'deliveries:read' },
@@ -43,6 +61,31 @@ export const recoveryRoutes: RoutePlugin = async (app, { service }) => {
     async (request) => presentTask(await requireTask(service, request.params.tenant, request.params.id)),
   );
 };
+
+function presentHealth(id: string, health: Awaited<ReturnType<typeof subscriptionHealth>>) {
+  const window = (w: HealthWindow) => ({
+    attempts: w.attempts,
+    successes: w.successes,
+    failures: w.failures,
+    success_rate: w.successRate,
+    average_latency_ms: w.averageLatencyMs,
+    max_latency_ms: w.maxLatencyMs,
+  });
+  return {
+    subscription_id: id,
+    active: health.active,
+    circuit: health.circuit,
+    retry_at: isoOrNull(health.retryAt),
+    consecutive_failures: health.consecutiveFailures,
+    failing_since: isoOrNull(health.failingSince),
+    last_hour: window(health.lastHour),
+    last_day: window(health.lastDay),
+  };
+}
+
+function isoOrNull(at: number | null): string | null {
+  return at === null ? null : new Date(at).toISOString();
+}
 
 function presentTask(task: Task) {
   return {

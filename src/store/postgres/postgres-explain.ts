@@ -1,6 +1,6 @@
 import type { PostgresDb } from './postgres-db.js';
 import { PARK, UNPARK } from './postgres-parking.js';
-import { CLAIM, CLAIM_CANDIDATES, listDeliveriesStatement } from './postgres-queue.js';
+import { CLAIM, CLAIM_CANDIDATES, TAKE_PROBES, listDeliveriesStatement } from './postgres-queue.js';
 
 /**
  * EXPLAIN of each hot statement, by name. Sequential scans are switched off for the session, so
@@ -19,6 +19,7 @@ export async function explainPostgresHotQueries(db: PostgresDb): Promise<Record<
       };
       return {
         claimCandidates: await plan(CLAIM_CANDIDATES, ['', 0, 1000, 'o']),
+        takeProbe: await plan(TAKE_PROBES, [['s'], 0, 0]),
         claimShare: await plan(CLAIM, ['o', 0, 0, ['s'], [64]]),
         listByStatus: await page({ status: 'succeeded' }),
         listBySubscription: await page({ subscriptionId: 's' }),

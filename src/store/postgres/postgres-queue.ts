@@ -3,7 +3,8 @@ import { decodeCursor, toPage } from '../cursor.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
-import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
+import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, candidateOf, claimShares, nextRound, type CandidateRow } from '../claim-shares.js';
+import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type EndpointHealth, type OperationalNotice, type StoredCircuit } from '../endpoint-health.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { storableText } from './postgres-rows.js';
@@ -67,15 +68,24 @@ export const CLAIM_CANDIDATES = `
             WHERE subscription_id > subs.id AND due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
     FROM subs WHERE subs.id IS NOT NULL
   )
-  SELECT s.id AS subscription_id,
+  SELECT s.id AS subscription_id, s.circuit,
     (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
   FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
   JOIN subscriptions s ON s.id = found.id
   -- A scalar subquery with LIMIT, not EXISTS: the planner would turn EXISTS into a semi-join over
   -- the whole due backlog; this stays one probe of deliveries_due per subscription.
   WHERE s.active
+    AND (s.circuit = 'closed' OR s.circuit_retry_at <= $2)
     AND (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= $2 AND NOT d.parked LIMIT 1) IS NOT NULL
   ORDER BY s.id`;
+
+/** Takes the one probe of each open circuit whose cooldown is over (or whose last probe's claim
+ * lapsed): the circuit turns half open until $3, so no other worker sends a second probe meanwhile.
+ * Returns the subscriptions whose probe this claimer took. */
+export const TAKE_PROBES = `
+  UPDATE subscriptions SET circuit = 'half_open', circuit_retry_at = $3
+  WHERE id = ANY($1::text[]) AND circuit <> 'closed' AND circuit_retry_at <= $2
+  RETURNING id`;
 
 /**
  * Claiming each subscription's share in one round trip, as graphile-worker claims: lock due
@@ -117,8 +127,7 @@ const RELEASE = `
 
 /**
  * A batch of outcomes in one statement: the attempts (ON CONFLICT: a retried batch does not
- * duplicate them), each delivery moved on only if its lease is still ours, and subscriptions
- * whose receiver answered 410 switched off.
+ * duplicate them), and each delivery moved on only if its lease is still ours.
  */
 const RECORD_OUTCOMES = `
   WITH attempt AS (
@@ -128,15 +137,53 @@ const RECORD_OUTCOMES = `
   ), outcome AS (
     SELECT * FROM unnest($2::text[], $11::text[], $12::text[], $3::int[], $13::bigint[], $6::int[], $8::text[])
       AS o(delivery_id, owner, status, number, due_at, status_code, last_error)
-  ), moved AS (
-    UPDATE deliveries d SET status = o.status, attempt_count = o.number, due_at = o.due_at, lease_owner = NULL,
-      last_status_code = o.status_code, last_error = o.last_error, updated_at = $16
-    FROM outcome o
-    WHERE d.id = o.delivery_id AND d.lease_owner = o.owner AND d.status = 'in_flight'
   )
-  UPDATE subscriptions s SET active = false, disabled_reason = g.reason, updated_at = $16
-  FROM unnest($14::text[], $15::text[]) AS g(id, reason)
+  UPDATE deliveries d SET status = o.status, attempt_count = o.number, due_at = o.due_at, lease_owner = NULL,
+    last_status_code = o.status_code, last_error = o.last_error, updated_at = $14
+  FROM outcome o
+  WHERE d.id = o.delivery_id AND d.lease_owner = o.owner AND d.status = 'in_flight'`;
+
+// FOR UPDATE, in id order: workers recording outcomes of one subscription at once move its
+// circuit one after the other, and never deadlock.
+const LOCK_CIRCUITS = `
+  SELECT id, active, circuit, circuit_retry_at, consecutive_failures, failing_since
+  FROM subscriptions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
+
+const SAVE_CIRCUITS = `
+  UPDATE subscriptions s SET circuit = c.circuit, circuit_retry_at = c.retry_at, consecutive_failures = c.failures, failing_since = c.since
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[]) AS c(id, circuit, retry_at, failures, since)
+  WHERE s.id = c.id`;
+
+const DISABLE = `
+  UPDATE subscriptions s SET active = false, disabled_reason = g.reason, updated_at = $3
+  FROM unnest($1::text[], $2::text[]) AS g(id, reason)
   WHERE s.id = g.id AND s.active`;
+
+const ADD_HEALTH = `
+  INSERT INTO endpoint_health (subscription_id, minute, successes, failures, total_ms, max_ms)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::bigint[], $6::int[])
+  ON CONFLICT (subscription_id, minute) DO UPDATE SET successes = endpoint_health.successes + excluded.successes,
+    failures = endpoint_health.failures + excluded.failures, total_ms = endpoint_health.total_ms + excluded.total_ms,
+    max_ms = greatest(endpoint_health.max_ms, excluded.max_ms)`;
+
+const ADD_NOTICES = `
+  INSERT INTO operational_notices (id, tenant_id, type, data, created_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::bigint[])`;
+
+type CircuitRow = { id: string; active: boolean; circuit: StoredCircuit['circuit']; circuit_retry_at: string | null; consecutive_failures: number; failing_since: string | null };
+type HealthRow = { subscription_id: string; minute: string; successes: number; failures: number; total_ms: string; max_ms: number };
+type NoticeRow = { id: string; tenant_id: string; type: string; data: Record<string, unknown>; created_at: string };
+
+function toStoredCircuit(row: CircuitRow): StoredCircuit {
+  return {
+    id: row.id,
+    active: row.active,
+    circuit: row.circuit,
+    retryAt: row.circuit_retry_at === null ? null : Number(row.circuit_retry_at),
+    consecutiveFailures: row.consecutive_failures,
+    failingSince: row.failing_since === null ? null : Number(row.failing_since),
+  };
+}
 
 const REQUEUE = `
   WITH requeued AS (
@@ -196,10 +243,12 @@ export class PostgresQueue {
 
   async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     const perSubscription = request.perSubscription ?? this.#options.perSubscriptionClaims;
+    const probes = new Set<string>();
     const scan = async (after: string) =>
-      (await this.#db.rows<{ subscription_id: string; in_flight: number }>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map(
-        (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
-      );
+      (await this.#db.rows<CandidateRow>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map((row) => {
+        if (row.circuit !== 'closed') probes.add(row.subscription_id);
+        return candidateOf(row, perSubscription);
+      });
     let found = await scan(this.#cursor);
     // Wrapped around: those before the cursor come after those behind it.
     if (this.#cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) {
@@ -213,6 +262,7 @@ export class PostgresQueue {
     for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
       const shares = claimShares(open, request.limit - rows.length);
       if (round === 0) served.push(...shares.keys());
+      await this.#takeProbes(shares, probes, request.now);
       const taken = await this.#db.rows<ClaimedRow>(CLAIM, [
         request.owner,
         request.now,
@@ -234,6 +284,15 @@ export class PostgresQueue {
     }));
   }
 
+  /** Drops from `shares` the open circuits whose probe another claimer took first. */
+  async #takeProbes(shares: Map<string, number>, probes: Set<string>, now: number): Promise<void> {
+    const wanted = [...shares.keys()].filter((id) => probes.has(id));
+    if (wanted.length === 0) return;
+    const taken = new Set((await this.#db.rows<{ id: string }>(TAKE_PROBES, [wanted, now, now + this.#options.circuit.cooldownMs])).map((r) => r.id));
+    for (const id of wanted) if (!taken.has(id)) shares.delete(id);
+    for (const id of wanted) probes.delete(id);
+  }
+
   async renewLeases(owner: string, ids: string[], until: number): Promise<void> {
     if (ids.length > 0) await this.#db.rows(RENEW, [owner, ids, until]);
   }
@@ -242,28 +301,88 @@ export class PostgresQueue {
     if (ids.length > 0) await this.#db.rows(RELEASE, [owner, ids, dueAt, Date.now()]);
   }
 
-  async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void> {
-    if (outcomes.length === 0) return;
+  /** Records the outcomes and what they do to endpoint health in one transaction; returns the subscriptions it disabled. */
+  async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<string[]> {
+    if (outcomes.length === 0) return [];
     const column = <T>(pick: (outcome: DeliveryOutcome) => T) => outcomes.map(pick);
-    const disabled = outcomes.flatMap((o) => (o.disableSubscription ? [o.disableSubscription] : []));
-    await this.#db.rows(RECORD_OUTCOMES, [
-      column((o) => o.attempt.id),
-      column((o) => o.deliveryId),
-      column((o) => o.attempt.number),
-      column((o) => o.attempt.startedAt),
-      column((o) => o.attempt.durationMs),
-      column((o) => o.attempt.statusCode),
-      column((o) => storableText(o.attempt.responseBody)),
-      column((o) => o.attempt.errorClass),
-      column((o) => storableText(o.attempt.errorMessage)),
-      column((o) => o.attempt.succeeded),
-      column((o) => o.owner),
-      column((o) => o.status),
-      column((o) => (o.status === 'pending' ? o.nextAttemptAt : null)),
-      disabled.map((d) => d.id),
-      disabled.map((d) => d.reason),
-      Date.now(),
+    return this.#db.transaction(async (client) => {
+      const now = Date.now();
+      const locked = await client.query<CircuitRow>(LOCK_CIRCUITS, [subscriptionsOf(outcomes)]);
+      const stored = new Map(locked.rows.map((row) => [row.id, toStoredCircuit(row)]));
+      await client.query(RECORD_OUTCOMES, [
+        column((o) => o.attempt.id),
+        column((o) => o.deliveryId),
+        column((o) => o.attempt.number),
+        column((o) => o.attempt.startedAt),
+        column((o) => o.attempt.durationMs),
+        column((o) => o.attempt.statusCode),
+        column((o) => storableText(o.attempt.responseBody)),
+        column((o) => o.attempt.errorClass),
+        column((o) => storableText(o.attempt.errorMessage)),
+        column((o) => o.attempt.succeeded),
+        column((o) => o.owner),
+        column((o) => o.status),
+        column((o) => (o.status === 'pending' ? o.nextAttemptAt : null)),
+        now,
+      ]);
+      const plan = planHealth(outcomes, stored, this.#options.circuit, now);
+      const { circuits, disable, buckets, notices } = plan;
+      await client.query(SAVE_CIRCUITS, [
+        circuits.map((c) => c.id),
+        circuits.map((c) => c.circuit),
+        circuits.map((c) => c.retryAt),
+        circuits.map((c) => c.consecutiveFailures),
+        circuits.map((c) => c.failingSince),
+      ]);
+      if (disable.length > 0) await client.query(DISABLE, [disable.map((d) => d.id), disable.map((d) => d.reason), now]);
+      await client.query(ADD_HEALTH, [
+        buckets.map((b) => b.subscriptionId),
+        buckets.map((b) => b.minute),
+        buckets.map((b) => b.successes),
+        buckets.map((b) => b.failures),
+        buckets.map((b) => b.totalMs),
+        buckets.map((b) => b.maxMs),
+      ]);
+      if (notices.length > 0) {
+        await client.query(ADD_NOTICES, [
+          notices.map((n) => n.id),
+          notices.map((n) => n.tenantId),
+          notices.map((n) => n.type),
+          notices.map((n) => JSON.stringify(n.data)),
+          notices.map((n) => n.createdAt),
+        ]);
+      }
+      return disable.map((d) => d.id);
+    });
+  }
+
+  async getEndpointHealth(subscriptionId: string, now: number): Promise<EndpointHealth> {
+    const [row] = await this.#db.rows<CircuitRow>(
+      'SELECT id, active, circuit, circuit_retry_at, consecutive_failures, failing_since FROM subscriptions WHERE id = $1',
+      [subscriptionId],
+    );
+    const rows = await this.#db.rows<HealthRow>('SELECT * FROM endpoint_health WHERE subscription_id = $1 AND minute >= $2 ORDER BY minute', [
+      subscriptionId,
+      dayWindowStart(now),
     ]);
+    const buckets = rows.map((r) => ({ subscriptionId: r.subscription_id, minute: Number(r.minute), successes: r.successes, failures: r.failures, totalMs: Number(r.total_ms), maxMs: r.max_ms }));
+    const circuit = row ? toStoredCircuit(row) : { circuit: 'closed' as const, retryAt: null, consecutiveFailures: 0, failingSince: null };
+    return {
+      circuit: circuit.circuit,
+      retryAt: circuit.retryAt,
+      consecutiveFailures: circuit.consecutiveFailures,
+      failingSince: circuit.failingSince,
+      ...healthWindows(buckets, now),
+    };
+  }
+
+  async listOperationalNotices(limit: number): Promise<OperationalNotice[]> {
+    const rows = await this.#db.rows<NoticeRow>('SELECT * FROM operational_notices ORDER BY created_at, id LIMIT $1', [limit]);
+    return rows.map((row) => ({ id: row.id, tenantId: row.tenant_id, type: row.type, data: row.data, createdAt: Number(row.created_at) }));
+  }
+
+  async deleteOperationalNotices(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.#db.rows('DELETE FROM operational_notices WHERE id = ANY($1::text[])', [ids]);
   }
 
   async requeueDelivery(tenantId: string, id: string, now: number): Promise<{ requeued: boolean; delivery: Delivery } | undefined> {

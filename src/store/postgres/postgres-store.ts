@@ -303,6 +303,10 @@ class PostgresStore implements Store {
       const next: Subscription = { ...before, ...changes, updatedAt: at };
       await client.query(UPDATE_SUBSCRIPTION, toParams('subscriptions', { ...fromSubscription(next) }, SUBSCRIPTION_COLUMNS));
       if (changes.eventTypes) await reindexEventTypes(client, tenantId, id, changes.eventTypes);
+      // Re-enabled: its failures are forgiven, so the next one neither reopens a circuit nor disables it again.
+      if (changes.active === true && !current.active) {
+        await client.query("UPDATE subscriptions SET circuit = 'closed', circuit_retry_at = NULL, consecutive_failures = 0, failing_since = NULL WHERE id = $1", [id]);
+      }
       return { next, active: changes.active, wasActive: current.active };
     });
     if (!updated) return undefined;
@@ -375,11 +379,21 @@ class PostgresStore implements Store {
   }
 
   async recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
-    await this.#queue.recordOutcomes(outcomes);
-    // Switched off by a 410: park in the background (the claim skips inactive subscriptions meanwhile).
-    for (const outcome of outcomes) {
-      if (outcome.disableSubscription) void this.#parking.setParked(outcome.disableSubscription.id, true).catch(() => undefined);
-    }
+    const disabled = await this.#queue.recordOutcomes(outcomes);
+    // Switched off (a 410, or failing for too long): park in the background (the claim skips inactive subscriptions meanwhile).
+    for (const id of disabled) void this.#parking.setParked(id, true).catch(() => undefined);
+  }
+
+  getEndpointHealth(subscriptionId: string, now: number) {
+    return this.#queue.getEndpointHealth(subscriptionId, now);
+  }
+
+  listOperationalNotices(limit: number) {
+    return this.#queue.listOperationalNotices(limit);
+  }
+
+  deleteOperationalNotices(ids: string[]) {
+    return this.#queue.deleteOperationalNotices(ids);
   }
 
   onDeliveriesDue(listener: () => void) {

@@ -4,12 +4,13 @@ import { placeholders, toParams } from './postgres-rows.js';
 
 /** Rows of a table in primary-key order after `after`, a cursor holding the last row's key as JSON. */
 export async function exportRows(db: PostgresDb, table: TableName, after: string | null, limit: number): Promise<RowBatch> {
-  const { key } = tableSpec(table);
+  const { key, columns } = tableSpec(table);
   const keyList = key.join(', ');
   const afterKey = after === null ? null : (JSON.parse(after) as unknown[]);
   // A row comparison (a, b) > ($1, $2) walks the primary-key index from where the last batch ended.
   const where = afterKey === null ? '' : `WHERE (${keyList}) > (${placeholders(key.length, 2)})`;
-  const rows = await db.rows<PlainRow>(`SELECT * FROM ${table} ${where} ORDER BY ${keyList} LIMIT $1`, [limit, ...(afterKey ?? [])]);
+  // The columns a copy carries, as SQLite's export gives them (state such as a circuit stays behind).
+  const rows = await db.rows<PlainRow>(`SELECT ${Object.keys(columns).join(', ')} FROM ${table} ${where} ORDER BY ${keyList} LIMIT $1`, [limit, ...(afterKey ?? [])]);
   const last = rows[rows.length - 1];
   return { rows, next: rows.length === limit && last ? JSON.stringify(key.map((column) => last[column])) : null };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PARK, UNPARK } from './sqlite-parking.js';
-import { CLAIM_CANDIDATES, CLAIM_SHARE, deliveryPageSql } from './sqlite-queue.js';
+import { CLAIM_CANDIDATES, CLAIM_SHARE, TAKE_PROBE, deliveryPageSql } from './sqlite-queue.js';
 
 /** EXPLAIN QUERY PLAN of each hot statement, by name: what the indexes are checked against. */
 export function explainSqliteHotQueries(db: Database.Database): Record<string, string> {
@@ -9,6 +9,7 @@ export function explainSqliteHotQueries(db: Database.Database): Record<string, s
   const page = { tenantId: 't', before: '\uffff', limit: 50 };
   return {
     claimCandidates: plan(CLAIM_CANDIDATES, { after: '', now: 0, owner: 'o', scan: 1000 }),
+    takeProbe: plan(TAKE_PROBE, { id: 's', now: 0, until: 0 }),
     claimShare: plan(CLAIM_SHARE, { owner: 'o', until: 0, now: 0, subscriptionId: 's', limit: 64 }),
     listByStatus: plan(deliveryPageSql(['status = @status']), { ...page, status: 'succeeded' }),
     listBySubscription: plan(deliveryPageSql(['subscription_id = @subscriptionId']), { ...page, subscriptionId: 's' }),

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
-import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
+import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, candidateOf, claimShares, nextRound, type CandidateRow } from '../claim-shares.js';
+import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type EndpointHealth, type HealthBucket, type OperationalNotice, type StoredCircuit } from '../endpoint-health.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
@@ -27,12 +28,18 @@ export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      FROM subs WHERE subs.id IS NOT NULL
      LIMIT @scan
    )
-   SELECT s.id AS subscription_id,
+   SELECT s.id AS subscription_id, s.circuit,
      (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = @owner) AS in_flight
    FROM subs JOIN subscriptions s ON s.id = subs.id
    WHERE s.active = 1
+     AND (s.circuit = 'closed' OR s.circuit_retry_at <= @now)
      AND EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= @now AND d.parked = 0)
    ORDER BY s.id`;
+
+/** Takes the one probe of an open circuit whose cooldown is over (or whose last probe's claim lapsed):
+ * the circuit turns half open until @until, so no other claim sends a second probe meanwhile. */
+export const TAKE_PROBE = `UPDATE subscriptions SET circuit = 'half_open', circuit_retry_at = @until
+   WHERE id = @id AND circuit <> 'closed' AND circuit_retry_at <= @now`;
 
 /** One subscription's share: its pending rows due now and in-flight rows whose lease ran out,
  * oldest first (due_at is the lease expiry while in flight, so one range finds both). An ordered
@@ -52,6 +59,26 @@ export function prepareInsertDelivery(db: Database.Database) {
   );
   return (tenantId: string, eventId: string, d: NewDelivery, now: number) =>
     insert.run(d.id, tenantId, eventId, d.subscriptionId, d.dueAt, now, now, d.orderingKey ?? null);
+}
+
+type CircuitRow = { id: string; active: number; circuit: StoredCircuit['circuit']; circuit_retry_at: number | null; consecutive_failures: number; failing_since: number | null };
+type HealthRow = { subscription_id: string; minute: number; successes: number; failures: number; total_ms: number; max_ms: number };
+type NoticeRow = { id: string; tenant_id: string; type: string; data: string; created_at: number };
+const HEALTHY_ROW: CircuitRow = { id: '', active: 1, circuit: 'closed', circuit_retry_at: null, consecutive_failures: 0, failing_since: null };
+
+function toStoredCircuit(row: CircuitRow): StoredCircuit {
+  return {
+    id: row.id,
+    active: row.active === 1,
+    circuit: row.circuit,
+    retryAt: row.circuit_retry_at,
+    consecutiveFailures: row.consecutive_failures,
+    failingSince: row.failing_since,
+  };
+}
+
+function toHealthBucket(row: HealthRow): HealthBucket {
+  return { subscriptionId: row.subscription_id, minute: row.minute, successes: row.successes, failures: row.failures, totalMs: row.total_ms, maxMs: row.max_ms };
 }
 
 /** A page of the delivery list, newest first, with only the given filters (`column = @param`). */
@@ -76,6 +103,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   const insertDelivery = prepareInsertDelivery(db);
 
   const candidates = db.prepare(CLAIM_CANDIDATES);
+  const takeProbe = db.prepare(TAKE_PROBE);
   const claim = db.prepare(CLAIM_SHARE);
   const claimedEvents = db.prepare(
     `SELECT DISTINCT e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
@@ -109,6 +137,21 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
        last_status_code = @statusCode, last_error = @lastError, updated_at = @now
      WHERE id = @id AND lease_owner = @owner AND status = 'in_flight'`,
   );
+  const selectCircuit = db.prepare('SELECT id, active, circuit, circuit_retry_at, consecutive_failures, failing_since FROM subscriptions WHERE id = ?');
+  const updateCircuit = db.prepare(
+    `UPDATE subscriptions SET circuit = @circuit, circuit_retry_at = @retryAt, consecutive_failures = @consecutiveFailures,
+       failing_since = @failingSince WHERE id = @id`,
+  );
+  const addHealthBucket = db.prepare(
+    `INSERT INTO endpoint_health (subscription_id, minute, successes, failures, total_ms, max_ms)
+     VALUES (@subscriptionId, @minute, @successes, @failures, @totalMs, @maxMs)
+     ON CONFLICT (subscription_id, minute) DO UPDATE SET successes = successes + excluded.successes,
+       failures = failures + excluded.failures, total_ms = total_ms + excluded.total_ms, max_ms = max(max_ms, excluded.max_ms)`,
+  );
+  const selectHealth = db.prepare('SELECT * FROM endpoint_health WHERE subscription_id = ? AND minute >= ? ORDER BY minute');
+  const insertNotice = db.prepare('INSERT INTO operational_notices (id, tenant_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)');
+  const selectNotices = db.prepare('SELECT * FROM operational_notices ORDER BY created_at, id LIMIT ?');
+  const deleteNotices = db.prepare('DELETE FROM operational_notices WHERE id IN (SELECT value FROM json_each(?))');
   const disableSubscription = db.prepare(
     'UPDATE subscriptions SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND active = 1',
   );
@@ -196,10 +239,12 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
 
     claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
       const perSubscription = request.perSubscription ?? options.perSubscriptionClaims;
+      const probes = new Set<string>();
       const scan = (after: string) =>
-        (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as { subscription_id: string; in_flight: number }[]).map(
-          (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
-        );
+        (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as CandidateRow[]).map((row) => {
+          if (row.circuit !== 'closed') probes.add(row.subscription_id);
+          return candidateOf(row, perSubscription);
+        });
       let found = scan(cursor);
       // Wrapped around: those before the cursor come after those behind it.
       if (cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) found = [...found, ...scan('').filter((c) => c.subscriptionId <= cursor)];
@@ -210,6 +255,10 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         const shares = claimShares(open, request.limit - rows.length);
         const claimed = new Map<string, number>();
         for (const [subscriptionId, limit] of shares) {
+          if (probes.has(subscriptionId) && takeProbe.run({ id: subscriptionId, now: request.now, until: request.now + options.circuit.cooldownMs }).changes === 0) {
+            claimed.set(subscriptionId, 0);
+            continue;
+          }
           const taken = claim.all({ owner: request.owner, now: request.now, until: request.now + request.leaseMs, subscriptionId, limit }) as DbDelivery[];
           rows.push(...taken);
           claimed.set(subscriptionId, taken.length);
@@ -242,8 +291,14 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       if (ids.length > 0) release.run(dueAt, Date.now(), owner, JSON.stringify(ids));
     }),
 
-    recordOutcomes: withoutFsync((outcomes: DeliveryOutcome[]) => {
+    recordOutcomes: withoutFsync((outcomes: DeliveryOutcome[]): string[] => {
       const now = Date.now();
+      // Read before the outcomes switch anything off: a 410's disable raises its event below.
+      const stored = new Map<string, StoredCircuit>();
+      for (const id of subscriptionsOf(outcomes)) {
+        const row = selectCircuit.get(id) as CircuitRow | undefined;
+        if (row) stored.set(id, toStoredCircuit(row));
+      }
       for (const outcome of outcomes) {
         const { attempt } = outcome;
         insertAttempt.run({ ...attempt, succeeded: attempt.succeeded ? 1 : 0 });
@@ -257,11 +312,35 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
           lastError: attempt.errorClass,
           now,
         });
-        if (outcome.disableSubscription) {
-          disableSubscription.run(outcome.disableSubscription.reason, now, outcome.disableSubscription.id);
-        }
       }
+      const plan = planHealth(outcomes, stored, options.circuit, now);
+      for (const circuit of plan.circuits) updateCircuit.run(circuit);
+      for (const { id, reason } of plan.disable) disableSubscription.run(reason, now, id);
+      for (const bucket of plan.buckets) addHealthBucket.run(bucket);
+      for (const notice of plan.notices) insertNotice.run(notice.id, notice.tenantId, notice.type, JSON.stringify(notice.data), notice.createdAt);
+      return plan.disable.map((d) => d.id);
     }),
+
+    getEndpointHealth(subscriptionId: string, now: number): EndpointHealth {
+      const circuit = toStoredCircuit((selectCircuit.get(subscriptionId) as CircuitRow | undefined) ?? HEALTHY_ROW);
+      const rows = selectHealth.all(subscriptionId, dayWindowStart(now)) as HealthRow[];
+      const { id: _id, active: _active, ...state } = circuit;
+      return { ...state, ...healthWindows(rows.map(toHealthBucket), now) };
+    },
+
+    listOperationalNotices(limit: number): OperationalNotice[] {
+      return (selectNotices.all(limit) as NoticeRow[]).map((row) => ({
+        id: row.id,
+        tenantId: row.tenant_id,
+        type: row.type,
+        data: JSON.parse(row.data) as Record<string, unknown>,
+        createdAt: row.created_at,
+      }));
+    },
+
+    deleteOperationalNotices(ids: string[]): void {
+      if (ids.length > 0) deleteNotices.run(JSON.stringify(ids));
+    },
 
     requeueDelivery(tenantId: string, id: string, now: number) {
       const row = requeue.get({ tenantId, id, now }) as DbDelivery | undefined;

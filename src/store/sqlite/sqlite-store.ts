@@ -293,6 +293,10 @@ class SqliteStore implements Store {
         this.#sql('DELETE FROM subscription_event_types WHERE subscription_id = ?').run(id);
         this.#indexEventTypes(tenantId, id, changes.eventTypes);
       }
+      // Re-enabled: its failures are forgiven, so the next one neither reopens a circuit nor disables it again.
+      if (changes.active === true && current.active !== 1) {
+        this.#sql("UPDATE subscriptions SET circuit = 'closed', circuit_retry_at = NULL, consecutive_failures = 0, failing_since = NULL WHERE id = ?").run(id);
+      }
       return { next, active: changes.active, wasActive: current.active === 1 };
     })();
     if (!updated) return undefined;
@@ -385,11 +389,21 @@ class SqliteStore implements Store {
   }
 
   async recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
-    this.#q.recordOutcomes(outcomes);
-    // Switched off by a 410: park in the background (the claim skips inactive subscriptions meanwhile).
-    for (const outcome of outcomes) {
-      if (outcome.disableSubscription) void this.#p.setParked(outcome.disableSubscription.id, true).catch(() => undefined);
-    }
+    const disabled = this.#q.recordOutcomes(outcomes);
+    // Switched off (a 410, or failing for too long): park in the background (the claim skips inactive subscriptions meanwhile).
+    for (const id of disabled) void this.#p.setParked(id, true).catch(() => undefined);
+  }
+
+  async getEndpointHealth(subscriptionId: string, now: number) {
+    return this.#q.getEndpointHealth(subscriptionId, now);
+  }
+
+  async listOperationalNotices(limit: number) {
+    return this.#q.listOperationalNotices(limit);
+  }
+
+  async deleteOperationalNotices(ids: string[]) {
+    this.#q.deleteOperationalNotices(ids);
   }
 
   onDeliveriesDue(listener: () => void) {
