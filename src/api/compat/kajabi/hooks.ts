@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { Nullable } from '../shared/nullable.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { iso } from '../shared/formats.js';
 import { platformDataOf } from '../shared/subscriptions.js';
@@ -53,7 +54,6 @@ export const HookListQuery = Type.Object({
 });
 export type HookListQuery = Static<typeof HookListQuery>;
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** A hook as a JSON:API resource object, as Kajabi's seed documents it. */
 export const HookResource = Type.Object({

@@ -1,9 +1,9 @@
 import { Type, type TSchema } from 'typebox';
+import { Nullable } from '../shared/nullable.js';
 
 // The answers of Svix's API as the door presents them (see presenters.ts), in Svix's own names
 // (`ApplicationOut`, `EndpointOut`, …), for the door's OpenAPI document.
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
 const Metadata = Type.Record(Type.String(), Type.String());
 const Names = Nullable(Type.Array(Type.String()));

@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
+import { Nullable } from '../shared/nullable.js';
 
 // The request shapes of Svix's API as the official SDK (1.x and 2.x) sends them. Fields either
 // line sends are known; 1.x's `filterTypes`, `version` and `rateLimit` and 2.x's `eventTypes`
 // and `throttleRate` are both accepted. Unknown fields are tolerated, as Svix's server does.
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Metadata = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 4096 }), { maxProperties: 50 });
 const Uid = Type.String({ minLength: 1, maxLength: 256 });
 const Names = Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 });

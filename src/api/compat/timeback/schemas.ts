@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Nullable } from '../shared/nullable.js';
 import { FILTER_OPERATIONS, FILTER_TYPES } from './filters.js';
 
 // Request shapes as Timeback's OpenAPI documents them; unknown fields are refused (400 with an
@@ -59,7 +60,6 @@ export type CaliperEnvelopeBody = Static<typeof CaliperEnvelopeBody>;
 
 // The answers, as Timeback's OpenAPI documents them (its 201 for a webhook, and the
 // `{ status, message, errors }` envelope of its other answers).
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
 
 export const TimebackWebhook = Type.Object({
