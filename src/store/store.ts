@@ -85,6 +85,8 @@ export interface DeliveryOutcome {
   nextAttemptAt: EpochMs | null;
   /** Set when the receiver asked to be switched off (410 Gone). */
   disableSubscription: { id: string; reason: string } | null;
+  /** Set when a rate-limited subscription's receiver answered 429: its rate in force is cut, and nothing is sent before `until`. */
+  slowDown?: { subscriptionId: string; until: EpochMs } | null;
 }
 
 /** Subscription fields a PATCH may change. */

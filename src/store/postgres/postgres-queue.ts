@@ -4,6 +4,9 @@ import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
 import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
+import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
+import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
+import type { QueryResultRow } from 'pg';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { storableText } from './postgres-rows.js';
@@ -66,7 +69,7 @@ export const CLAIM_CANDIDATES = `
             WHERE subscription_id > subs.id AND due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
     FROM subs WHERE subs.id IS NOT NULL
   )
-  SELECT s.id AS subscription_id,
+  SELECT s.id AS subscription_id, s.rate_limit_per_second, s.max_in_flight,
     (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
   FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
   JOIN subscriptions s ON s.id = found.id
@@ -106,6 +109,32 @@ export const CLAIM = `
   JOIN subscriptions s ON s.id = c.subscription_id
   ORDER BY c.due_at, c.id`;
 
+/**
+ * The throttle rows of the limited subscriptions about to be claimed, created full if missing and
+ * locked (in id order, so two claimers cannot deadlock) until the claim commits: another worker's
+ * claim of the same subscription waits, then sees the tokens taken and the deliveries claimed.
+ */
+const CREATE_THROTTLES = `
+  INSERT INTO subscription_throttles (subscription_id, tokens, rate, refilled_at, blocked_until)
+  SELECT s.id, GREATEST(1, COALESCE(s.rate_limit_per_second, 0)), COALESCE(s.rate_limit_per_second, 0), $2, 0
+  FROM subscriptions s WHERE s.id = ANY($1::text[]) ORDER BY s.id
+  ON CONFLICT (subscription_id) DO NOTHING`;
+// A statement of its own: its snapshot sees rows that another claim created and committed while
+// CREATE_THROTTLES waited for it (FOR UPDATE locks only rows its snapshot sees).
+const LOCK_THROTTLES = `
+  SELECT subscription_id FROM subscription_throttles WHERE subscription_id = ANY($1::text[]) ORDER BY subscription_id FOR UPDATE`;
+
+/** Each locked subscription's bucket and what every worker holds in flight (unexpired leases); a new statement, so it sees commits made before the lock was ours. */
+const READ_LIMITS = `
+  SELECT x.id AS subscription_id, t.tokens, t.rate, t.refilled_at, t.blocked_until,
+    (SELECT count(*) FROM deliveries f WHERE f.subscription_id = x.id AND f.status = 'in_flight' AND f.due_at > $2)::int AS in_flight
+  FROM unnest($1::text[]) AS x(id) LEFT JOIN subscription_throttles t ON t.subscription_id = x.id`;
+
+const SAVE_THROTTLES = `
+  UPDATE subscription_throttles t SET tokens = v.tokens, rate = v.rate, refilled_at = v.refilled_at
+  FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[]) AS v(id, tokens, rate, refilled_at)
+  WHERE t.subscription_id = v.id`;
+
 const RENEW = `
   UPDATE deliveries SET due_at = $3
   WHERE lease_owner = $1 AND status = 'in_flight' AND id = ANY($2::text[])`;
@@ -132,6 +161,13 @@ const RECORD_OUTCOMES = `
       last_status_code = o.status_code, last_error = o.last_error, updated_at = $16
     FROM outcome o
     WHERE d.id = o.delivery_id AND d.lease_owner = o.owner AND d.status = 'in_flight'
+  ), slowed AS (
+    -- A 429 to a rate-limited subscription: the rate in force halves (not below MIN_ADAPTED_RATE), the bucket
+    -- empties, and nothing is claimed before the pause ends.
+    UPDATE subscription_throttles t SET rate = GREATEST($19, t.rate / 2), tokens = 0,
+      blocked_until = GREATEST(t.blocked_until, g.until), refilled_at = GREATEST(t.refilled_at, $16)
+    FROM (SELECT id, max(until) AS until FROM unnest($17::text[], $18::bigint[]) AS u(id, until) GROUP BY id) g
+    WHERE t.subscription_id = g.id
   )
   UPDATE subscriptions s SET active = false, disabled_reason = g.reason, updated_at = $16
   FROM unnest($14::text[], $15::text[]) AS g(id, reason)
@@ -196,8 +232,8 @@ export class PostgresQueue {
   async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     const perSubscription = request.perSubscription ?? this.#options.perSubscriptionClaims;
     const scan = async (after: string) =>
-      (await this.#db.rows<{ subscription_id: string; in_flight: number }>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map(
-        (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
+      (await this.#db.rows<CandidateRow>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map((row) =>
+        toCandidate(row, perSubscription),
       );
     let found = await scan(this.#cursor);
     // Wrapped around: those before the cursor come after those behind it.
@@ -205,14 +241,42 @@ export class PostgresQueue {
       const cursor = this.#cursor;
       found = [...found, ...(await scan('')).filter((c) => c.subscriptionId <= cursor)];
     }
+    const limited = limitedIds(found);
+    if (limited.length === 0) return this.#claimRounds((text, values) => this.#db.rows(text, values), request, found, new LimitedClaim(found, request.now, new Map()));
+    // Limited subscriptions: their throttle rows stay locked from the reading to the commit.
+    return this.#db.transaction(async (client) => {
+      const run = async <R extends QueryResultRow>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows;
+      await run(CREATE_THROTTLES, [limited, request.now]);
+      await run(LOCK_THROTTLES, [limited]);
+      const readings = new Map(
+        (await run<ThrottleRow & { subscription_id: string; in_flight: number }>(READ_LIMITS, [limited, request.now])).map((row) => [
+          row.subscription_id,
+          { throttle: toThrottle(row), inFlight: row.in_flight },
+        ]),
+      );
+      const limits = new LimitedClaim(found, request.now, readings);
+      const claimed = await this.#claimRounds(run, request, found, limits);
+      const buckets = limits.throttles();
+      await run(SAVE_THROTTLES, [buckets.map(([id]) => id), buckets.map(([, b]) => b.tokens), buckets.map(([, b]) => b.rate), buckets.map(([, b]) => b.refilledAt)]);
+      return claimed;
+    });
+  }
+
+  /** The fair-share rounds of one claim over the candidates (their rooms cut by `limits`), through `run`. */
+  async #claimRounds(
+    run: <R extends QueryResultRow>(text: string, values: unknown[]) => Promise<R[]>,
+    request: ClaimRequest,
+    found: ClaimCandidate[],
+    limits: LimitedClaim,
+  ): Promise<ClaimedDelivery[]> {
     type ClaimedRow = { delivery: DeliveryRow; event: EventRow; subscription: SubscriptionRow };
     const rows: ClaimedRow[] = [];
     const served: string[] = [];
-    let open = found;
+    let open = limits.candidates;
     for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
       const shares = claimShares(open, request.limit - rows.length);
       if (round === 0) served.push(...shares.keys());
-      const taken = await this.#db.rows<ClaimedRow>(CLAIM, [
+      const taken = await run<ClaimedRow>(CLAIM, [
         request.owner,
         request.now,
         request.now + request.leaseMs,
@@ -222,6 +286,7 @@ export class PostgresQueue {
       rows.push(...taken);
       const claimed = new Map<string, number>();
       for (const row of taken) claimed.set(row.delivery.subscription_id, (claimed.get(row.delivery.subscription_id) ?? 0) + 1);
+      for (const [id, count] of claimed) limits.claimed(id, count);
       open = nextRound(open, shares, claimed);
     }
     // More candidates than the first round served: the next claim starts after the last one served.
@@ -245,6 +310,7 @@ export class PostgresQueue {
     if (outcomes.length === 0) return;
     const column = <T>(pick: (outcome: DeliveryOutcome) => T) => outcomes.map(pick);
     const disabled = outcomes.flatMap((o) => (o.disableSubscription ? [o.disableSubscription] : []));
+    const slowed = outcomes.flatMap((o) => (o.slowDown ? [o.slowDown] : []));
     await this.#db.rows(RECORD_OUTCOMES, [
       column((o) => o.attempt.id),
       column((o) => o.deliveryId),
@@ -262,6 +328,9 @@ export class PostgresQueue {
       disabled.map((d) => d.id),
       disabled.map((d) => d.reason),
       Date.now(),
+      slowed.map((o) => o.subscriptionId),
+      slowed.map((o) => o.until),
+      MIN_ADAPTED_RATE,
     ]);
   }
 

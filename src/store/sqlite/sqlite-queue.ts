@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
-import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
+import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound } from '../claim-shares.js';
+import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
+import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
@@ -27,7 +29,7 @@ export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      FROM subs WHERE subs.id IS NOT NULL
      LIMIT @scan
    )
-   SELECT s.id AS subscription_id,
+   SELECT s.id AS subscription_id, s.rate_limit_per_second, s.max_in_flight,
      (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = @owner) AS in_flight
    FROM subs JOIN subscriptions s ON s.id = subs.id
    WHERE s.active = 1
@@ -76,6 +78,24 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   const insertDelivery = prepareInsertDelivery(db);
 
   const candidates = db.prepare(CLAIM_CANDIDATES);
+  // A limited subscription's bucket and what every claimer holds of it (the claim's IMMEDIATE
+  // transaction holds the write lock, so no other claim changes either meanwhile).
+  const limitState = db.prepare(
+    `SELECT t.tokens, t.rate, t.refilled_at, t.blocked_until,
+       (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = @id AND f.status = 'in_flight' AND f.due_at > @now) AS in_flight
+     FROM (SELECT @id AS id) x LEFT JOIN subscription_throttles t ON t.subscription_id = x.id`,
+  );
+  const saveThrottle = db.prepare(
+    `INSERT INTO subscription_throttles (subscription_id, tokens, rate, refilled_at, blocked_until)
+     VALUES (@id, @tokens, @rate, @refilledAt, @blockedUntil)
+     ON CONFLICT (subscription_id) DO UPDATE SET tokens = excluded.tokens, rate = excluded.rate, refilled_at = excluded.refilled_at`,
+  );
+  // A 429: the rate in force halves (not below MIN_ADAPTED_RATE), the bucket empties, and nothing is claimed before `until`.
+  const slowDown = db.prepare(
+    `UPDATE subscription_throttles SET rate = MAX(@minRate, rate / 2), tokens = 0,
+       blocked_until = MAX(blocked_until, @until), refilled_at = MAX(refilled_at, @now)
+     WHERE subscription_id = @id`,
+  );
   const claim = db.prepare(CLAIM_SHARE);
   const claimedEvents = db.prepare(
     `SELECT DISTINCT e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
@@ -196,15 +216,22 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
       const perSubscription = request.perSubscription ?? options.perSubscriptionClaims;
       const scan = (after: string) =>
-        (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as { subscription_id: string; in_flight: number }[]).map(
-          (row): ClaimCandidate => ({ subscriptionId: row.subscription_id, room: perSubscription - row.in_flight }),
+        (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as CandidateRow[]).map((row) =>
+          toCandidate(row, perSubscription),
         );
       let found = scan(cursor);
       // Wrapped around: those before the cursor come after those behind it.
       if (cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) found = [...found, ...scan('').filter((c) => c.subscriptionId <= cursor)];
+      const readings = new Map(
+        limitedIds(found).map((id) => {
+          const row = limitState.get({ id, now: request.now }) as ThrottleRow & { in_flight: number };
+          return [id, { throttle: toThrottle(row), inFlight: row.in_flight }];
+        }),
+      );
+      const limits = new LimitedClaim(found, request.now, readings);
       const rows: DbDelivery[] = [];
       const served: string[] = [];
-      let open = found;
+      let open = limits.candidates;
       for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
         const shares = claimShares(open, request.limit - rows.length);
         const claimed = new Map<string, number>();
@@ -212,10 +239,12 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
           const taken = claim.all({ owner: request.owner, now: request.now, until: request.now + request.leaseMs, subscriptionId, limit }) as DbDelivery[];
           rows.push(...taken);
           claimed.set(subscriptionId, taken.length);
+          limits.claimed(subscriptionId, taken.length);
           if (round === 0) served.push(subscriptionId);
         }
         open = nextRound(open, shares, claimed);
       }
+      for (const [id, throttle] of limits.throttles()) saveThrottle.run({ id, ...throttle });
       // More candidates than the first round served: the next claim starts after the last one served.
       cursor = served.length < found.length ? (served.at(-1) ?? cursor) : '';
       if (rows.length === 0) return [];
@@ -259,6 +288,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         if (outcome.disableSubscription) {
           disableSubscription.run(outcome.disableSubscription.reason, now, outcome.disableSubscription.id);
         }
+        if (outcome.slowDown) slowDown.run({ id: outcome.slowDown.subscriptionId, until: outcome.slowDown.until, minRate: MIN_ADAPTED_RATE, now });
       }
     }),
 
