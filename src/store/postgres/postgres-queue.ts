@@ -7,7 +7,7 @@ import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type Cl
 import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
 import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import type { QueryResultRow } from 'pg';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions, StreamItem } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { storableText } from './postgres-rows.js';
 import type { DueNotifier } from './postgres-notify.js';
@@ -183,6 +183,13 @@ const REQUEUE = `
 
 const SELECT_DELIVERY = 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2';
 
+// Through deliveries_by_subscription (subscription_id, id).
+const SELECT_STREAM = `
+  SELECT d.id AS position, row_to_json(e) AS event
+  FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+  WHERE d.subscription_id = $2 AND d.id > $3 AND d.tenant_id = $1 AND d.status <> 'cancelled'
+  ORDER BY d.id LIMIT $4`;
+
 /**
  * Newest first; ids are time-ordered, so the cursor is the last id shown. Only the filters given
  * appear in the text (one named statement per combination): a generic plan for "($5 IS NULL OR
@@ -342,6 +349,11 @@ export class PostgresQueue {
     }
     const [current] = await this.#db.rows<DeliveryRow>(SELECT_DELIVERY, [tenantId, id]);
     return current && { requeued: false, delivery: toDelivery(current) };
+  }
+
+  async listSubscriptionStream(tenantId: string, subscriptionId: string, after: string, limit: number): Promise<StreamItem[]> {
+    const rows = await this.#db.rows<{ position: string; event: EventRow }>(SELECT_STREAM, [tenantId, subscriptionId, after, limit]);
+    return rows.map((row) => ({ position: row.position, event: toEvent(row.event) }));
   }
 
   async getDelivery(tenantId: string, id: string): Promise<DeliveryWithAttempts | undefined> {

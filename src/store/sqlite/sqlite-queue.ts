@@ -6,7 +6,7 @@ import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, t
 import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions, StreamItem } from '../store.js';
 import {
   toAttempt,
   toDelivery,
@@ -137,6 +137,12 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
      WHERE tenant_id = @tenantId AND id = @id AND status <> 'in_flight' RETURNING *`,
   );
   const selectDelivery = db.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?');
+  // Through deliveries_by_subscription (subscription_id, id).
+  const selectStream = db.prepare(
+    `SELECT d.id AS position, e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+     WHERE d.subscription_id = @subscriptionId AND d.id > @after AND d.tenant_id = @tenantId AND d.status <> 'cancelled'
+     ORDER BY d.id LIMIT @limit`,
+  );
   // One statement per combination of filters, with only the filters given: an "(? IS NULL OR
   // status = ?)" test would keep SQLite from using deliveries_by_status (or _by_event, _by_subscription).
   const deliveryPages = new Map<string, Database.Statement>();
@@ -297,6 +303,13 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       if (row) return { requeued: true, delivery: toDelivery(row) };
       const current = selectDelivery.get(tenantId, id) as DbDelivery | undefined;
       return current && { requeued: false, delivery: toDelivery(current) };
+    },
+
+    listSubscriptionStream(tenantId: string, subscriptionId: string, after: string, limit: number): StreamItem[] {
+      return (selectStream.all({ tenantId, subscriptionId, after, limit }) as Array<DbEvent & { position: string }>).map((row) => ({
+        position: row.position,
+        event: toEvent(row),
+      }));
     },
 
     getDelivery(tenantId: string, id: string): DeliveryWithAttempts | undefined {
