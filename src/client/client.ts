@@ -72,6 +72,8 @@ export class HookpostClient {
     list: (page: PageOptions = {}) => this.#call<T.Page<T.Tenant>>('listTenants', {}, { query: { ...page } }),
     iterate: (options: IterateOptions = {}) => this.#iterate((page) => this.tenants.list(page), options.pageSize),
     get: (tenant: string) => this.#call<T.Tenant>('getTenant', { tenant }),
+    /** Deletes the tenant: its keys stop working and its subscriptions stop receiving at once. */
+    delete: (tenant: string) => this.#call<void>('deleteTenant', { tenant }),
   };
 
   // API keys: a tenant's, and the instance-wide admin keys.

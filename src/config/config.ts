@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { TargetPolicy } from '../core/address-policy.js';
 import { PLATFORM_NAMES, isPlatformName, type PlatformName } from '../core/event-namespaces.js';
 import { DEFAULT_RETRY_POLICY, parseDuration, type RetryPolicy } from '../core/retry.js';
+import { loadTracingConfig, type TracingConfig } from './tracing-config.js';
 
 /** Which parts a process runs: the API, the dispatcher, or both. */
 export type Role = 'all' | 'api' | 'worker';
@@ -35,6 +36,8 @@ export interface Config {
   readonly delivery: DeliveryConfig;
   /** From HOOKPOST_PLATFORMS: the platform doors to serve (default all; `none` for none). */
   readonly platforms: readonly PlatformName[];
+  /** From the standard OTEL_* variables: where OpenTelemetry traces go; null when tracing is off. */
+  readonly tracing: TracingConfig | null;
 }
 
 /** Limits on hostile input that the body limit alone does not cover. */
@@ -158,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
       storedResponseBytes: 4 * 1024,
     },
     platforms: parsePlatforms(read('PLATFORMS')),
+    tracing: loadTracingConfig(env),
   };
   return deepFreeze(config);
 }

@@ -179,6 +179,8 @@ export interface HookEvent {
   tags?: string[] | null;
   /** Deliveries to subscriptions ordered by key go out in publish order among events with this key. */
   orderingKey?: string | null;
+  /** The W3C traceparent of the publish call's span (tracing on): each attempt's span is its child. */
+  traceParent?: string | null;
 }
 
 /**

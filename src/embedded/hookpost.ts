@@ -90,7 +90,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
   const { store } = service;
   // Sends as a server's worker does: the same outbound client, lanes and sender lock.
   const delivery =
-    options.dispatch === false ? null : createDelivery(config, { store, secrets: service.secrets, registry: new Registry(), logger });
+    options.dispatch === false ? null : createDelivery(config, { store, secrets: service.secrets, registry: new Registry(), logger, tracing: service.tracing });
   if (delivery) {
     try {
       await takeOverSending(store, logger);
@@ -141,6 +141,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
     async close() {
       await delivery?.dispatcher.stop();
       await delivery?.outbound.close();
+      await service.tracing?.shutdown();
       await store.close();
     },
   };

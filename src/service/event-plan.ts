@@ -45,6 +45,7 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
     ...(input.channels && input.channels.length > 0 ? { channels: input.channels } : {}),
     ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
     ...(input.orderingKey ? { orderingKey: input.orderingKey } : {}),
+    ...(input.traceParent ? { traceParent: input.traceParent } : {}),
   };
   const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
   const dueAt = Math.max(now, event.deliverAt ?? now);

@@ -124,12 +124,17 @@ export async function listSubscriptions(deps: ServiceDeps, tenantId: string, que
   return { items: result.items.map((s) => view(deps, s, false)), nextCursor: result.nextCursor };
 }
 
-/** Changes a subscription; re-enabling clears the reason it was disabled for. */
+/**
+ * Changes a subscription; re-enabling clears the reason it was disabled for. `platformDataPatch`
+ * is merged into the platform data as it is when the row is written, in the same transaction, so
+ * a door's bookkeeping (who changed it last) never overwrites a concurrent change.
+ */
 export async function updateSubscription(
   deps: ServiceDeps,
   tenantId: string,
   id: string,
   input: SubscriptionInput,
+  platformDataPatch?: Record<string, unknown>,
 ): Promise<SubscriptionView> {
   const current = await requireSubscription(deps, tenantId, id);
   if (input.secret !== undefined) await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
@@ -142,7 +147,8 @@ export async function updateSubscription(
   if (changes.channels) changes.channels = changes.channels.length > 0 ? dedupe(changes.channels) : null;
   if (secret !== undefined) changes.sealedSecret = deps.secrets.seal(secret);
   if (input.active === true) changes.disabledReason = null;
-  const updated = await deps.store.updateSubscription(tenantId, id, changes, deps.now());
+  const merged = platformDataPatch && ((current: Subscription) => ({ ...changes, platformData: { ...current.platformData, ...platformDataPatch } }));
+  const updated = await deps.store.updateSubscription(tenantId, id, merged ?? changes, deps.now());
   if (!updated) throw new HookpostError('not_found', `No subscription ${id}.`);
   return view(deps, updated, false);
 }

@@ -85,6 +85,7 @@ export interface EventRow {
   channels: string[] | null;
   tags: string[] | null;
   ordering_key: string | null;
+  trace_parent: string | null;
 }
 
 export interface DeliveryRow {
@@ -246,7 +247,14 @@ export const toEvent = (row: EventRow): HookEvent => ({
   resourceId: row.resource_id,
   createdAt: row.created_at,
   deliverAt: row.deliver_at,
-  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels, tags: row.tags, orderingKey: row.ordering_key }),
+  ...present({
+    applicationId: row.application_id,
+    uid: row.uid,
+    channels: row.channels,
+    tags: row.tags,
+    orderingKey: row.ordering_key,
+    traceParent: row.trace_parent,
+  }),
 });
 
 export const fromEvent = (e: HookEvent): EventRow => ({
@@ -262,6 +270,7 @@ export const fromEvent = (e: HookEvent): EventRow => ({
   channels: e.channels ?? null,
   tags: e.tags ?? null,
   ordering_key: e.orderingKey ?? null,
+  trace_parent: e.traceParent ?? null,
 });
 
 export const toDelivery = (row: DeliveryRow): Delivery => ({

@@ -235,6 +235,12 @@ export interface Store extends ApplicationStore, EngineStore {
   insertTenant(tenant: Tenant): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(page: PageRequest): Promise<Page<Tenant>>;
+  /**
+   * Deletes a tenant softly: hidden from getTenant and listTenants (its id stays taken), its API
+   * keys revoked and its subscriptions deleted (their deliveries no longer claimed), all at once;
+   * its history stays. False when there is no such tenant.
+   */
+  deleteTenant(id: string, at: EpochMs): Promise<boolean>;
 
   insertApiKey(key: ApiKey): Promise<void>;
   findApiKeyByHash(tokenHash: string): Promise<ApiKey | undefined>;

@@ -19,7 +19,7 @@ export type PlainRow = Record<string, unknown>;
 
 /** The tables in dependency order: each comes after every table it references. */
 export const TABLES = [
-  { name: 'tenants', key: ['id'], columns: { id: 'text', name: 'text', created_at: 'integer' } },
+  { name: 'tenants', key: ['id'], columns: { id: 'text', name: 'text', created_at: 'integer', deleted_at: 'integer' } },
   {
     name: 'api_keys',
     key: ['id'],
@@ -107,6 +107,7 @@ export const TABLES = [
       channels: 'json',
       tags: 'json',
       ordering_key: 'text',
+      trace_parent: 'text',
     },
   },
   {

@@ -11,12 +11,12 @@ import { toEvent, type EventRow } from '../rows.js';
  */
 const INSERT_EVENTS = `
   WITH inserted AS (
-    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key)
+    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
     SELECT e.tenant_id, e.id, e.type, e.data::json, e.resource_id, e.created_at, e.deliver_at,
-      e.application_id, e.uid, e.channels::jsonb, e.tags::jsonb, e.ordering_key
+      e.application_id, e.uid, e.channels::jsonb, e.tags::jsonb, e.ordering_key, e.trace_parent
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
-        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
-      AS e(tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key)
+        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $19::text[])
+      AS e(tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
     ON CONFLICT DO NOTHING
     RETURNING tenant_id, id, created_at
   ), fanned_out AS (
@@ -63,6 +63,7 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
     unique.map((i) => (i.event.tags ? JSON.stringify(i.event.tags) : null)),
     unique.map((i) => i.event.orderingKey ?? null),
     deliveries.map((d) => d.orderingKey ?? null),
+    unique.map((i) => i.event.traceParent ?? null),
   ]);
   const created = new Set(inserted.map((row) => keyOf(row.tenant_id, row.id)));
   if (unique.some((item) => created.has(keyOf(item.event.tenantId, item.event.id)) && item.deliveries.length > 0)) notifier.poke();

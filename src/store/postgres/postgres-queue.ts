@@ -22,8 +22,8 @@ import type { DueNotifier } from './postgres-notify.js';
  */
 export const INSERT_EVENT = `
   WITH inserted AS (
-    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING
+    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13, $14, $15, $17) ON CONFLICT DO NOTHING
     RETURNING tenant_id, id, created_at
   ), fanned_out AS (
     INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
@@ -51,6 +51,7 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
     event.tags ? JSON.stringify(event.tags) : null,
     event.orderingKey ?? null,
     deliveries.map((d) => d.orderingKey ?? null),
+    event.traceParent ?? null,
   ];
 }
 

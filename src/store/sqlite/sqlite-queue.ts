@@ -70,8 +70,8 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   // Where the next claim's round robin starts: after the last subscription served.
   let cursor = '';
   const insertEvent = db.prepare(
-    `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key)
-     VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at, @application_id, @uid, @channels, @tags, @ordering_key)
+    `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
+     VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at, @application_id, @uid, @channels, @tags, @ordering_key, @trace_parent)
      ON CONFLICT DO NOTHING`,
   );
   const selectEvent = db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?');
@@ -208,6 +208,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         channels: event.channels ? JSON.stringify(event.channels) : null,
         tags: event.tags ? JSON.stringify(event.tags) : null,
         ordering_key: event.orderingKey ?? null,
+        trace_parent: event.traceParent ?? null,
       });
       if (inserted.changes === 0) {
         const existing = selectEvent.get(event.tenantId, event.id) as DbEvent | undefined;
