@@ -185,7 +185,7 @@ const REQUEUE = `
 const SELECT_DELIVERY = 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2';
 
 // Through deliveries_by_subscription (subscription_id, id).
-const SELECT_STREAM = `
+export const SELECT_STREAM = `
   SELECT d.id AS position, row_to_json(e) AS event
   FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
   WHERE d.subscription_id = $2 AND d.id > $3 AND d.tenant_id = $1 AND d.status <> 'cancelled'

@@ -56,6 +56,11 @@ export function prepareInsertDelivery(db: Database.Database) {
     insert.run(d.id, tenantId, eventId, d.subscriptionId, d.dueAt, now, now, d.orderingKey ?? null);
 }
 
+/** A subscription's stream after a delivery id: its deliveries' events, through deliveries_by_subscription (subscription_id, id). */
+export const SUBSCRIPTION_STREAM = `SELECT d.id AS position, e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+     WHERE d.subscription_id = @subscriptionId AND d.id > @after AND d.tenant_id = @tenantId AND d.status <> 'cancelled'
+     ORDER BY d.id LIMIT @limit`;
+
 /** A page of the delivery list, newest first, with only the given filters (`column = @param`). */
 export function deliveryPageSql(filters: string[]): string {
   return `SELECT * FROM deliveries WHERE tenant_id = @tenantId AND id < @before ${filters.map((f) => `AND ${f}`).join(' ')}
@@ -137,12 +142,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
      WHERE tenant_id = @tenantId AND id = @id AND status <> 'in_flight' RETURNING *`,
   );
   const selectDelivery = db.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?');
-  // Through deliveries_by_subscription (subscription_id, id).
-  const selectStream = db.prepare(
-    `SELECT d.id AS position, e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
-     WHERE d.subscription_id = @subscriptionId AND d.id > @after AND d.tenant_id = @tenantId AND d.status <> 'cancelled'
-     ORDER BY d.id LIMIT @limit`,
-  );
+  const selectStream = db.prepare(SUBSCRIPTION_STREAM);
   // One statement per combination of filters, with only the filters given: an "(? IS NULL OR
   // status = ?)" test would keep SQLite from using deliveries_by_status (or _by_event, _by_subscription).
   const deliveryPages = new Map<string, Database.Statement>();
