@@ -202,6 +202,8 @@ describeEachStore('store reliability', (testStore) => {
         // The tenant's newest-first range (ids are time-ordered: this is also the time order).
         listBySubscription: 'deliveries_',
         listByEvent: 'deliveries_',
+        // A subscription's polled stream: its deliveries in id order (the subscription's or the tenant's id range).
+        subscriptionStream: 'deliveries_by_',
         park: 'deliveries_due',
         unpark: 'deliveries_parked',
       };

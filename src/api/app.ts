@@ -23,6 +23,7 @@ import { eventBatchRoutes } from './v1/event-batches.js';
 import { eventTypeRoutes } from './v1/event-types.js';
 import { eventOperationRoutes } from './v1/event-operations.js';
 import { recoveryRoutes } from './v1/recovery.js';
+import { subscriptionStreamRoutes } from './v1/subscription-stream.js';
 import { subscriptionRoutes } from './v1/subscriptions.js';
 import { tenantRoutes } from './v1/tenants.js';
 
@@ -115,7 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       v1.addHook('onRoute', (route) => {
         if (route.config?.scope === undefined) throw new Error(`${String(route.method)} ${route.url} declares no config.scope.`);
       });
-      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, eventBatchRoutes, deliveryRoutes, auditLogRoutes, recoveryRoutes, eventOperationRoutes]) {
+      for (const routes of [tenantRoutes, apiKeyRoutes, eventTypeRoutes, subscriptionRoutes, eventRoutes, eventBatchRoutes, deliveryRoutes, auditLogRoutes, recoveryRoutes, eventOperationRoutes, subscriptionStreamRoutes]) {
         await v1.register(routes, routeDeps);
       }
     },

@@ -60,6 +60,8 @@ export const presentSubscription = (s: SubscriptionView) => ({
     ...(s.retryPolicy.maxAttempts ? { max_attempts: s.retryPolicy.maxAttempts } : {}),
   },
   ordering: s.ordering ?? 'none',
+  rate_limit_per_second: s.rateLimitPerSecond ?? null,
+  max_in_flight: s.maxInFlight ?? null,
   ...(s.publicKey === undefined ? {} : { public_key: s.publicKey }),
   created_at: iso(s.createdAt),
   updated_at: iso(s.updatedAt),

@@ -134,6 +134,17 @@ const DeliveryOrdering = Type.Union([Type.Literal('none'), Type.Literal('subscri
   description:
     'none (default): deliveries go out as soon as they may. subscription: one at a time, in publish order. key: one at a time per event `ordering_key`, in publish order (events without a key are not ordered). A delivery waits while an earlier one of its group is pending or in flight, retries included; a change applies to deliveries made after it.',
 });
+const RateLimit = Type.Number({
+  exclusiveMinimum: 0,
+  maximum: 10_000,
+  description:
+    'Requests per second at most to this subscription, across every worker process (a token bucket; bursts up to one second of it). After a 429 the rate in force halves (not below 1 per 10 s) and nothing is sent before Retry-After; it then grows back by a tenth of this value each second. null (default): no limit.',
+});
+const MaxInFlight = Type.Integer({
+  minimum: 1,
+  maximum: 1_000,
+  description: 'Deliveries in flight at most to this subscription, across every worker process. null (default): only HOOKPOST_ENDPOINT_CONCURRENCY, per process.',
+});
 const SubscriptionFields = {
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   event_types: Type.Array(EventTypeName, { minItems: 1, maxItems: 100 }),
@@ -146,6 +157,8 @@ const SubscriptionFields = {
   active: Type.Optional(Type.Boolean()),
   retry_policy: Type.Optional(Type.Union([RetryPolicyBody, Type.Null()])),
   ordering: Type.Optional(DeliveryOrdering),
+  rate_limit_per_second: Type.Optional(Type.Union([RateLimit, Type.Null()])),
+  max_in_flight: Type.Optional(Type.Union([MaxInFlight, Type.Null()])),
 };
 export const CreateSubscriptionBody = Type.Object(
   { ...SubscriptionFields, signing: Type.Optional(Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')], { description: 'hmac (v1, whsec_) or ed25519 (v1a, whsk_/whpk_); default hmac.' })) },
@@ -170,6 +183,8 @@ export const Subscription = Type.Object({
   public_key: Type.Optional(Type.String({ description: 'With ed25519 signing: the whpk_ key receivers verify v1a signatures with.' })),
   retry_policy: Type.Union([RetryPolicyBody, Type.Null()]),
   ordering: DeliveryOrdering,
+  rate_limit_per_second: Type.Union([Type.Number(), Type.Null()]),
+  max_in_flight: Type.Union([Type.Integer(), Type.Null()]),
   created_at: Timestamp,
   updated_at: Timestamp,
   secret: Type.Optional(Type.String()),

@@ -115,6 +115,11 @@ export class HookpostClient {
     /** Sends the event type's example to this subscription only. */
     test: (tenant: string, id: string, body: { event_type: string }) => this.#call<{ id: string }>('testSubscription', { tenant, id }, { body }),
     health: (tenant: string, id: string) => this.#call<SubscriptionHealth>('getSubscriptionHealth', { tenant, id }),
+    /** The subscription's events after `after` (a previous answer's cursor), in publish order; `wait` seconds long-polls an empty read. */
+    events: (tenant: string, id: string, options: { after?: string | null; limit?: number; wait?: number } = {}) =>
+      this.#call<{ data: T.Event[]; cursor: string | null }>('readSubscriptionEvents', { tenant, id }, {
+        query: { ...(options.after ? { after: options.after } : {}), ...(options.limit ? { limit: options.limit } : {}), ...(options.wait ? { wait: options.wait } : {}) },
+      }),
   };
 
   readonly tasks = {

@@ -29,6 +29,7 @@ export const CLIENT_ROUTES = {
   recoverSubscription: ['POST', '/v1/tenants/:tenant/subscriptions/:id/recover'],
   testSubscription: ['POST', '/v1/tenants/:tenant/subscriptions/:id/test'],
   getSubscriptionHealth: ['GET', '/v1/tenants/:tenant/subscriptions/:id/health'],
+  readSubscriptionEvents: ['GET', '/v1/tenants/:tenant/subscriptions/:id/events'],
   getTask: ['GET', '/v1/tenants/:tenant/tasks/:id'],
   publishEvent: ['POST', '/v1/tenants/:tenant/events'],
   publishBatch: ['POST', '/v1/tenants/:tenant/events/batch'],

@@ -8,6 +8,7 @@ import { noTracing, type Tracing } from '../core/tracing.js';
 import { aliasStandardHeaders } from '../core/envelope.js';
 import { standardWebhookHeaders } from '../core/signing.js';
 import type { DeliveryOutcome } from '../store/store.js';
+import { DEFAULT_429_PAUSE_MS, MAX_429_PAUSE_MS } from '../store/subscription-limits.js';
 import { decideAfterAttempt, type AttemptVerdict } from './decide.js';
 import type { OutboundClient, OutboundResult } from './outbound.js';
 import { SigningKeyring } from './signing-keys.js';
@@ -131,6 +132,10 @@ export function outcomeOf(
     disableSubscription:
       verdict.status === 'failed' && verdict.disableSubscription
         ? { id: subscription.id, reason: 'The endpoint answered 410 Gone.' }
+        : null,
+    slowDown:
+      result.statusCode === 429 && subscription.rateLimitPerSecond
+        ? { subscriptionId: subscription.id, until: result.startedAt + result.durationMs + Math.min(result.retryAfterMs ?? DEFAULT_429_PAUSE_MS, MAX_429_PAUSE_MS) }
         : null,
   };
 }

@@ -46,6 +46,10 @@ export interface SubscriptionInput {
   signing?: SigningScheme | undefined;
   /** Whether deliveries wait for earlier ones; a change applies to deliveries made after it. */
   ordering?: DeliveryOrdering | undefined;
+  /** Requests per second at most, across workers; null removes the limit. */
+  rateLimitPerSecond?: number | null | undefined;
+  /** Deliveries in flight at most, across workers; null removes the limit. */
+  maxInFlight?: number | null | undefined;
 }
 
 /** A subscription as doors show it: the sealed secret opened if the caller asked for it, and an Ed25519 subscription's public key. */
@@ -82,6 +86,8 @@ export async function createSubscription(
     signing,
     retryPolicy: input.retryPolicy ?? null,
     ...(input.ordering && input.ordering !== 'none' ? { ordering: input.ordering } : {}),
+    ...(input.rateLimitPerSecond ? { rateLimitPerSecond: input.rateLimitPerSecond } : {}),
+    ...(input.maxInFlight ? { maxInFlight: input.maxInFlight } : {}),
     createdAt: now,
     updatedAt: now,
     ...(input.applicationId ? { applicationId: input.applicationId } : {}),

@@ -64,6 +64,6 @@ export interface CandidateRow {
  * one delivery, the probe, when its circuit is not closed (the claim takes the probe first).
  */
 export function candidateOf(row: CandidateRow, perSubscription: number): ClaimCandidate {
-  const room = perSubscription - row.in_flight;
+  const room = perSubscription - Number(row.in_flight); // PostgreSQL's COUNT arrives as a string
   return { subscriptionId: row.subscription_id, room: row.circuit === 'closed' ? room : Math.min(1, room) };
 }

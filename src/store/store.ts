@@ -51,6 +51,12 @@ export interface NewEventWrite {
   deliveries: NewDelivery[];
 }
 
+/** One event of a subscription's stream, at its position (its delivery's id). */
+export interface StreamItem {
+  position: string;
+  event: HookEvent;
+}
+
 /** Which deliveries a list shows. */
 export interface DeliveryQuery {
   eventId?: string;
@@ -94,6 +100,8 @@ export interface DeliveryOutcome {
   nextAttemptAt: EpochMs | null;
   /** Set when the receiver asked to be switched off (410 Gone). */
   disableSubscription: { id: string; reason: string } | null;
+  /** Set when a rate-limited subscription's receiver answered 429: its rate in force is cut, and nothing is sent before `until`. */
+  slowDown?: { subscriptionId: string; until: EpochMs } | null;
 }
 
 /** Subscription fields a PATCH may change. */
@@ -298,6 +306,8 @@ export interface Store extends ApplicationStore, EngineStore {
 
   getDelivery(tenantId: string, id: string): Promise<DeliveryWithAttempts | undefined>;
   listDeliveries(tenantId: string, query: DeliveryQuery, page: PageRequest): Promise<Page<DeliveryWithAttempts>>;
+  /** The events a subscription got deliveries of (cancelled ones aside), in delivery id order (publish order), after the delivery id `after`. */
+  listSubscriptionStream(tenantId: string, subscriptionId: string, after: string, limit: number): Promise<StreamItem[]>;
   /** Makes a delivery that is not in flight due now (a manual retry). Undefined if absent; the row as it was if in flight. */
   requeueDelivery(tenantId: string, id: string, now: EpochMs): Promise<{ requeued: boolean; delivery: Delivery } | undefined>;
 

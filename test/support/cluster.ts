@@ -32,7 +32,14 @@ export function clusterEnv(databaseUrl: string, extra: Record<string, string> = 
 }
 
 /** Starts the API processes together (so their migrations race), then the workers, then subscribes `receiverUrl` to order.created. */
-export async function startCluster(options: { env: Record<string, string>; apis: number; workers: number; receiverUrl: string }): Promise<Cluster> {
+export async function startCluster(options: {
+  env: Record<string, string>;
+  apis: number;
+  workers: number;
+  receiverUrl: string;
+  /** More fields of the subscription (limits, ordering, …). */
+  subscription?: Record<string, unknown>;
+}): Promise<Cluster> {
   const started: RoleProcess[] = [];
   const track = async (p: Promise<RoleProcess>) => {
     const process = await p;
@@ -61,7 +68,7 @@ export async function startCluster(options: { env: Record<string, string>; apis:
     };
     await admin('/v1/event-types', { name: 'loadtest.ping', description: 'A load-test event' });
     await admin('/v1/tenants', { id: tenantId, name: 'Load' });
-    await admin(`/v1/tenants/${tenantId}/subscriptions`, { url: options.receiverUrl, event_types: ['loadtest.ping'] });
+    await admin(`/v1/tenants/${tenantId}/subscriptions`, { url: options.receiverUrl, event_types: ['loadtest.ping'], ...options.subscription });
     return {
       apis,
       workers,

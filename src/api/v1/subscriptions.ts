@@ -188,5 +188,7 @@ function toInput(body: Partial<CreateSubscriptionBody>): SubscriptionInput {
         ? undefined
         : body.retry_policy && { scheduleMs: body.retry_policy.schedule_ms ?? null, maxAttempts: body.retry_policy.max_attempts ?? null },
     ordering: body.ordering,
+    rateLimitPerSecond: body.rate_limit_per_second,
+    maxInFlight: body.max_in_flight,
   };
 }

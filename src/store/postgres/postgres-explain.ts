@@ -1,6 +1,6 @@
 import type { PostgresDb } from './postgres-db.js';
 import { PARK, UNPARK } from './postgres-parking.js';
-import { CLAIM, CLAIM_CANDIDATES, TAKE_PROBES, listDeliveriesStatement } from './postgres-queue.js';
+import { CLAIM, CLAIM_CANDIDATES, SELECT_STREAM, TAKE_PROBES, listDeliveriesStatement } from './postgres-queue.js';
 
 /**
  * EXPLAIN of each hot statement, by name. Sequential scans are switched off for the session, so
@@ -24,6 +24,7 @@ export async function explainPostgresHotQueries(db: PostgresDb): Promise<Record<
         listByStatus: await page({ status: 'succeeded' }),
         listBySubscription: await page({ subscriptionId: 's' }),
         listByEvent: await page({ eventId: 'e' }),
+        subscriptionStream: await plan(SELECT_STREAM, ['t', 's', '', 50]),
         park: await plan(PARK, ['s', 2000]),
         unpark: await plan(UNPARK, ['s', 2000]),
       };

@@ -3,9 +3,12 @@ import { decodeCursor, toPage } from '../cursor.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
-import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, candidateOf, claimShares, nextRound, type CandidateRow } from '../claim-shares.js';
+import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
 import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type EndpointHealth, type OperationalNotice, type StoredCircuit } from '../endpoint-health.js';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
+import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
+import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
+import type { QueryResultRow } from 'pg';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions, StreamItem } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { storableText } from './postgres-rows.js';
 import type { DueNotifier } from './postgres-notify.js';
@@ -68,7 +71,7 @@ export const CLAIM_CANDIDATES = `
             WHERE subscription_id > subs.id AND due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
     FROM subs WHERE subs.id IS NOT NULL
   )
-  SELECT s.id AS subscription_id, s.circuit,
+  SELECT s.id AS subscription_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
     (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
   FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
   JOIN subscriptions s ON s.id = found.id
@@ -117,6 +120,32 @@ export const CLAIM = `
   JOIN subscriptions s ON s.id = c.subscription_id
   ORDER BY c.due_at, c.id`;
 
+/**
+ * The throttle rows of the limited subscriptions about to be claimed, created full if missing and
+ * locked (in id order, so two claimers cannot deadlock) until the claim commits: another worker's
+ * claim of the same subscription waits, then sees the tokens taken and the deliveries claimed.
+ */
+const CREATE_THROTTLES = `
+  INSERT INTO subscription_throttles (subscription_id, tokens, rate, refilled_at, blocked_until)
+  SELECT s.id, GREATEST(1, COALESCE(s.rate_limit_per_second, 0)), COALESCE(s.rate_limit_per_second, 0), $2, 0
+  FROM subscriptions s WHERE s.id = ANY($1::text[]) ORDER BY s.id
+  ON CONFLICT (subscription_id) DO NOTHING`;
+// A statement of its own: its snapshot sees rows that another claim created and committed while
+// CREATE_THROTTLES waited for it (FOR UPDATE locks only rows its snapshot sees).
+const LOCK_THROTTLES = `
+  SELECT subscription_id FROM subscription_throttles WHERE subscription_id = ANY($1::text[]) ORDER BY subscription_id FOR UPDATE`;
+
+/** Each locked subscription's bucket and what every worker holds in flight (unexpired leases); a new statement, so it sees commits made before the lock was ours. */
+const READ_LIMITS = `
+  SELECT x.id AS subscription_id, t.tokens, t.rate, t.refilled_at, t.blocked_until,
+    (SELECT count(*) FROM deliveries f WHERE f.subscription_id = x.id AND f.status = 'in_flight' AND f.due_at > $2)::int AS in_flight
+  FROM unnest($1::text[]) AS x(id) LEFT JOIN subscription_throttles t ON t.subscription_id = x.id`;
+
+const SAVE_THROTTLES = `
+  UPDATE subscription_throttles t SET tokens = v.tokens, rate = v.rate, refilled_at = v.refilled_at
+  FROM unnest($1::text[], $2::float8[], $3::float8[], $4::bigint[]) AS v(id, tokens, rate, refilled_at)
+  WHERE t.subscription_id = v.id`;
+
 const RENEW = `
   UPDATE deliveries SET due_at = $3
   WHERE lease_owner = $1 AND status = 'in_flight' AND id = ANY($2::text[])`;
@@ -137,6 +166,13 @@ const RECORD_OUTCOMES = `
   ), outcome AS (
     SELECT * FROM unnest($2::text[], $11::text[], $12::text[], $3::int[], $13::bigint[], $6::int[], $8::text[])
       AS o(delivery_id, owner, status, number, due_at, status_code, last_error)
+  ), slowed AS (
+    -- A 429 to a rate-limited subscription: the rate in force halves (not below MIN_ADAPTED_RATE), the bucket
+    -- empties, and nothing is claimed before the pause ends.
+    UPDATE subscription_throttles t SET rate = GREATEST($17, t.rate / 2), tokens = 0,
+      blocked_until = GREATEST(t.blocked_until, g.until), refilled_at = GREATEST(t.refilled_at, $14)
+    FROM (SELECT id, max(until) AS until FROM unnest($15::text[], $16::bigint[]) AS u(id, until) GROUP BY id) g
+    WHERE t.subscription_id = g.id
   )
   UPDATE deliveries d SET status = o.status, attempt_count = o.number, due_at = o.due_at, lease_owner = NULL,
     last_status_code = o.status_code, last_error = o.last_error, updated_at = $14
@@ -195,6 +231,13 @@ const REQUEUE = `
 
 const SELECT_DELIVERY = 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2';
 
+// Through deliveries_by_subscription (subscription_id, id).
+export const SELECT_STREAM = `
+  SELECT d.id AS position, row_to_json(e) AS event
+  FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+  WHERE d.subscription_id = $2 AND d.id > $3 AND d.tenant_id = $1 AND d.status <> 'cancelled'
+  ORDER BY d.id LIMIT $4`;
+
 /**
  * Newest first; ids are time-ordered, so the cursor is the last id shown. Only the filters given
  * appear in the text (one named statement per combination): a generic plan for "($5 IS NULL OR
@@ -247,7 +290,7 @@ export class PostgresQueue {
     const scan = async (after: string) =>
       (await this.#db.rows<CandidateRow>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map((row) => {
         if (row.circuit !== 'closed') probes.add(row.subscription_id);
-        return candidateOf(row, perSubscription);
+        return toCandidate(row, perSubscription);
       });
     let found = await scan(this.#cursor);
     // Wrapped around: those before the cursor come after those behind it.
@@ -255,15 +298,46 @@ export class PostgresQueue {
       const cursor = this.#cursor;
       found = [...found, ...(await scan('')).filter((c) => c.subscriptionId <= cursor)];
     }
+    const limited = limitedIds(found);
+    if (limited.length === 0) {
+      return this.#claimRounds((text, values) => this.#db.rows(text, values), request, found, new LimitedClaim(found, request.now, new Map()), probes);
+    }
+    // Limited subscriptions: their throttle rows stay locked from the reading to the commit.
+    return this.#db.transaction(async (client) => {
+      const run = async <R extends QueryResultRow>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows;
+      await run(CREATE_THROTTLES, [limited, request.now]);
+      await run(LOCK_THROTTLES, [limited]);
+      const readings = new Map(
+        (await run<ThrottleRow & { subscription_id: string; in_flight: number }>(READ_LIMITS, [limited, request.now])).map((row) => [
+          row.subscription_id,
+          { throttle: toThrottle(row), inFlight: row.in_flight },
+        ]),
+      );
+      const limits = new LimitedClaim(found, request.now, readings);
+      const claimed = await this.#claimRounds(run, request, found, limits, probes);
+      const buckets = limits.throttles();
+      await run(SAVE_THROTTLES, [buckets.map(([id]) => id), buckets.map(([, b]) => b.tokens), buckets.map(([, b]) => b.rate), buckets.map(([, b]) => b.refilledAt)]);
+      return claimed;
+    });
+  }
+
+  /** The fair-share rounds of one claim over the candidates (their rooms cut by `limits`), through `run`. */
+  async #claimRounds(
+    run: <R extends QueryResultRow>(text: string, values: unknown[]) => Promise<R[]>,
+    request: ClaimRequest,
+    found: ClaimCandidate[],
+    limits: LimitedClaim,
+    probes: Set<string>,
+  ): Promise<ClaimedDelivery[]> {
     type ClaimedRow = { delivery: DeliveryRow; event: EventRow; subscription: SubscriptionRow };
     const rows: ClaimedRow[] = [];
     const served: string[] = [];
-    let open = found;
+    let open = limits.candidates;
     for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
       const shares = claimShares(open, request.limit - rows.length);
       if (round === 0) served.push(...shares.keys());
-      await this.#takeProbes(shares, probes, request.now);
-      const taken = await this.#db.rows<ClaimedRow>(CLAIM, [
+      await this.#takeProbes(run, shares, probes, request.now);
+      const taken = await run<ClaimedRow>(CLAIM, [
         request.owner,
         request.now,
         request.now + request.leaseMs,
@@ -273,6 +347,7 @@ export class PostgresQueue {
       rows.push(...taken);
       const claimed = new Map<string, number>();
       for (const row of taken) claimed.set(row.delivery.subscription_id, (claimed.get(row.delivery.subscription_id) ?? 0) + 1);
+      for (const [id, count] of claimed) limits.claimed(id, count);
       open = nextRound(open, shares, claimed);
     }
     // More candidates than the first round served: the next claim starts after the last one served.
@@ -285,10 +360,15 @@ export class PostgresQueue {
   }
 
   /** Drops from `shares` the open circuits whose probe another claimer took first. */
-  async #takeProbes(shares: Map<string, number>, probes: Set<string>, now: number): Promise<void> {
+  async #takeProbes(
+    run: <R extends QueryResultRow>(text: string, values: unknown[]) => Promise<R[]>,
+    shares: Map<string, number>,
+    probes: Set<string>,
+    now: number,
+  ): Promise<void> {
     const wanted = [...shares.keys()].filter((id) => probes.has(id));
     if (wanted.length === 0) return;
-    const taken = new Set((await this.#db.rows<{ id: string }>(TAKE_PROBES, [wanted, now, now + this.#options.circuit.cooldownMs])).map((r) => r.id));
+    const taken = new Set((await run<{ id: string }>(TAKE_PROBES, [wanted, now, now + this.#options.circuit.cooldownMs])).map((r) => r.id));
     for (const id of wanted) if (!taken.has(id)) shares.delete(id);
     for (const id of wanted) probes.delete(id);
   }
@@ -305,6 +385,7 @@ export class PostgresQueue {
   async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<string[]> {
     if (outcomes.length === 0) return [];
     const column = <T>(pick: (outcome: DeliveryOutcome) => T) => outcomes.map(pick);
+    const slowed = outcomes.flatMap((o) => (o.slowDown ? [o.slowDown] : []));
     return this.#db.transaction(async (client) => {
       const now = Date.now();
       const locked = await client.query<CircuitRow>(LOCK_CIRCUITS, [subscriptionsOf(outcomes)]);
@@ -324,6 +405,9 @@ export class PostgresQueue {
         column((o) => o.status),
         column((o) => (o.status === 'pending' ? o.nextAttemptAt : null)),
         now,
+        slowed.map((o) => o.subscriptionId),
+        slowed.map((o) => o.until),
+        MIN_ADAPTED_RATE,
       ]);
       const plan = planHealth(outcomes, stored, this.#options.circuit, now);
       const { circuits, disable, buckets, notices } = plan;
@@ -393,6 +477,11 @@ export class PostgresQueue {
     }
     const [current] = await this.#db.rows<DeliveryRow>(SELECT_DELIVERY, [tenantId, id]);
     return current && { requeued: false, delivery: toDelivery(current) };
+  }
+
+  async listSubscriptionStream(tenantId: string, subscriptionId: string, after: string, limit: number): Promise<StreamItem[]> {
+    const rows = await this.#db.rows<{ position: string; event: EventRow }>(SELECT_STREAM, [tenantId, subscriptionId, after, limit]);
+    return rows.map((row) => ({ position: row.position, event: toEvent(row.event) }));
   }
 
   async getDelivery(tenantId: string, id: string): Promise<DeliveryWithAttempts | undefined> {

@@ -353,6 +353,10 @@ class PostgresStore implements Store {
     return this.#queue.listDeliveries(tenantId, query, page);
   }
 
+  listSubscriptionStream(tenantId: string, subscriptionId: string, after: string, limit: number) {
+    return this.#queue.listSubscriptionStream(tenantId, subscriptionId, after, limit);
+  }
+
   requeueDelivery(tenantId: string, id: string, now: number) {
     return this.#queue.requeueDelivery(tenantId, id, now);
   }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PARK, UNPARK } from './sqlite-parking.js';
-import { CLAIM_CANDIDATES, CLAIM_SHARE, TAKE_PROBE, deliveryPageSql } from './sqlite-queue.js';
+import { CLAIM_CANDIDATES, CLAIM_SHARE, SUBSCRIPTION_STREAM, TAKE_PROBE, deliveryPageSql } from './sqlite-queue.js';
 
 /** EXPLAIN QUERY PLAN of each hot statement, by name: what the indexes are checked against. */
 export function explainSqliteHotQueries(db: Database.Database): Record<string, string> {
@@ -14,6 +14,7 @@ export function explainSqliteHotQueries(db: Database.Database): Record<string, s
     listByStatus: plan(deliveryPageSql(['status = @status']), { ...page, status: 'succeeded' }),
     listBySubscription: plan(deliveryPageSql(['subscription_id = @subscriptionId']), { ...page, subscriptionId: 's' }),
     listByEvent: plan(deliveryPageSql(['event_id = @eventId']), { ...page, eventId: 'e' }),
+    subscriptionStream: plan(SUBSCRIPTION_STREAM, { tenantId: 't', subscriptionId: 's', after: '', limit: 50 }),
     park: plan(PARK, ['s', 2000]),
     unpark: plan(UNPARK, ['s', 2000]),
   };

@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
-import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, candidateOf, claimShares, nextRound, type CandidateRow } from '../claim-shares.js';
+import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound } from '../claim-shares.js';
 import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type EndpointHealth, type HealthBucket, type OperationalNotice, type StoredCircuit } from '../endpoint-health.js';
+import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
+import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions, StreamItem } from '../store.js';
 import {
   toAttempt,
   toDelivery,
@@ -28,7 +30,7 @@ export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      FROM subs WHERE subs.id IS NOT NULL
      LIMIT @scan
    )
-   SELECT s.id AS subscription_id, s.circuit,
+   SELECT s.id AS subscription_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
      (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = @owner) AS in_flight
    FROM subs JOIN subscriptions s ON s.id = subs.id
    WHERE s.active = 1
@@ -81,6 +83,11 @@ function toHealthBucket(row: HealthRow): HealthBucket {
   return { subscriptionId: row.subscription_id, minute: row.minute, successes: row.successes, failures: row.failures, totalMs: row.total_ms, maxMs: row.max_ms };
 }
 
+/** A subscription's stream after a delivery id: its deliveries' events, through deliveries_by_subscription (subscription_id, id). */
+export const SUBSCRIPTION_STREAM = `SELECT d.id AS position, e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+     WHERE d.subscription_id = @subscriptionId AND d.id > @after AND d.tenant_id = @tenantId AND d.status <> 'cancelled'
+     ORDER BY d.id LIMIT @limit`;
+
 /** A page of the delivery list, newest first, with only the given filters (`column = @param`). */
 export function deliveryPageSql(filters: string[]): string {
   return `SELECT * FROM deliveries WHERE tenant_id = @tenantId AND id < @before ${filters.map((f) => `AND ${f}`).join(' ')}
@@ -104,6 +111,24 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
 
   const candidates = db.prepare(CLAIM_CANDIDATES);
   const takeProbe = db.prepare(TAKE_PROBE);
+  // A limited subscription's bucket and what every claimer holds of it (the claim's IMMEDIATE
+  // transaction holds the write lock, so no other claim changes either meanwhile).
+  const limitState = db.prepare(
+    `SELECT t.tokens, t.rate, t.refilled_at, t.blocked_until,
+       (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = @id AND f.status = 'in_flight' AND f.due_at > @now) AS in_flight
+     FROM (SELECT @id AS id) x LEFT JOIN subscription_throttles t ON t.subscription_id = x.id`,
+  );
+  const saveThrottle = db.prepare(
+    `INSERT INTO subscription_throttles (subscription_id, tokens, rate, refilled_at, blocked_until)
+     VALUES (@id, @tokens, @rate, @refilledAt, @blockedUntil)
+     ON CONFLICT (subscription_id) DO UPDATE SET tokens = excluded.tokens, rate = excluded.rate, refilled_at = excluded.refilled_at`,
+  );
+  // A 429: the rate in force halves (not below MIN_ADAPTED_RATE), the bucket empties, and nothing is claimed before `until`.
+  const slowDown = db.prepare(
+    `UPDATE subscription_throttles SET rate = MAX(@minRate, rate / 2), tokens = 0,
+       blocked_until = MAX(blocked_until, @until), refilled_at = MAX(refilled_at, @now)
+     WHERE subscription_id = @id`,
+  );
   const claim = db.prepare(CLAIM_SHARE);
   const claimedEvents = db.prepare(
     `SELECT DISTINCT e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
@@ -160,6 +185,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
      WHERE tenant_id = @tenantId AND id = @id AND status <> 'in_flight' RETURNING *`,
   );
   const selectDelivery = db.prepare('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?');
+  const selectStream = db.prepare(SUBSCRIPTION_STREAM);
   // One statement per combination of filters, with only the filters given: an "(? IS NULL OR
   // status = ?)" test would keep SQLite from using deliveries_by_status (or _by_event, _by_subscription).
   const deliveryPages = new Map<string, Database.Statement>();
@@ -243,14 +269,21 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       const scan = (after: string) =>
         (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as CandidateRow[]).map((row) => {
           if (row.circuit !== 'closed') probes.add(row.subscription_id);
-          return candidateOf(row, perSubscription);
+          return toCandidate(row, perSubscription);
         });
       let found = scan(cursor);
       // Wrapped around: those before the cursor come after those behind it.
       if (cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) found = [...found, ...scan('').filter((c) => c.subscriptionId <= cursor)];
+      const readings = new Map(
+        limitedIds(found).map((id) => {
+          const row = limitState.get({ id, now: request.now }) as ThrottleRow & { in_flight: number };
+          return [id, { throttle: toThrottle(row), inFlight: row.in_flight }];
+        }),
+      );
+      const limits = new LimitedClaim(found, request.now, readings);
       const rows: DbDelivery[] = [];
       const served: string[] = [];
-      let open = found;
+      let open = limits.candidates;
       for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
         const shares = claimShares(open, request.limit - rows.length);
         const claimed = new Map<string, number>();
@@ -262,10 +295,12 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
           const taken = claim.all({ owner: request.owner, now: request.now, until: request.now + request.leaseMs, subscriptionId, limit }) as DbDelivery[];
           rows.push(...taken);
           claimed.set(subscriptionId, taken.length);
+          limits.claimed(subscriptionId, taken.length);
           if (round === 0) served.push(subscriptionId);
         }
         open = nextRound(open, shares, claimed);
       }
+      for (const [id, throttle] of limits.throttles()) saveThrottle.run({ id, ...throttle });
       // More candidates than the first round served: the next claim starts after the last one served.
       cursor = served.length < found.length ? (served.at(-1) ?? cursor) : '';
       if (rows.length === 0) return [];
@@ -312,6 +347,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
           lastError: attempt.errorClass,
           now,
         });
+        if (outcome.slowDown) slowDown.run({ id: outcome.slowDown.subscriptionId, until: outcome.slowDown.until, minRate: MIN_ADAPTED_RATE, now });
       }
       const plan = planHealth(outcomes, stored, options.circuit, now);
       for (const circuit of plan.circuits) updateCircuit.run(circuit);
@@ -347,6 +383,13 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       if (row) return { requeued: true, delivery: toDelivery(row) };
       const current = selectDelivery.get(tenantId, id) as DbDelivery | undefined;
       return current && { requeued: false, delivery: toDelivery(current) };
+    },
+
+    listSubscriptionStream(tenantId: string, subscriptionId: string, after: string, limit: number): StreamItem[] {
+      return (selectStream.all({ tenantId, subscriptionId, after, limit }) as Array<DbEvent & { position: string }>).map((row) => ({
+        position: row.position,
+        event: toEvent(row),
+      }));
     },
 
     getDelivery(tenantId: string, id: string): DeliveryWithAttempts | undefined {

@@ -370,6 +370,10 @@ class SqliteStore implements Store {
     return Promise.resolve(this.#q.listDeliveries(tenantId, query, page));
   }
 
+  async listSubscriptionStream(tenantId: string, subscriptionId: string, after: string, limit: number) {
+    return this.#q.listSubscriptionStream(tenantId, subscriptionId, after, limit);
+  }
+
   async requeueDelivery(tenantId: string, id: string, now: number) {
     const result = this.#q.requeueDelivery(tenantId, id, now);
     if (result?.requeued) this.#wakeups.emit('due');
