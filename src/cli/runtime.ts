@@ -9,6 +9,7 @@ import type { Dispatcher } from '../delivery/dispatcher.js';
 import { createBacklogMetrics } from '../delivery/metrics.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { TaskRunner } from '../service/tasks.js';
+import { OperationalEventRelay, defineOperationalEventTypes } from '../service/operational-events.js';
 import { createDelivery, takeOverSending } from '../runtime/delivery.js';
 import { openService } from '../runtime/open-service.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
@@ -82,6 +83,15 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       })
     : null;
   if (tasks) service.wakeTasks = () => tasks.wake();
+  // Operational events (circuit opened, delivery exhausted, …) are published where deliveries are sent.
+  await defineOperationalEventTypes(service);
+  const operationalEvents = sends
+    ? new OperationalEventRelay(service, schemas, {
+        pollIntervalMs: Math.max(config.delivery.pollIntervalMs, 200),
+        batchSize: 200,
+        logger: logger.child({ part: 'operational-events' }),
+      })
+    : null;
 
   return {
     app,
@@ -95,11 +105,13 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       await takeOverSending(store, logger);
       dispatcher?.start();
       tasks?.start();
+      operationalEvents?.start();
       if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
     },
     async close() {
       await app.close();
       await tasks?.stop();
+      await operationalEvents?.stop();
       await dispatcher?.stop();
       await thread?.stop();
       await delivery?.outbound.close();
