@@ -49,6 +49,9 @@ describeEachStore('operational events', (store) => {
 
   it('sends a subscribed tenant, signed, every change of its subscriptions: exhausted, circuit opened and closed, disabled', async () => {
     const watcher = await subscribe(server, tenant, { url: monitor.url, event_types: OPERATIONAL_TYPES });
+    // "*" means the tenant's own events: operational ones go only where their type is named.
+    const everything = await startReceiver();
+    await subscribe(server, tenant, { url: everything.url, event_types: ['*'] });
     const watched = await subscribe(server, tenant, { url: endpoint.url, event_types: ['ops.ping'], retry_policy: { max_attempts: 1 } });
 
     // Two deliveries fail for good: each is exhausted, and together they open the circuit.
@@ -84,6 +87,8 @@ describeEachStore('operational events', (store) => {
     expect(exhausted?.data).toMatchObject({ event_type: 'ops.ping', attempts: 1, last_status_code: 500 });
     expect(events.find((e) => e.type === 'subscription.disabled')?.data.reason).toMatch(/410/);
     expect(events.find((e) => e.type === 'subscription.circuit_opened')?.data).toMatchObject({ consecutive_failures: 2 });
+    expect(everything.requests.map((r) => JSON.parse(r.body).type)).toEqual(['ops.ping', 'ops.ping', 'ops.ping', 'ops.ping']);
+    await everything.close();
   });
 
   it('never cascades: an endpoint that fails the operational events about itself raises no more of them', async () => {
