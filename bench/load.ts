@@ -5,7 +5,7 @@ import { Pool } from 'undici';
 /** What the load generator does. */
 export type LoadJob =
   | { kind: 'raw'; url: string; total: number; inFlight: number }
-  | { kind: 'publish'; base: string; token: string; tenant: string; type: string; total: number; callers: number; batch: number }
+  | { kind: 'publish'; base: string; token: string; tenant: string; type: string; total: number; callers: number; batch: number; orderingKeys?: number }
   | { kind: 'steady'; base: string; token: string; tenant: string; type: string; total: number; perSecond: number; path?: string }
   | { kind: 'bullmq'; queue: string; total: number; callers: number };
 
@@ -74,9 +74,11 @@ async function run(job: LoadJob): Promise<LoadReport> {
           const size = Math.min(job.batch, job.total - next);
           const first = next;
           next += size;
-          if (job.batch === 1) await post(single, JSON.stringify({ type: job.type, data: payload(first) }));
+          // With orderingKeys, event n carries the key k<n mod orderingKeys> (for ordered subscriptions).
+          const event = (n: number) => ({ type: job.type, data: payload(n), ...(job.orderingKeys ? { ordering_key: `k${n % job.orderingKeys}` } : {}) });
+          if (job.batch === 1) await post(single, JSON.stringify(event(first)));
           else {
-            const events = Array.from({ length: size }, (_, i) => ({ type: job.type, data: payload(first + i) }));
+            const events = Array.from({ length: size }, (_, i) => event(first + i));
             await post(`${single}/batch`, JSON.stringify({ events }));
           }
         }

@@ -40,6 +40,7 @@ async function main(): Promise<number> {
       ['backlog', () => scenarios.dueBacklog(ctx)],
       ['hanging', () => scenarios.halfHanging(ctx)],
       ['idle', () => scenarios.idle()],
+      ['ordering', () => scenarios.ordering(ctx)],
     ];
     for (const [name, run] of plan) {
       if (only && !only.includes(name)) continue;

@@ -58,12 +58,12 @@ export async function measureRaw(receiver: Receiver, total: number): Promise<num
   return total / seconds;
 }
 
-/** An event type, a tenant with a key, and `urls.length` subscriptions to those URLs. */
-async function setUp(server: HookpostServer, urls: string[]): Promise<{ tenant: string; token: string }> {
+/** An event type, a tenant with a key, and `urls.length` subscriptions to those URLs (with `subscription`'s extra fields). */
+async function setUp(server: HookpostServer, urls: string[], subscription: Record<string, unknown> = {}): Promise<{ tenant: string; token: string }> {
   await server.call('POST', '/v1/event-types', { name: TYPE });
   const tenant = (await server.call('POST', '/v1/tenants', { name: 'bench' })).id as string;
   const token = (await server.call('POST', `/v1/tenants/${tenant}/api-keys`, {})).key as string;
-  for (const url of urls) await server.call('POST', `/v1/tenants/${tenant}/subscriptions`, { url, event_types: [TYPE] });
+  for (const url of urls) await server.call('POST', `/v1/tenants/${tenant}/subscriptions`, { url, event_types: [TYPE], ...subscription });
   return { tenant, token };
 }
 
@@ -86,6 +86,47 @@ const ratioRow = (scenario: string, rate: number, raw: number, min: number, note
   met: rate / raw >= min,
   ...(note ? { note } : {}),
 });
+
+/**
+ * The throughput cost of ordered delivery: the same batch publishes (4 callers × 500 events) to one
+ * subscription unordered, ordered per key (10 and 100 keys) and ordered as a whole, each on a fresh
+ * SQLite server; delivered events/s as a ratio to the unordered rate of the same run. A fifth of
+ * the run's event count: an ordered group sends one delivery at a time, each after the previous
+ * one's outcome is committed.
+ */
+export async function ordering(ctx: Context): Promise<Row[]> {
+  const total = Math.max(100, Math.round(ctx.sizes.events / 5));
+  const measure = async (subscription: Record<string, unknown>, orderingKeys?: number) => {
+    const server = await HookpostServer.start();
+    try {
+      const { tenant, token } = await setUp(server, [ctx.receiver.url()], subscription);
+      await ctx.receiver.reset();
+      const report = await runLoad({ kind: 'publish', base: server.base, token, tenant, type: TYPE, total, callers: 4, batch: 500, ...(orderingKeys ? { orderingKeys } : {}) });
+      return total / (await ctx.receiver.waitFor(total, report.startedAt));
+    } finally {
+      await server.stop();
+    }
+  };
+  // The unordered baseline runs first and last (a loaded machine drifts): ratios use the mean of both.
+  const first = await measure({});
+  const ordered: Array<[string, number]> = [];
+  for (const [label, subscription, keys] of [
+    ['ordering key, 100 keys', { ordering: 'key' }, 100],
+    ['ordering key, 10 keys', { ordering: 'key' }, 10],
+    ['ordering subscription', { ordering: 'subscription' }, undefined],
+  ] as const) {
+    ordered.push([label, await measure(subscription, keys)]);
+  }
+  const last = await measure({});
+  const unordered = (first + last) / 2;
+  const rows: Row[] = [
+    { scenario: `ordering none, ${total} events (SQLite), first and last run`, measured: `${Math.round(first)} and ${Math.round(last)} events/s`, value: unordered, ratio: 1, target: 'baseline (mean)', met: null },
+  ];
+  for (const [label, rate] of ordered) {
+    rows.push({ scenario: `${label}, ${total} events (SQLite)`, measured: `${Math.round(rate)} events/s`, value: rate, ratio: rate / unordered, target: 'ratio to ordering none', met: null });
+  }
+  return rows;
+}
 
 export async function singlePublishes(ctx: Context): Promise<Row[]> {
   const server = await HookpostServer.start();

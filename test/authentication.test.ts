@@ -96,6 +96,7 @@ describeEachStore('authentication', (store) => {
     it('still answers health checks without a credential', async () => {
       expect((await call(server, 'GET', '/healthz')).status).toBe(200);
       expect((await call(server, 'GET', '/openapi.json')).status).toBe(200);
+      expect((await call(server, 'GET', '/compat/kajabi/openapi.json')).status).toBe(200);
     });
   });
 });

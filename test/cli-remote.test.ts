@@ -42,6 +42,7 @@ const REMOTE_COMMANDS = [
   ['tenants', 'list'],
   ['tenants', 'create'],
   ['tenants', 'get'],
+  ['tenants', 'delete'],
   ['keys', 'list'],
   ['keys', 'create'],
   ['keys', 'delete'],
@@ -141,6 +142,11 @@ describe('hookpost CLI against a running server', { timeout: 600_000 }, () => {
     expect((await ok(['subscriptions', 'delete', subscription.id, '--tenant', 'acme', ...asTenant])).trim()).toBe(`deleted ${subscription.id}`);
     expect((await ok(['keys', 'delete', key.id, '--tenant', 'acme'])).trim()).toBe(`revoked ${key.id}`);
     expect(JSON.parse(await ok(['keys', 'list', '--tenant', 'acme', '--json']))[0].revoked_at).not.toBeNull();
+
+    await ok(['tenants', 'create', '--name', 'Short-lived', '--id', 'short-lived']);
+    expect((await ok(['tenants', 'delete', 'short-lived'])).trim()).toBe('deleted short-lived');
+    expect(JSON.parse(await ok(['tenants', 'list', '--json'])).map((t: { id: string }) => t.id)).not.toContain('short-lived');
+    expect((await hookpost(['tenants', 'delete', 'short-lived'], env)).code).toBe(4);
   });
 
   it('takes the server and token from a profile file when neither flags nor environment give them', async () => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +26,23 @@ describe('command line', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     db.close();
     expect(tables).toEqual(expect.arrayContaining(['tenants', 'subscriptions', 'events', 'deliveries', 'attempts']));
+  });
+
+  it('stops cleanly on a SIGTERM that arrives while it is still starting', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-early-stop-'));
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { ...process.env, HOOKPOST_DATA_DIR: dataDir, HOOKPOST_PORT: '0', HOOKPOST_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      // Fastify's line comes when the port is bound, before delivery starts: mid-start.
+      if (output.includes('Server listening at') && !child.killed) child.kill('SIGTERM');
+    });
+    // Not killed by the signal's default action: the process handled it and exited 0.
+    expect(await exited).toBe(0);
   });
 
   it('refuses an unusable setting with a message naming it', async () => {

@@ -212,12 +212,14 @@ describeEachStore('store reliability', (testStore) => {
         const plan = plans[name]!;
         expect(plan, name).toContain(index);
         // SQLite: "SCAN deliveries" / "SCAN d" without an index; PostgreSQL: "Seq Scan on deliveries".
-        expect(plan, `${name}:\n${plan}`).not.toMatch(/Seq Scan on deliveries|^SCAN (deliveries|d|f)$/m);
+        expect(plan, `${name}:\n${plan}`).not.toMatch(/Seq Scan on deliveries|^SCAN (deliveries|d|f|p)$/m);
       }
       // What a claimer holds of a subscription is counted on the in-flight index, and the due check is
       // a probe per subscription, never a pass over the whole backlog.
       expect(plans.claimCandidates).toContain('deliveries_in_flight');
       expect(plans.claimCandidates).not.toContain('deliveries_backlog');
+      // An ordered delivery's check for an earlier open one of its group probes the ordering index.
+      expect(plans.claimShare).toContain('deliveries_ordered_open');
     });
   });
 });

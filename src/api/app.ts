@@ -1,6 +1,4 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -11,7 +9,8 @@ import { authorizeRoute, createAuthenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-body.js';
 import { oauthTokenRoutes } from './oauth-token.js';
-import { installReadiness, installRequestMetrics } from './operations.js';
+import { installApiDescription } from './api-description.js';
+import { installProbes, installRequestMetrics } from './operations.js';
 import { createRequestLimits } from './rate-limit.js';
 import { recordRoutes } from './route-table.js';
 import { ErrorResponse } from './schemas.js';
@@ -85,24 +84,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installRequestMetrics(app, deps.metrics);
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', ...deps.health?.() }));
-  installReadiness(app, deps.service.store);
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
-  );
+  // The API description (an API process's only) is registered before the probes, so that it describes them too.
+  if (deps.serveApi) await installApiDescription(app, deps.version ?? '0.0.0');
+  installProbes(app, { store: deps.service.store, metrics: deps.metrics, health: deps.health });
   if (!deps.serveApi) return app;
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Hookpost API', version: deps.version ?? '0.0.0', description: 'Durable events, signed webhook deliveries, retries and logs.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const basicAuthPrefixes = (deps.compat ?? []).filter((door) => door.basicAuth).map((door) => `/compat/${door.name}/`);
   const authenticate = createAuthenticator(deps.service, deps.adminToken, { basicAuthPrefixes });

@@ -59,6 +59,7 @@ export const presentSubscription = (s: SubscriptionView) => ({
     ...(s.retryPolicy.scheduleMs ? { schedule_ms: s.retryPolicy.scheduleMs } : {}),
     ...(s.retryPolicy.maxAttempts ? { max_attempts: s.retryPolicy.maxAttempts } : {}),
   },
+  ordering: s.ordering ?? 'none',
   ...(s.publicKey === undefined ? {} : { public_key: s.publicKey }),
   created_at: iso(s.createdAt),
   updated_at: iso(s.updatedAt),
@@ -72,6 +73,7 @@ export const presentEvent = (e: HookEvent) => ({
   resource_id: e.resourceId,
   created_at: iso(e.createdAt),
   deliver_at: isoOrNull(e.deliverAt),
+  ordering_key: e.orderingKey ?? null,
 });
 
 export const presentDelivery = (d: DeliveryWithAttempts) => ({

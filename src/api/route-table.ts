@@ -8,8 +8,8 @@ export interface RouteEntry {
   config: Record<string, unknown>;
 }
 
-// Keyed by the root instance; doors change their routes' options (e.g. hide them from the
-// OpenAPI document) in their own onRoute hooks, after ours has seen the options object, so the
+// Keyed by the root instance; doors change their routes' options (e.g. add their error
+// responses to the schema) in their own onRoute hooks, after ours has seen the options object, so the
 // entries are read from those objects when asked for rather than copied now.
 const tables = new WeakMap<object, RouteOptions[]>();
 

@@ -130,6 +130,10 @@ const RetryPolicyBody = Type.Object(
   },
   { additionalProperties: false, description: "This subscription's own retry policy; null (default) uses the instance's HOOKPOST_RETRY_SCHEDULE." },
 );
+const DeliveryOrdering = Type.Union([Type.Literal('none'), Type.Literal('subscription'), Type.Literal('key')], {
+  description:
+    'none (default): deliveries go out as soon as they may. subscription: one at a time, in publish order. key: one at a time per event `ordering_key`, in publish order (events without a key are not ordered). A delivery waits while an earlier one of its group is pending or in flight, retries included; a change applies to deliveries made after it.',
+});
 const SubscriptionFields = {
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   event_types: Type.Array(EventTypeName, { minItems: 1, maxItems: 100 }),
@@ -141,6 +145,7 @@ const SubscriptionFields = {
   secret: Type.Optional(Type.String({ maxLength: 200 })),
   active: Type.Optional(Type.Boolean()),
   retry_policy: Type.Optional(Type.Union([RetryPolicyBody, Type.Null()])),
+  ordering: Type.Optional(DeliveryOrdering),
 };
 export const CreateSubscriptionBody = Type.Object(
   { ...SubscriptionFields, signing: Type.Optional(Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')], { description: 'hmac (v1, whsec_) or ed25519 (v1a, whsk_/whpk_); default hmac.' })) },
@@ -164,6 +169,7 @@ export const Subscription = Type.Object({
   signing: Type.Union([Type.Literal('hmac'), Type.Literal('ed25519')]),
   public_key: Type.Optional(Type.String({ description: 'With ed25519 signing: the whpk_ key receivers verify v1a signatures with.' })),
   retry_policy: Type.Union([RetryPolicyBody, Type.Null()]),
+  ordering: DeliveryOrdering,
   created_at: Timestamp,
   updated_at: Timestamp,
   secret: Type.Optional(Type.String()),
@@ -189,6 +195,13 @@ export const PublishEventBody = Type.Object(
     id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
     resource_id: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
     deliver_at: Type.Optional(Timestamp),
+    ordering_key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: "Subscriptions with `ordering: \"key\"` get the events that share a key one at a time, in publish order.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -212,6 +225,7 @@ export const Event = Type.Object({
   resource_id: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
   deliver_at: Type.Union([Timestamp, Type.Null()]),
+  ordering_key: Type.Union([Type.String(), Type.Null()]),
 });
 export const EventPage = page(Event);
 

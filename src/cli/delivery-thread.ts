@@ -9,6 +9,7 @@ import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { createStore } from '../store/index.js';
 import { createDelivery, queueOptions } from '../runtime/delivery.js';
+import { openTracing } from '../runtime/tracing.js';
 import { createLogger } from './logger.js';
 
 /** What the thread reports to the API's thread. */
@@ -28,11 +29,13 @@ async function main(): Promise<void> {
     queue: queueOptions(config),
   });
   const registry = new Registry();
+  const tracing = await openTracing(config.tracing);
   const { dispatcher, outbound } = createDelivery(config, {
     store,
     secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
     registry,
     logger,
+    tracing,
   });
   const report = async () => port.postMessage({ kind: 'status', held: dispatcher.held, metrics: await registry.getMetricsAsJSON() } satisfies ThreadReport);
   const timer = setInterval(() => void report(), 1_000);
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
       void (async () => {
         await dispatcher.stop();
         await outbound.close();
+        await tracing.shutdown();
         await store.close();
         port.postMessage({ kind: 'stopped' } satisfies ThreadReport);
       })();

@@ -56,7 +56,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   const threaded = sends && config.role === 'all' && overrides.deliveryThread !== undefined;
   const delivery =
     sends && !threaded
-      ? createDelivery(config, { store, secrets: service.secrets, registry: metrics, logger, lookup: overrides.lookup })
+      ? createDelivery(config, { store, secrets: service.secrets, registry: metrics, logger, lookup: overrides.lookup, tracing: service.tracing })
       : null;
   const dispatcher = delivery?.dispatcher ?? null;
   let thread: DeliveryThread | null = null;
@@ -125,6 +125,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       await dispatcher?.stop();
       await thread?.stop();
       await delivery?.outbound.close();
+      await service.tracing?.shutdown();
       await store.close();
     },
   };

@@ -11,6 +11,19 @@ export async function serve(role?: Role): Promise<void> {
   let logger: Logger | null = null;
   let runtime: Runtime | null = null;
   let stage: StartupStage = 'prepare';
+  // A stop asked for while starting: before delivery starts nothing is claimed, so the process
+  // just exits; once it has begun claiming, the stop waits for the start to finish and then
+  // drains like any other (the default action would kill it holding claimed deliveries).
+  let claiming = false;
+  let stopAsked: string | null = null;
+  let stopWhenStarted: ((signal: string) => void) | null = null;
+  const onSignal = (signal: string) => {
+    if (stopWhenStarted) stopWhenStarted(signal);
+    else if (claiming) stopAsked ??= signal;
+    else process.exit(0);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   try {
     const loaded = loadConfig();
     config = role ? { ...loaded, role } : loaded;
@@ -31,6 +44,7 @@ export async function serve(role?: Role): Promise<void> {
     const address = await runtime.app.listen({ host: config.host, port: config.port });
     stage = 'prepare';
     // Nothing is claimed before the process is fully up, so a start that fails claims nothing.
+    claiming = true;
     await runtime.startDelivery();
     logger.info({ address, role: config.role, database: config.databaseUrl.split(':')[0] }, 'Hookpost is listening');
   } catch (error) {
@@ -53,6 +67,6 @@ export async function serve(role?: Role): Promise<void> {
       process.exit(1);
     }
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopWhenStarted = (signal) => void stop(signal);
+  if (stopAsked) stopWhenStarted(stopAsked);
 }

@@ -82,6 +82,8 @@ export class HookpostClient {
     get: (tenant: string) => this.#call<T.Tenant>('getTenant', { tenant }),
     /** Counts of the tenant's events, deliveries by status, attempts and subscriptions. */
     usage: (tenant: string) => this.#call<TenantUsage>('getTenantUsage', { tenant }),
+    /** Deletes the tenant: its keys stop working and its subscriptions stop receiving at once. */
+    delete: (tenant: string) => this.#call<void>('deleteTenant', { tenant }),
   };
 
   // API keys: a tenant's, and the instance-wide admin keys.

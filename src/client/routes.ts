@@ -8,6 +8,7 @@ export const CLIENT_ROUTES = {
   listTenants: ['GET', '/v1/tenants'],
   getTenant: ['GET', '/v1/tenants/:tenant'],
   getTenantUsage: ['GET', '/v1/tenants/:tenant/usage'],
+  deleteTenant: ['DELETE', '/v1/tenants/:tenant'],
   createApiKey: ['POST', '/v1/tenants/:tenant/api-keys'],
   listApiKeys: ['GET', '/v1/tenants/:tenant/api-keys'],
   revokeApiKey: ['DELETE', '/v1/tenants/:tenant/api-keys/:id'],

@@ -3,6 +3,7 @@ import type { TargetPolicy } from '../core/address-policy.js';
 import { PLATFORM_NAMES, isPlatformName, type PlatformName } from '../core/event-namespaces.js';
 import { DEFAULT_CIRCUIT_POLICY, type CircuitPolicy } from '../core/circuit.js';
 import { DEFAULT_RETRY_POLICY, parseDuration, type RetryPolicy } from '../core/retry.js';
+import { loadTracingConfig, type TracingConfig } from './tracing-config.js';
 
 /** Which parts a process runs: the API, the dispatcher, or both. */
 export type Role = 'all' | 'api' | 'worker';
@@ -36,6 +37,8 @@ export interface Config {
   readonly delivery: DeliveryConfig;
   /** From HOOKPOST_PLATFORMS: the platform doors to serve (default all; `none` for none). */
   readonly platforms: readonly PlatformName[];
+  /** From the standard OTEL_* variables: where OpenTelemetry traces go; null when tracing is off. */
+  readonly tracing: TracingConfig | null;
 }
 
 /** Limits on hostile input that the body limit alone does not cover. */
@@ -169,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
       retentionMs: duration('RETENTION', 30 * DAY, HOUR, 10 * 365 * DAY),
     },
     platforms: parsePlatforms(read('PLATFORMS')),
+    tracing: loadTracingConfig(env),
   };
   return deepFreeze(config);
 }

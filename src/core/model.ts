@@ -112,7 +112,22 @@ export interface Subscription {
   uid?: string | null;
   /** When set, only events published on at least one of these channels reach it. */
   channels?: string[] | null;
+  /** Whether its deliveries wait for earlier ones (see DELIVERY_ORDERINGS); absent: 'none'. */
+  ordering?: DeliveryOrdering;
+  /** Requests per second at most, across every worker (a token bucket; halved after a 429); null or absent: no limit. */
+  rateLimitPerSecond?: number | null;
+  /** Deliveries in flight at most, across every worker; null or absent: the instance's per-endpoint cap only. */
+  maxInFlight?: number | null;
 }
+
+/**
+ * How a subscription orders its deliveries: 'none' sends each as soon as it may; 'subscription'
+ * sends one at a time in publish order; 'key' does so per event `ordering_key` (events without a
+ * key are not ordered).
+ */
+export const DELIVERY_ORDERINGS = ['none', 'subscription', 'key'] as const;
+/** One of DELIVERY_ORDERINGS. */
+export type DeliveryOrdering = (typeof DELIVERY_ORDERINGS)[number];
 
 /** The signature schemes of Standard Webhooks a subscription may use. */
 export const SIGNING_SCHEMES = ['hmac', 'ed25519'] as const;
@@ -162,6 +177,10 @@ export interface HookEvent {
   channels?: string[] | null;
   /** Labels for finding events in logs; they do not affect matching. */
   tags?: string[] | null;
+  /** Deliveries to subscriptions ordered by key go out in publish order among events with this key. */
+  orderingKey?: string | null;
+  /** The W3C traceparent of the publish call's span (tracing on): each attempt's span is its child. */
+  traceParent?: string | null;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { DeliveryFormats } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import type { Attempt, ClaimedDelivery, EpochMs } from '../core/model.js';
 import type { SecretBox } from '../core/secret-box.js';
+import { noTracing, type Tracing } from '../core/tracing.js';
 import { aliasStandardHeaders } from '../core/envelope.js';
 import { standardWebhookHeaders } from '../core/signing.js';
 import type { DeliveryOutcome } from '../store/store.js';
@@ -22,6 +23,8 @@ export interface AttemptDeps {
   logger: Pick<Logger, 'error'>;
   now: () => EpochMs;
   random: () => number;
+  /** Where attempt spans go (OpenTelemetry, when configured); absent: none. */
+  tracing?: Tracing | undefined;
 }
 
 /** An attempt made: the outbound result, its verdict, and the outcome row to record. */
@@ -48,6 +51,14 @@ export class AttemptMaker {
   async attempt(claimed: ClaimedDelivery, owner: string): Promise<AttemptMade> {
     const { delivery, event, subscription } = claimed;
     const attemptNumber = delivery.attemptCount + 1;
+    // A child of the publish call's span, in whichever process sends it.
+    const span = (this.#deps.tracing ?? noTracing).startAttempt(event.traceParent, {
+      'hookpost.event_id': event.id,
+      'hookpost.event_type': event.type,
+      'hookpost.subscription_id': subscription.id,
+      'hookpost.delivery_id': delivery.id,
+      'hookpost.attempt': attemptNumber,
+    });
     let result: OutboundResult;
     try {
       // During a rotation's grace period the old secret signs too (a second v1 entry).
@@ -79,6 +90,9 @@ export class AttemptMaker {
     }
     const policy = retryPolicyFor(this.#deps.retry, subscription.retryPolicy);
     const verdict = decideAfterAttempt(result, attemptNumber, policy, this.#deps.now(), this.#deps.random);
+    if (result.statusCode !== null) span.setAttributes({ 'http.response.status_code': result.statusCode });
+    span.setAttributes({ 'hookpost.delivery_status': verdict.status });
+    span.end(verdict.status === 'succeeded' ? undefined : (result.errorMessage ?? `the endpoint answered ${result.statusCode}`));
     return { result, verdict, outcome: outcomeOf(claimed, owner, attemptNumber, result, verdict) };
   }
 }

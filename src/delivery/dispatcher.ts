@@ -11,6 +11,7 @@ import { Lanes, subscriptionConcurrency, type LaneRule } from './lanes.js';
 import type { DeliveryMetrics } from './metrics.js';
 import type { OutboundClient } from './outbound.js';
 import { OutcomeWriter } from './outcome-writer.js';
+import type { Tracing } from '../core/tracing.js';
 
 // Deliveries handed back because their lane was full come due again after this long.
 const OVERFLOW_DEFER_MS = 1_000;
@@ -32,6 +33,8 @@ export interface DispatcherDeps {
   laneRules?: LaneRule[];
   /** Outcome coalescing: the window and the batch that flushes at once (tests shorten them). */
   outcomeWindowMs?: number;
+  /** Where attempt spans go (OpenTelemetry, when configured). */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -72,6 +75,7 @@ export class Dispatcher {
       logger: deps.logger,
       now: this.#now,
       random: deps.random ?? Math.random,
+      tracing: deps.tracing,
     });
     this.#outcomes = new OutcomeWriter({
       store: deps.store,

@@ -47,6 +47,8 @@ export interface EmbeddedEvent {
   id?: string;
   resourceId?: string | null;
   deliverAt?: Date | number | null;
+  /** Subscriptions with `ordering: 'key'` get events sharing this key one at a time, in publish order. */
+  orderingKey?: string | null;
 }
 
 /** Hookpost inside a Node application: publish, subscriptions and the dispatcher, no HTTP server. */
@@ -88,7 +90,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
   const { store } = service;
   // Sends as a server's worker does: the same outbound client, lanes and sender lock.
   const delivery =
-    options.dispatch === false ? null : createDelivery(config, { store, secrets: service.secrets, registry: new Registry(), logger });
+    options.dispatch === false ? null : createDelivery(config, { store, secrets: service.secrets, registry: new Registry(), logger, tracing: service.tracing });
   if (delivery) {
     try {
       await takeOverSending(store, logger);
@@ -109,6 +111,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
     id: event.id,
     resourceId: event.resourceId ?? null,
     deliverAt: event.deliverAt instanceof Date ? event.deliverAt.getTime() : (event.deliverAt ?? null),
+    orderingKey: event.orderingKey ?? null,
   });
 
   return {
@@ -138,6 +141,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
     async close() {
       await delivery?.dispatcher.stop();
       await delivery?.outbound.close();
+      await service.tracing?.shutdown();
       await store.close();
     },
   };

@@ -5,6 +5,7 @@ import { compatFormats } from '../api/compat/index.js';
 import type { Config } from '../config/config.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import type { SecretBox } from '../core/secret-box.js';
+import type { Tracing } from '../core/tracing.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { createDeliveryMetrics } from '../delivery/metrics.js';
 import { originConcurrency } from '../delivery/origin-concurrency.js';
@@ -26,7 +27,7 @@ export function queueOptions(config: Config): QueueOptions {
 /** Builds the outbound client and the dispatcher from the configuration (on the API's thread or its own). */
 export function createDelivery(
   config: Config,
-  deps: { store: Store; secrets: SecretBox; registry: Registry; logger: Logger; lookup?: LookupFunction | undefined },
+  deps: { store: Store; secrets: SecretBox; registry: Registry; logger: Logger; lookup?: LookupFunction | undefined; tracing?: Tracing | undefined },
 ): Delivery {
   const outbound = createOutboundClient({
     ...config.targetPolicy,
@@ -48,6 +49,7 @@ export function createDelivery(
     logger: deps.logger.child({ part: 'dispatcher' }),
     metrics: createDeliveryMetrics(deps.registry),
     laneRules: [originConcurrency(config.delivery.originConnections)],
+    tracing: deps.tracing,
   });
   return { dispatcher, outbound };
 }

@@ -8,6 +8,7 @@ import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
 import { createStore } from '../store/index.js';
 import { queueOptions } from './delivery.js';
+import { openTracing } from './tracing.js';
 
 /** The parts every way of running Hookpost shares: the migrated store and the service deps over it. */
 export interface OpenService {
@@ -36,6 +37,7 @@ export async function openService(config: Config, logger: Logger): Promise<OpenS
   const doors = servedPlatforms(config.platforms);
   const schemas = new PayloadSchemas();
   const service: ServiceDeps = {
+    tracing: await openTracing(config.tracing),
     store,
     secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
     now: Date.now,
@@ -43,7 +45,7 @@ export async function openService(config: Config, logger: Logger): Promise<OpenS
     accessTokenTtlMs: config.accessTokenTtlMs,
     platformScopes: doors.flatMap((door) => door.scopes ?? []),
     // The served doors' event types, each in its platform's namespace; never written to the store.
-    platformCatalogs: buildPlatformCatalogs(schemas, doors, Date.now()),
+    platformCatalogs: buildPlatformCatalogs(doors, Date.now()),
   };
   return { service, schemas, doors, adminToken: secrets.adminToken, adminTokenGenerated: secrets.adminTokenGenerated };
 }

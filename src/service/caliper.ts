@@ -67,5 +67,7 @@ async function checkEvents(deps: ServiceDeps, schemas: PayloadSchemas, namespace
       problems.push(...schemas.validate(eventType.schema, event, at));
     }
   }
-  if (problems.length > 0) throw new HookpostError('schema_violation', 'The Caliper envelope holds invalid events.', problems);
+  // A missing id or type is also a missing required property of the type's schema: each field is reported once.
+  const firstPerField = [...new Map(problems.reverse().map((problem) => [problem.pointer, problem])).values()].reverse();
+  if (problems.length > 0) throw new HookpostError('schema_violation', 'The Caliper envelope holds invalid events.', firstPerField);
 }

@@ -1,4 +1,5 @@
 import type { TargetPolicy } from '../core/address-policy.js';
+import type { Tracing } from '../core/tracing.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import type { PlatformCatalogs } from './event-catalog.js';
@@ -15,6 +16,8 @@ export interface ServiceDeps {
   platformCatalogs?: PlatformCatalogs;
   /** Lifetime of OAuth access tokens; one hour when absent. */
   accessTokenTtlMs?: number;
+  /** Where publish spans go (OpenTelemetry, when configured); absent: none. */
+  tracing?: Tracing;
   /** Tells this process's task runner that a background task was just started (absent: it polls). */
   wakeTasks?: () => void;
 }

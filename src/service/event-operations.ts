@@ -6,6 +6,7 @@ import type { NewDelivery } from '../store/store.js';
 import { requireEvent } from './deliveries.js';
 import type { ServiceDeps } from './deps.js';
 import { findEventType } from './event-catalog.js';
+import { newDelivery } from './event-plan.js';
 import { requireSubscription } from './subscriptions.js';
 
 /**
@@ -18,7 +19,7 @@ export async function resendEvent(deps: ServiceDeps, tenantId: string, eventId: 
   const event = await requireEvent(deps, tenantId, eventId);
   const targets = subscriptionId === undefined ? await matchingSubscriptions(deps, event) : [await resendTarget(deps, event, subscriptionId)];
   const now = deps.now();
-  const deliveries: NewDelivery[] = targets.map((s) => ({ id: newId('delivery'), subscriptionId: s.id, dueAt: now }));
+  const deliveries: NewDelivery[] = targets.map((s) => newDelivery(s, event, now));
   await deps.store.insertDeliveries(tenantId, event.id, deliveries, now);
   return deliveries.map((d) => d.id);
 }
@@ -39,7 +40,7 @@ export async function sendTestEvent(deps: ServiceDeps, tenantId: string, subscri
   }
   const now = deps.now();
   const event: HookEvent = { tenantId, id: newId('event'), type: type.name, data: type.example, resourceId: null, createdAt: now, deliverAt: null };
-  await deps.store.insertEventWithDeliveries(event, [{ id: newId('delivery'), subscriptionId: subscription.id, dueAt: now }]);
+  await deps.store.insertEventWithDeliveries(event, [newDelivery(subscription, event, now)]);
   return event;
 }
 

@@ -2,7 +2,8 @@ import { HookpostError } from '../core/errors.js';
 import { reachesApplication, reachesChannels } from '../core/channels.js';
 import { matchesFilter } from '../core/filter.js';
 import { newId } from '../core/ids.js';
-import type { HookEvent } from '../core/model.js';
+import type { HookEvent, Subscription } from '../core/model.js';
+import { orderingGroup } from '../core/ordering.js';
 import type { NewDelivery } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import type { PayloadSchemas } from './payload-schemas.js';
@@ -44,6 +45,8 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
     ...(input.uid ? { uid: input.uid } : {}),
     ...(input.channels && input.channels.length > 0 ? { channels: input.channels } : {}),
     ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
+    ...(input.orderingKey ? { orderingKey: input.orderingKey } : {}),
+    ...(input.traceParent ? { traceParent: input.traceParent } : {}),
   };
   const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
   const dueAt = Math.max(now, event.deliverAt ?? now);
@@ -56,6 +59,11 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
         reachesChannels(subscription.channels, event.channels) &&
         matchesFilter(subscription.filter, subject),
     )
-    .map((subscription) => ({ id: newId('delivery'), subscriptionId: subscription.id, dueAt }));
+    .map((subscription) => newDelivery(subscription, event, dueAt));
   return { event, deliveries };
+}
+
+/** A new delivery of the event to the subscription, due at dueAt, in its ordered group if the subscription orders. */
+export function newDelivery(subscription: Subscription, event: HookEvent, dueAt: number): NewDelivery {
+  return { id: newId('delivery'), subscriptionId: subscription.id, dueAt, orderingKey: orderingGroup(subscription, event) };
 }

@@ -13,6 +13,7 @@ export class PayloadSchemas {
   readonly #draft7 = addFormats(new Ajv({ allErrors: true, strict: false }));
   readonly #draft2020 = addFormats(new Ajv2020({ allErrors: true, strict: false }) as unknown as Ajv);
   readonly #compiled = new Map<string, ValidateFunction>();
+  readonly #byObject = new WeakMap<object, ValidateFunction>();
 
   /** Problems that make `schema` unusable, or an empty list. */
   checkSchema(schema: Record<string, unknown>): ErrorDetail[] {
@@ -32,6 +33,16 @@ export class PayloadSchemas {
   }
 
   #compile(schema: Record<string, unknown>): ValidateFunction {
+    // The same schema object comes back on every publish of its type (door catalogs, the lookup
+    // cache): found by identity, it costs no serialisation of a schema that may be large.
+    const known = this.#byObject.get(schema);
+    if (known) return known;
+    const compiled = this.#compileText(schema);
+    this.#byObject.set(schema, compiled);
+    return compiled;
+  }
+
+  #compileText(schema: Record<string, unknown>): ValidateFunction {
     const key = JSON.stringify(schema);
     const cached = this.#compiled.get(key);
     if (cached) return cached;

@@ -1,5 +1,6 @@
 import { HookpostError } from '../core/errors.js';
 import type { HookEvent } from '../core/model.js';
+import { noTracing, type TraceSpan } from '../core/tracing.js';
 import type { NewEventWrite } from '../store/store.js';
 import { uidTaken } from '../store/uids.js';
 import type { ServiceDeps } from './deps.js';
@@ -20,8 +21,17 @@ export interface PublishInput {
   uid?: string | null | undefined;
   channels?: string[] | null | undefined;
   tags?: string[] | null | undefined;
+  /** Orders this event's deliveries, among events with the same key, for subscriptions with `ordering: 'key'`. */
+  orderingKey?: string | null | undefined;
   /** Accept a type that neither the tenant nor a catalog defines (as Svix does). */
   allowUndefinedType?: boolean | undefined;
+  /** The W3C traceparent to keep with the event (publish sets its own span's). */
+  traceParent?: string | null | undefined;
+}
+
+/** Who called publish, for its trace: the caller's W3C traceparent (e.g. the request's header), if any. */
+export interface PublishCaller {
+  traceParent?: string | undefined;
 }
 
 /** The stored event, whether this call created it, and how many deliveries it fanned out to. */
@@ -66,10 +76,28 @@ export async function publishEvent(
   schemas: PayloadSchemas,
   tenantId: string,
   input: PublishInput,
+  caller: PublishCaller = {},
 ): Promise<PublishResult> {
-  const write = await prepareEvent(deps, schemas, tenantId, input);
-  const result = await groupCommitOf(deps.store).write(write);
-  return { event: result.event, created: result.created, deliveries: result.created ? write.deliveries.length : 0 };
+  const span = (deps.tracing ?? noTracing).startPublish(caller.traceParent, { 'hookpost.tenant_id': tenantId, 'hookpost.event_type': input.type });
+  return traced(span, async () => {
+    const write = await prepareEvent(deps, schemas, tenantId, { ...input, traceParent: span.traceParent });
+    const result = await groupCommitOf(deps.store).write(write);
+    const deliveries = result.created ? write.deliveries.length : 0;
+    span.setAttributes({ 'hookpost.event_id': result.event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !result.created });
+    return { event: result.event, created: result.created, deliveries };
+  });
+}
+
+/** Runs `work` inside `span`, ending it with the error that work threw, if any. */
+async function traced<T>(span: TraceSpan, work: () => Promise<T>): Promise<T> {
+  try {
+    const result = await work();
+    span.end();
+    return result;
+  } catch (error) {
+    span.end(error instanceof Error ? error.message : String(error));
+    throw error;
+  }
 }
 
 /**
@@ -81,7 +109,13 @@ export async function publishEvents(
   schemas: PayloadSchemas,
   tenantId: string,
   inputs: PublishInput[],
+  caller: PublishCaller = {},
 ): Promise<BatchItemResult[]> {
+  const span = (deps.tracing ?? noTracing).startPublish(caller.traceParent, { 'hookpost.tenant_id': tenantId, 'messaging.batch.message_count': inputs.length });
+  return traced(span, () => publishBatch(deps, schemas, tenantId, inputs.map((input) => ({ ...input, traceParent: span.traceParent }))));
+}
+
+async function publishBatch(deps: ServiceDeps, schemas: PayloadSchemas, tenantId: string, inputs: PublishInput[]): Promise<BatchItemResult[]> {
   const prepared: Array<NewEventWrite | HookpostError> = [];
   for (const input of inputs) {
     try {

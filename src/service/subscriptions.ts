@@ -3,7 +3,7 @@ import { HookpostError, type ErrorDetail } from '../core/errors.js';
 import { parseFilter, type Filter } from '../core/filter.js';
 import { checkCustomHeaders } from '../core/headers.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
-import type { PageRequest, RetryOverride, SigningScheme, Subscription } from '../core/model.js';
+import type { DeliveryOrdering, PageRequest, RetryOverride, SigningScheme, Subscription } from '../core/model.js';
 import { RETRY_OVERRIDE_LIMITS } from '../core/retry.js';
 import { ed25519PrivateKey, ed25519PublicKey, generateEd25519Secret, isEd25519Secret } from '../core/ed25519-keys.js';
 import { generateSecret, secretKey } from '../core/signing.js';
@@ -44,6 +44,8 @@ export interface SubscriptionInput {
   retryPolicy?: RetryOverride | null | undefined;
   /** Set at creation only: the scheme decides the kind of secret. */
   signing?: SigningScheme | undefined;
+  /** Whether deliveries wait for earlier ones; a change applies to deliveries made after it. */
+  ordering?: DeliveryOrdering | undefined;
 }
 
 /** A subscription as doors show it: the sealed secret opened if the caller asked for it, and an Ed25519 subscription's public key. */
@@ -79,6 +81,7 @@ export async function createSubscription(
     previousSecretExpiresAt: null,
     signing,
     retryPolicy: input.retryPolicy ?? null,
+    ...(input.ordering && input.ordering !== 'none' ? { ordering: input.ordering } : {}),
     createdAt: now,
     updatedAt: now,
     ...(input.applicationId ? { applicationId: input.applicationId } : {}),
@@ -115,12 +118,17 @@ export async function listSubscriptions(deps: ServiceDeps, tenantId: string, que
   return { items: result.items.map((s) => view(deps, s, false)), nextCursor: result.nextCursor };
 }
 
-/** Changes a subscription; re-enabling clears the reason it was disabled for. */
+/**
+ * Changes a subscription; re-enabling clears the reason it was disabled for. `platformDataPatch`
+ * is merged into the platform data as it is when the row is written, in the same transaction, so
+ * a door's bookkeeping (who changed it last) never overwrites a concurrent change.
+ */
 export async function updateSubscription(
   deps: ServiceDeps,
   tenantId: string,
   id: string,
   input: SubscriptionInput,
+  platformDataPatch?: Record<string, unknown>,
 ): Promise<SubscriptionView> {
   const current = await requireSubscription(deps, tenantId, id);
   if (input.secret !== undefined) await refuseCredentialSecret(deps, current, deps.secrets.open(current.sealedSecret));
@@ -133,7 +141,8 @@ export async function updateSubscription(
   if (changes.channels) changes.channels = changes.channels.length > 0 ? dedupe(changes.channels) : null;
   if (secret !== undefined) changes.sealedSecret = deps.secrets.seal(secret);
   if (input.active === true) changes.disabledReason = null;
-  const updated = await deps.store.updateSubscription(tenantId, id, changes, deps.now());
+  const merged = platformDataPatch && ((current: Subscription) => ({ ...changes, platformData: { ...current.platformData, ...platformDataPatch } }));
+  const updated = await deps.store.updateSubscription(tenantId, id, merged ?? changes, deps.now());
   if (!updated) throw new HookpostError('not_found', `No subscription ${id}.`);
   return view(deps, updated, false);
 }

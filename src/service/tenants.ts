@@ -27,3 +27,12 @@ export async function requireTenant(deps: ServiceDeps, id: string): Promise<Tena
 export function listTenants(deps: ServiceDeps, page: PageRequest) {
   return deps.store.listTenants(page);
 }
+
+/**
+ * Deletes a tenant: from this moment its API keys (and the access tokens issued to them) are
+ * refused, its subscriptions are gone and their pending deliveries are never sent. Its events,
+ * deliveries and audit entries stay for the admin to read; its id is not given out again.
+ */
+export async function deleteTenant(deps: ServiceDeps, id: string): Promise<void> {
+  if (!(await deps.store.deleteTenant(id, deps.now()))) throw new HookpostError('not_found', `No tenant ${id}.`);
+}

@@ -11,6 +11,7 @@ const MAX_ENTRIES = 50_000;
 // of it arrives a moment after the commit.
 const CONFIG_WRITES = new Set<string>([
   'insertTenant',
+  'deleteTenant',
   'insertApiKey',
   'revokeApiKey',
   'upsertEventType',

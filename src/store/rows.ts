@@ -67,6 +67,9 @@ export interface SubscriptionRow {
   application_id: string | null;
   uid: string | null;
   channels: string[] | null;
+  ordering: string;
+  rate_limit_per_second: number | null;
+  max_in_flight: number | null;
 }
 
 export interface EventRow {
@@ -81,6 +84,8 @@ export interface EventRow {
   uid: string | null;
   channels: string[] | null;
   tags: string[] | null;
+  ordering_key: string | null;
+  trace_parent: string | null;
 }
 
 export interface DeliveryRow {
@@ -198,6 +203,8 @@ export const toSubscription = (row: SubscriptionRow): Subscription => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels }),
+  ...(row.ordering === 'subscription' || row.ordering === 'key' ? { ordering: row.ordering } : {}),
+  ...present({ rateLimitPerSecond: row.rate_limit_per_second, maxInFlight: row.max_in_flight }),
 });
 
 export const fromSubscription = (s: Subscription): SubscriptionRow => ({
@@ -227,6 +234,9 @@ export const fromSubscription = (s: Subscription): SubscriptionRow => ({
   application_id: s.applicationId ?? null,
   uid: s.uid ?? null,
   channels: s.channels ?? null,
+  ordering: s.ordering ?? 'none',
+  rate_limit_per_second: s.rateLimitPerSecond ?? null,
+  max_in_flight: s.maxInFlight ?? null,
 });
 
 export const toEvent = (row: EventRow): HookEvent => ({
@@ -237,7 +247,14 @@ export const toEvent = (row: EventRow): HookEvent => ({
   resourceId: row.resource_id,
   createdAt: row.created_at,
   deliverAt: row.deliver_at,
-  ...present({ applicationId: row.application_id, uid: row.uid, channels: row.channels, tags: row.tags }),
+  ...present({
+    applicationId: row.application_id,
+    uid: row.uid,
+    channels: row.channels,
+    tags: row.tags,
+    orderingKey: row.ordering_key,
+    traceParent: row.trace_parent,
+  }),
 });
 
 export const fromEvent = (e: HookEvent): EventRow => ({
@@ -252,6 +269,8 @@ export const fromEvent = (e: HookEvent): EventRow => ({
   uid: e.uid ?? null,
   channels: e.channels ?? null,
   tags: e.tags ?? null,
+  ordering_key: e.orderingKey ?? null,
+  trace_parent: e.traceParent ?? null,
 });
 
 export const toDelivery = (row: DeliveryRow): Delivery => ({

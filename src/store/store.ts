@@ -35,6 +35,8 @@ export interface NewDelivery {
   id: string;
   subscriptionId: string;
   dueAt: EpochMs;
+  /** The ordered group it waits in (core/ordering.ts `orderingGroup`); null or absent: not ordered. */
+  orderingKey?: string | null;
 }
 
 /** The result of inserting an event: `created` is false when the id was already taken (idempotent replay). */
@@ -120,6 +122,9 @@ export type SubscriptionChanges = Partial<
     | 'uid'
     | 'channels'
     | 'retryPolicy'
+    | 'ordering'
+    | 'rateLimitPerSecond'
+    | 'maxInFlight'
   >
 >;
 
@@ -239,6 +244,12 @@ export interface Store extends ApplicationStore, EngineStore {
   insertTenant(tenant: Tenant): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(page: PageRequest): Promise<Page<Tenant>>;
+  /**
+   * Deletes a tenant softly: hidden from getTenant and listTenants (its id stays taken), its API
+   * keys revoked and its subscriptions deleted (their deliveries no longer claimed), all at once;
+   * its history stays. False when there is no such tenant.
+   */
+  deleteTenant(id: string, at: EpochMs): Promise<boolean>;
 
   insertApiKey(key: ApiKey): Promise<void>;
   findApiKeyByHash(tokenHash: string): Promise<ApiKey | undefined>;

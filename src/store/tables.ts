@@ -19,7 +19,7 @@ export type PlainRow = Record<string, unknown>;
 
 /** The tables in dependency order: each comes after every table it references. */
 export const TABLES = [
-  { name: 'tenants', key: ['id'], columns: { id: 'text', name: 'text', created_at: 'integer' } },
+  { name: 'tenants', key: ['id'], columns: { id: 'text', name: 'text', created_at: 'integer', deleted_at: 'integer' } },
   {
     name: 'api_keys',
     key: ['id'],
@@ -81,6 +81,9 @@ export const TABLES = [
       application_id: 'text',
       uid: 'text',
       channels: 'json',
+      ordering: 'text',
+      rate_limit_per_second: 'integer',
+      max_in_flight: 'integer',
     },
   },
   {
@@ -103,6 +106,8 @@ export const TABLES = [
       uid: 'text',
       channels: 'json',
       tags: 'json',
+      ordering_key: 'text',
+      trace_parent: 'text',
     },
   },
   {
@@ -122,6 +127,7 @@ export const TABLES = [
       created_at: 'integer',
       updated_at: 'integer',
       parked: 'boolean',
+      ordering_key: 'text',
     },
   },
   {

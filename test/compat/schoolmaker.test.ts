@@ -40,6 +40,19 @@ describeEachStore('SchoolMaker compat', (store) => {
     expect(commas.body.extra_parameters).toEqual({ activeLevels: [2, 5] });
   });
 
+  it('shows every property of the seed\'s 201 schema on create, list and get, provider as "" (a string, as the seed types it) when none was given', async () => {
+    const properties = Object.keys(seed.paths['/webhooks'].post.responses['201'].content['application/json'].schema.properties);
+    const bare = await create({ webhook_url: receiver.url, event_type: 'new_payment' });
+    expect(bare.status).toBe(201);
+    expect(bare.body.provider).toBe('');
+    const listed = (await platformFetch(server, BASE, '/webhooks', { token: tenant.key })).body.find((webhook: any) => webhook.id === bare.body.id);
+    const read = (await platformFetch(server, BASE, `/webhooks/${bare.body.id}`, { token: tenant.key })).body;
+    for (const shown of [bare.body, listed, read]) {
+      expect(Object.keys(shown).sort()).toEqual([...properties].sort());
+      expect(created201(shown), JSON.stringify(created201.errors)).toBe(true);
+    }
+  });
+
   it('answers missing, mistyped and unknown fields with 422 { error: [messages] }', async () => {
     const cases: [unknown, string][] = [
       [{ event_type: 'new_payment' }, "webhook_url can't be blank"],

@@ -335,6 +335,13 @@ describe('Svix endpoint recovery', () => {
         expect(task).toMatchObject({ task: 'endpoint.recover', status: expect.stringMatching(/^(running|finished)$/) });
         const requests = await eventually(() => (receiver.requests.length >= 2 ? receiver.requests : undefined));
         expect(requests[requests.length - 1]!.headers['svix-id']).toBe(message.id);
+        // backgroundTask.get follows the recovery to its end, with its counts.
+        const finished = await eventually(async () => {
+          const read = await svix.backgroundTask.get(task.id);
+          return read.status === 'finished' ? read : undefined;
+        });
+        expect(finished).toMatchObject({ id: task.id, task: 'endpoint.recover', data: { requeued: 1 } });
+        await expect(svix.backgroundTask.get('qtask_unknown')).rejects.toMatchObject({ code: 404 });
       } finally {
         await receiver.close();
         await server.close();

@@ -102,6 +102,10 @@ describeEachStore('Thinkific compat', (store) => {
     expect(second.body.meta.page).toMatchObject({ has_next: false, next_page: '', page_items: 1 });
     const continued = await webhooks(`?limit=2&next=${first.body.meta.page.next_page}`);
     expect(continued.body.items.map((w: any) => w.id)).toEqual([ids[2]]);
+    // The totals are the whole list's, however the page was reached.
+    expect(continued.body.meta.page).toEqual({ has_next: false, next_page: '', page_items: 1, total_items: 3, total_pages: 2 });
+    const fromStart = await webhooks('?limit=1&next=');
+    expect(fromStart.body.meta.page).toEqual({ has_next: true, next_page: ids[0], page_items: 1, total_items: 3, total_pages: 3 });
 
     expect((await webhooks(`/${ids[0]}`, { method: 'DELETE' })).status).toBe(204);
     expect((await webhooks(`/${ids[0]}`)).status).toBe(404);

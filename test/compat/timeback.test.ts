@@ -221,6 +221,15 @@ describeEachStore('Timeback compat', (store) => {
       expect(receiver.requests).toHaveLength(0);
     });
 
+    it('reports an event without id once, at its id', async () => {
+      const { id: _id, ...anonymous } = activityEvent(uuid());
+      const answer = await api('/caliper/event', { method: 'POST', body: envelope(SENSOR, activityEvent(uuid()), anonymous) });
+      expect(answer.status, answer.text).toBe(400);
+      const paths = answer.body.errors.map((issue: any) => `/${issue.path.join('/')}`);
+      expect(paths.filter((path: string) => path === '/data/1/id')).toHaveLength(1);
+      expect(paths).toEqual([...new Set(paths)]);
+    });
+
     it("delivers only the events of the webhook's sensor; a webhook without sensor gets every sensor's", async () => {
       const scoped = await createWebhook({ sensor: SENSOR });
       const [fromSensor] = await ingest(envelope(SENSOR, activityEvent(uuid())));

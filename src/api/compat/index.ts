@@ -3,7 +3,7 @@ import type { PlatformName } from '../../core/event-namespaces.js';
 import { fourthwall } from './fourthwall/index.js';
 import { kajabi } from './kajabi/index.js';
 import { schoolmaker } from './schoolmaker/index.js';
-import { outsideNativeDocs, withPlatformEventNames, type CompatPlatform } from './shared/platform.js';
+import { withOwnDocument, withPlatformEventNames, type CompatPlatform } from './shared/platform.js';
 import { svix } from './svix/index.js';
 import { thinkific } from './thinkific/index.js';
 import { timeback } from './timeback/index.js';
@@ -27,7 +27,7 @@ export const PLATFORM_DOORS: Partial<Record<PlatformName, CompatPlatform>> = {
 export function servedPlatforms(names: readonly PlatformName[]): CompatPlatform[] {
   return names.flatMap((name) => {
     const door = PLATFORM_DOORS[name];
-    return door ? [outsideNativeDocs(door)] : [];
+    return door ? [withOwnDocument(door)] : [];
   });
 }
 

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyPluginAsync, RawServerDefault } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceDeps } from '../../service/deps.js';
 import type { PayloadSchemas } from '../../service/payload-schemas.js';
+import type { PublishCaller } from '../../service/publish.js';
 
 /** What the native routes use. */
 export interface RouteDeps {
@@ -25,3 +26,9 @@ export const errorResponses = {
   413: { $ref: 'Error#' },
   422: { $ref: 'Error#' },
 } as const;
+
+/** The publish caller's trace context: the request's W3C `traceparent` header, when it sent one. */
+export function callerOf(request: FastifyRequest): PublishCaller {
+  const header = request.headers.traceparent;
+  return typeof header === 'string' ? { traceParent: header } : {};
+}

@@ -2,7 +2,7 @@ import { publishEvents } from '../../service/publish.js';
 import { requireTenant } from '../../service/tenants.js';
 import { principalOf } from '../auth.js';
 import { PublishBatchBody, PublishBatchResult, TenantParams } from '../schemas.js';
-import { errorResponses, type RoutePlugin } from './context.js';
+import { callerOf, errorResponses, type RoutePlugin } from './context.js';
 
 // A batch carries up to 1,000 events, so it may be larger than a single publish's body limit
 // (1,000 events of 1 KiB are about 1.1 MB); the JSON depth limit still applies to it.
@@ -38,7 +38,9 @@ export const eventBatchRoutes: RoutePlugin = async (app, { service, schemas }) =
           id: body.id,
           resourceId: body.resource_id,
           deliverAt: body.deliver_at === undefined ? null : Date.parse(body.deliver_at),
+          orderingKey: body.ordering_key ?? null,
         })),
+        callerOf(request),
       );
       return {
         data: results.map((result) =>

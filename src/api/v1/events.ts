@@ -4,7 +4,7 @@ import { requireTenant } from '../../service/tenants.js';
 import { principalOf } from '../auth.js';
 import { pageRequest, presentEvent, presentPage } from '../presenters.js';
 import { Event, EventPage, PageQuery, PublishEventBody, PublishedEvent, TenantParams, TenantResourceParams } from '../schemas.js';
-import { errorResponses, type RoutePlugin } from './context.js';
+import { callerOf, errorResponses, type RoutePlugin } from './context.js';
 
 const tags = ['events'];
 
@@ -36,7 +36,8 @@ export const eventRoutes: RoutePlugin = async (app, { service, schemas }) => {
         id: body.id,
         resourceId: body.resource_id,
         deliverAt: body.deliver_at === undefined ? null : Date.parse(body.deliver_at),
-      });
+        orderingKey: body.ordering_key ?? null,
+      }, callerOf(request));
       return reply.status(202).send({ id: event.id, type: event.type, created_at: new Date(event.createdAt).toISOString() });
     },
   );

@@ -187,5 +187,6 @@ function toInput(body: Partial<CreateSubscriptionBody>): SubscriptionInput {
       body.retry_policy === undefined
         ? undefined
         : body.retry_policy && { scheduleMs: body.retry_policy.schedule_ms ?? null, maxAttempts: body.retry_policy.max_attempts ?? null },
+    ordering: body.ordering,
   };
 }

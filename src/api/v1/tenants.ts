@@ -1,6 +1,6 @@
-import { createTenant, listTenants, requireTenant } from '../../service/tenants.js';
+import { Type } from 'typebox';
+import { createTenant, deleteTenant, listTenants, requireTenant } from '../../service/tenants.js';
 import { audit } from '../audit-trail.js';
-
 import { pageRequest, presentPage, presentTenant } from '../presenters.js';
 import { CreateTenantBody, PageQuery, Tenant, TenantPage, TenantParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
@@ -48,5 +48,25 @@ export const tenantRoutes: RoutePlugin = async (app, { service }) => {
       },
     },
     async (request) => tenantUsage(service, request.params.tenant),
+  );
+
+  app.delete(
+    '/tenants/:tenant',
+    {
+      config: { scope: 'tenants:write', instanceWide: true },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Delete a tenant',
+        description:
+          'Revokes every API key of the tenant, deletes its subscriptions (their pending deliveries are never sent) and hides the tenant, at once. Its events, deliveries and audit entries stay readable by an admin; its id is not reused.',
+        params: TenantParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await deleteTenant(service, request.params.tenant);
+      await audit(request, service, { action: 'tenant.deleted', tenantId: request.params.tenant, targetType: 'tenant', targetId: request.params.tenant });
+      return reply.status(204).send(null);
+    },
   );
 };

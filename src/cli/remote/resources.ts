@@ -35,7 +35,7 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** `hookpost tenants|keys|event-types|subscriptions …`. */
 export function registerResourceCommands(program: Command): void {
-  const tenants = commandGroup(program, 'tenants', 'list, create and show tenants (admin token)');
+  const tenants = commandGroup(program, 'tenants', 'list, create, show and delete tenants (admin token)');
   remoteCommand(tenants, 'list', 'list every tenant').action(
     remoteAction(async ({ client, out }) => out.table(await all(client.tenants.iterate()), TENANT_COLUMNS)),
   );
@@ -51,6 +51,14 @@ export function registerResourceCommands(program: Command): void {
   remoteCommand(tenants, 'get', 'show a tenant')
     .argument('<tenant>')
     .action(remoteAction(async ({ client, out }, id: string) => out.record(await client.tenants.get(id))));
+  remoteCommand(tenants, 'delete', "delete a tenant: its keys stop working and its subscriptions stop receiving at once")
+    .argument('<tenant>')
+    .action(
+      remoteAction(async ({ client, out }, id: string) => {
+        await client.tenants.delete(id);
+        out.result(`deleted ${id}`, { id, deleted: true });
+      }),
+    );
 
   const keys = commandGroup(program, 'keys', "list, create and delete (revoke) API keys: a tenant's with --tenant, else admin keys");
   remoteCommand(keys, 'list', 'list keys (never their tokens)')

@@ -56,9 +56,9 @@ const REQUEUE_FAILED = `
   RETURNING id`;
 
 const INSERT_DELIVERIES = `
-  INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
-  SELECT d.id, $1, $2, d.subscription_id, 'pending', 0, d.due_at, $3, $3
-  FROM unnest($4::text[], $5::text[], $6::bigint[]) AS d(id, subscription_id, due_at)
+  INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
+  SELECT d.id, $1, $2, d.subscription_id, 'pending', 0, d.due_at, $3, $3, d.ordering_key
+  FROM unnest($4::text[], $5::text[], $6::bigint[], $7::text[]) AS d(id, subscription_id, due_at, ordering_key)
   ON CONFLICT (id) DO NOTHING`;
 
 // Only deliveries not yet due can be cancelled: a due one may already be claimed or sent.
@@ -126,6 +126,7 @@ export class PostgresEngine {
       deliveries.map((d) => d.id),
       deliveries.map((d) => d.subscriptionId),
       deliveries.map((d) => d.dueAt),
+      deliveries.map((d) => d.orderingKey ?? null),
     ]);
     this.#notifier.poke();
   }

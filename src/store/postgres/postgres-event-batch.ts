@@ -11,18 +11,19 @@ import { toEvent, type EventRow } from '../rows.js';
  */
 const INSERT_EVENTS = `
   WITH inserted AS (
-    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags)
+    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
     SELECT e.tenant_id, e.id, e.type, e.data::json, e.resource_id, e.created_at, e.deliver_at,
-      e.application_id, e.uid, e.channels::jsonb, e.tags::jsonb
+      e.application_id, e.uid, e.channels::jsonb, e.tags::jsonb, e.ordering_key, e.trace_parent
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
-        $13::text[], $14::text[], $15::text[], $16::text[])
-      AS e(tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags)
+        $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $19::text[])
+      AS e(tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
     ON CONFLICT DO NOTHING
     RETURNING tenant_id, id, created_at
   ), fanned_out AS (
-    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
-    SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at
-    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[]) AS d(tenant_id, event_id, id, subscription_id, due_at)
+    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
+    SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at, d.ordering_key
+    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $18::text[])
+      AS d(tenant_id, event_id, id, subscription_id, due_at, ordering_key)
     JOIN inserted i ON i.tenant_id = d.tenant_id AND i.id = d.event_id
   )
   SELECT tenant_id, id FROM inserted`;
@@ -60,6 +61,9 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
     unique.map((i) => i.event.uid ?? null),
     unique.map((i) => (i.event.channels ? JSON.stringify(i.event.channels) : null)),
     unique.map((i) => (i.event.tags ? JSON.stringify(i.event.tags) : null)),
+    unique.map((i) => i.event.orderingKey ?? null),
+    deliveries.map((d) => d.orderingKey ?? null),
+    unique.map((i) => i.event.traceParent ?? null),
   ]);
   const created = new Set(inserted.map((row) => keyOf(row.tenant_id, row.id)));
   if (unique.some((item) => created.has(keyOf(item.event.tenantId, item.event.id)) && item.deliveries.length > 0)) notifier.poke();

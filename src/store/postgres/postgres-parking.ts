@@ -28,6 +28,21 @@ const SOFT_DELETE = `
   )
   SELECT id FROM deleted`;
 
+// One statement, so the tenant, its keys and its subscriptions change in one transaction.
+const SOFT_DELETE_TENANT = `
+  WITH tenant AS (
+    UPDATE tenants SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id
+  ), revoked AS (
+    UPDATE api_keys SET revoked_at = $2 WHERE tenant_id IN (SELECT id FROM tenant) AND revoked_at IS NULL
+  ), deleted AS (
+    UPDATE subscriptions SET deleted_at = $2, active = false, updated_at = $2
+    WHERE tenant_id IN (SELECT id FROM tenant) AND deleted_at IS NULL
+    RETURNING id
+  ), unindexed AS (
+    DELETE FROM subscription_event_types t USING deleted WHERE t.subscription_id = deleted.id
+  )
+  SELECT 'tenant' AS kind, id FROM tenant UNION ALL SELECT 'subscription', id FROM deleted`;
+
 /** Parks and unparks a subscription's deliveries, and deletes subscriptions softly. */
 export class PostgresParking {
   readonly #db: PostgresDb;
@@ -51,6 +66,17 @@ export class PostgresParking {
     if (deleted.length === 0) return false;
     // Parked in the background: the answer does not wait, and claims already skip it (inactive).
     void this.setParked(id, true).catch(() => undefined);
+    return true;
+  }
+
+  /**
+   * Hides the tenant, revokes its keys and soft-deletes its subscriptions in one statement, so its
+   * keys fail and its deliveries stop being claimed from the commit on; parked in the background.
+   */
+  async softDeleteTenant(tenantId: string, now: number): Promise<boolean> {
+    const rows = await this.#db.rows<{ kind: 'tenant' | 'subscription'; id: string }>(SOFT_DELETE_TENANT, [tenantId, now]);
+    if (!rows.some((row) => row.kind === 'tenant')) return false;
+    for (const row of rows) if (row.kind === 'subscription') void this.setParked(row.id, true).catch(() => undefined);
     return true;
   }
 }

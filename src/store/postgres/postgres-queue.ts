@@ -1,5 +1,6 @@
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
+import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
 import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, candidateOf, claimShares, nextRound, type CandidateRow } from '../claim-shares.js';
@@ -19,13 +20,13 @@ import type { DueNotifier } from './postgres-notify.js';
  */
 export const INSERT_EVENT = `
   WITH inserted AS (
-    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13, $14) ON CONFLICT DO NOTHING
+    INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13, $14, $15, $17) ON CONFLICT DO NOTHING
     RETURNING tenant_id, id, created_at
   ), fanned_out AS (
-    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
-    SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at
-    FROM inserted i, unnest($8::text[], $9::text[], $10::bigint[]) AS d(id, subscription_id, due_at)
+    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
+    SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at, d.ordering_key
+    FROM inserted i, unnest($8::text[], $9::text[], $10::bigint[], $16::text[]) AS d(id, subscription_id, due_at, ordering_key)
   )
   SELECT id FROM inserted`;
 
@@ -46,6 +47,9 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
     event.uid ?? null,
     event.channels ? JSON.stringify(event.channels) : null,
     event.tags ? JSON.stringify(event.tags) : null,
+    event.orderingKey ?? null,
+    deliveries.map((d) => d.orderingKey ?? null),
+    event.traceParent ?? null,
   ];
 }
 
@@ -88,14 +92,16 @@ export const TAKE_PROBES = `
  * rows that no one else holds (SKIP LOCKED: concurrent claimers take disjoint rows instead of
  * waiting), lease them, and return them with their event and subscription. due_at is the lease
  * expiry while in flight, so one range on deliveries_due finds pending rows due now and
- * in-flight rows whose lease ran out.
+ * in-flight rows whose lease ran out. An ordered delivery is taken only at the head of its group
+ * (ORDERED_HEAD), which holds across workers: the head stays open (pending or in flight) until
+ * its outcome is committed, and no snapshot sees it closed before that.
  */
 export const CLAIM = `
   WITH due AS (
     SELECT picked.id FROM unnest($4::text[], $5::int[]) AS share(subscription_id, n)
     CROSS JOIN LATERAL (
       SELECT d.id FROM deliveries d
-      WHERE d.subscription_id = share.subscription_id AND d.due_at <= $2 AND NOT d.parked
+      WHERE d.subscription_id = share.subscription_id AND d.due_at <= $2 AND NOT d.parked AND ${ORDERED_HEAD}
       ORDER BY d.due_at
       LIMIT share.n
       FOR UPDATE SKIP LOCKED

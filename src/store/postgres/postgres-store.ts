@@ -175,16 +175,20 @@ class PostgresStore implements Store {
   }
 
   async getTenant(id: string) {
-    const [row] = await this.#db.rows<TenantRow>('SELECT * FROM tenants WHERE id = $1', [id]);
+    const [row] = await this.#db.rows<TenantRow>('SELECT * FROM tenants WHERE id = $1 AND deleted_at IS NULL', [id]);
     return row && toTenant(row);
   }
 
   async listTenants(page: PageRequest) {
-    const rows = await this.#db.rows<TenantRow>('SELECT * FROM tenants WHERE id > $1 ORDER BY id LIMIT $2', [
+    const rows = await this.#db.rows<TenantRow>('SELECT * FROM tenants WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2', [
       decodeCursor(page.cursor) ?? '',
       page.limit + 1,
     ]);
     return toPage(rows.map(toTenant), page.limit, (t) => t.id);
+  }
+
+  async deleteTenant(id: string, at: number) {
+    return this.#parking.softDeleteTenant(id, at);
   }
 
   async insertApiKey(key: ApiKey) {

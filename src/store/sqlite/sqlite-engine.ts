@@ -3,6 +3,7 @@ import type { Subscription, Task } from '../../core/model.js';
 import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
 import type { NewDelivery } from '../store.js';
 import { fromTask, toTask, type TaskRow } from '../rows.js';
+import { prepareInsertDelivery } from './sqlite-queue.js';
 import { decodeRow, encodeRow, toSubscription, type DbSubscription } from './sqlite-rows.js';
 
 /** Secret rotation, background tasks and recovery on SQLite. Statements are prepared once. */
@@ -45,12 +46,9 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
      RETURNING id`,
   );
 
-  const insertDelivery = db.prepare(
-    `INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-  );
+  const insertDelivery = prepareInsertDelivery(db);
   const insertDeliveries = db.transaction((tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) => {
-    for (const d of deliveries) insertDelivery.run(d.id, tenantId, eventId, d.subscriptionId, d.dueAt, now, now);
+    for (const d of deliveries) insertDelivery(tenantId, eventId, d, now);
   });
   // Only deliveries not yet due can be cancelled: a due one may already be claimed or sent.
   const cancelScheduled = db.prepare(

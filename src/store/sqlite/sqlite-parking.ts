@@ -17,6 +17,11 @@ export function createSqliteParking(db: Database.Database) {
     'UPDATE subscriptions SET deleted_at = ?, active = 0, updated_at = ? WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL',
   );
   const unindex = db.prepare('DELETE FROM subscription_event_types WHERE subscription_id = ?');
+  const markTenantDeleted = db.prepare('UPDATE tenants SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
+  const revokeTenantKeys = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND revoked_at IS NULL');
+  const markTenantSubscriptionsDeleted = db.prepare(
+    'UPDATE subscriptions SET deleted_at = ?, active = 0, updated_at = ? WHERE tenant_id = ? AND deleted_at IS NULL RETURNING id',
+  );
   const serialised = serialisePerSubscription();
 
   // In small transactions with I/O let through between them: parking 200k rows at once would
@@ -40,6 +45,23 @@ export function createSqliteParking(db: Database.Database) {
       // Parked in the background: the answer does not wait, and claims already skip it (inactive).
       if (deleted) void setParked(id, true).catch(() => undefined);
       return deleted;
+    },
+
+    /**
+     * Hides the tenant, revokes its keys and soft-deletes its subscriptions in one transaction, so
+     * its keys fail and its deliveries stop being claimed from the commit on; parked in the background.
+     */
+    async softDeleteTenant(tenantId: string, now: number): Promise<boolean> {
+      const subscriptionIds = db.transaction(() => {
+        if (markTenantDeleted.run(now, tenantId).changes === 0) return undefined;
+        revokeTenantKeys.run(now, tenantId);
+        const ids = (markTenantSubscriptionsDeleted.all(now, now, tenantId) as { id: string }[]).map((row) => row.id);
+        for (const id of ids) unindex.run(id);
+        return ids;
+      }).immediate();
+      if (!subscriptionIds) return false;
+      for (const id of subscriptionIds) void setParked(id, true).catch(() => undefined);
+      return true;
     },
   };
 }

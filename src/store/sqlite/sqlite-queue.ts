@@ -3,6 +3,7 @@ import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, 
 import { decodeCursor, toPage } from '../cursor.js';
 import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, candidateOf, claimShares, nextRound, type CandidateRow } from '../claim-shares.js';
 import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type EndpointHealth, type HealthBucket, type OperationalNotice, type StoredCircuit } from '../endpoint-health.js';
+import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions } from '../store.js';
 import {
@@ -41,11 +42,12 @@ export const TAKE_PROBE = `UPDATE subscriptions SET circuit = 'half_open', circu
    WHERE id = @id AND circuit <> 'closed' AND circuit_retry_at <= @now`;
 
 /** One subscription's share: its pending rows due now and in-flight rows whose lease ran out,
- * oldest first (due_at is the lease expiry while in flight, so one range finds both). */
+ * oldest first (due_at is the lease expiry while in flight, so one range finds both). An ordered
+ * delivery is taken only at the head of its group (ORDERED_HEAD). */
 export const CLAIM_SHARE = `UPDATE deliveries SET status = 'in_flight', lease_owner = @owner, due_at = @until, updated_at = @now
    WHERE id IN (
-     SELECT id FROM deliveries
-     WHERE subscription_id = @subscriptionId AND due_at <= @now AND parked = 0
+     SELECT id FROM deliveries d
+     WHERE subscription_id = @subscriptionId AND due_at <= @now AND parked = 0 AND ${ORDERED_HEAD}
      ORDER BY due_at LIMIT @limit)
    RETURNING *`;
 
@@ -69,6 +71,16 @@ function toHealthBucket(row: HealthRow): HealthBucket {
   return { subscriptionId: row.subscription_id, minute: row.minute, successes: row.successes, failures: row.failures, totalMs: row.total_ms, maxMs: row.max_ms };
 }
 
+/** Inserts one new delivery, pending (the one statement every fan-out path on SQLite uses). */
+export function prepareInsertDelivery(db: Database.Database) {
+  const insert = db.prepare(
+    `INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
+     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
+  );
+  return (tenantId: string, eventId: string, d: NewDelivery, now: number) =>
+    insert.run(d.id, tenantId, eventId, d.subscriptionId, d.dueAt, now, now, d.orderingKey ?? null);
+}
+
 /** A page of the delivery list, newest first, with only the given filters (`column = @param`). */
 export function deliveryPageSql(filters: string[]): string {
   return `SELECT * FROM deliveries WHERE tenant_id = @tenantId AND id < @before ${filters.map((f) => `AND ${f}`).join(' ')}
@@ -83,15 +95,12 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   // Where the next claim's round robin starts: after the last subscription served.
   let cursor = '';
   const insertEvent = db.prepare(
-    `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags)
-     VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at, @application_id, @uid, @channels, @tags)
+    `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
+     VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at, @application_id, @uid, @channels, @tags, @ordering_key, @trace_parent)
      ON CONFLICT DO NOTHING`,
   );
   const selectEvent = db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?');
-  const insertDelivery = db.prepare(
-    `INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-  );
+  const insertDelivery = prepareInsertDelivery(db);
 
   const candidates = db.prepare(CLAIM_CANDIDATES);
   const takeProbe = db.prepare(TAKE_PROBE);
@@ -215,6 +224,8 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         uid: event.uid ?? null,
         channels: event.channels ? JSON.stringify(event.channels) : null,
         tags: event.tags ? JSON.stringify(event.tags) : null,
+        ordering_key: event.orderingKey ?? null,
+        trace_parent: event.traceParent ?? null,
       });
       if (inserted.changes === 0) {
         const existing = selectEvent.get(event.tenantId, event.id) as DbEvent | undefined;
@@ -222,9 +233,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         if (!existing) throw uidTaken(event);
         return { created: false, event: toEvent(existing) };
       }
-      for (const d of deliveries) {
-        insertDelivery.run(d.id, event.tenantId, event.id, d.subscriptionId, d.dueAt, event.createdAt, event.createdAt);
-      }
+      for (const d of deliveries) insertDelivery(event.tenantId, event.id, d, event.createdAt);
       return { created: true, event };
     }) as Database.Transaction<(event: HookEvent, deliveries: NewDelivery[]) => InsertEventResult>,
 

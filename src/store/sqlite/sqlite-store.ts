@@ -150,14 +150,18 @@ class SqliteStore implements Store {
   }
 
   async getTenant(id: string) {
-    const row = this.#sql('SELECT * FROM tenants WHERE id = ?').get(id) as DbTenant | undefined;
+    const row = this.#sql('SELECT * FROM tenants WHERE id = ? AND deleted_at IS NULL').get(id) as DbTenant | undefined;
     return row && toTenant(row);
   }
 
   async listTenants(page: PageRequest) {
     const after = decodeCursor(page.cursor) ?? '';
-    const rows = this.#sql('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?').all(after, page.limit + 1) as DbTenant[];
+    const rows = this.#sql('SELECT * FROM tenants WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?').all(after, page.limit + 1) as DbTenant[];
     return toPage(rows.map(toTenant), page.limit, (t) => t.id);
+  }
+
+  async deleteTenant(id: string, at: number) {
+    return this.#p.softDeleteTenant(id, at);
   }
 
   async insertApiKey(key: ApiKey) {

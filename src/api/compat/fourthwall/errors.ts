@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import type { ErrorMapper } from '../shared/errors.js';
 import { fieldOf, isUnknownRoute, problemsOf } from '../shared/errors.js';
 
@@ -37,3 +38,13 @@ export const fourthwallError: ErrorMapper = (error) => {
       };
   }
 };
+
+/** Fourthwall's error body: a code, with a message and the invalid fields where it has them. */
+export const FourthwallErrorBody = Type.Object(
+  {
+    code: Type.String(),
+    message: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true },
+);

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { HookpostError } from '../../../core/errors.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { installPlatformErrors } from '../shared/errors.js';
+import { noBody } from '../shared/openapi.js';
 import { platformAccess } from '../shared/platform-access.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import { FOURTHWALL } from './envelope.js';
 import { fourthwallError } from './errors.js';
 import { keyOfShopSecret } from './secrets.js';
-import { CreateWebhookBody, PageQuery, UpdateWebhookBody, WebhookParams, presentWebhook } from './webhooks.js';
+import { CreateWebhookBody, PageQuery, UpdateWebhookBody, WebhookConfiguration, WebhookConfigurationPage, WebhookParams, presentWebhook } from './webhooks.js';
 
 const tags = ['compat: Fourthwall'];
 const PATH = '/open-api/v1.0/webhooks';
@@ -31,7 +32,7 @@ export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
   const withSecret = async (tenantId: string, id: string) =>
     presentWebhook(await webhooks.get(tenantId, id, { withSecret: true, notFound: () => notFound(tenantId, id) }));
 
-  app.post(PATH, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Create a webhook', body: CreateWebhookBody } }, async (request) => {
+  app.post(PATH, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Create a webhook', body: CreateWebhookBody, response: { 200: WebhookConfiguration } } }, async (request) => {
     const { tenantId } = await access.caller(service, request);
     // One secret per shop: a new one for the shop's first webhook, its first webhook's otherwise (atomically).
     const created = await webhooks.create(
@@ -43,7 +44,7 @@ export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
     return presentWebhook(created);
   });
 
-  app.get(PATH, { config: { platformAccess: READ }, schema: { tags, summary: 'Get webhooks', querystring: PageQuery } }, async (request) => {
+  app.get(PATH, { config: { platformAccess: READ }, schema: { tags, summary: 'Get webhooks', querystring: PageQuery, response: { 200: WebhookConfigurationPage } } }, async (request) => {
     const { tenantId } = await access.caller(service, request);
     const page = request.query.page ?? 0;
     const size = request.query.size ?? 20;
@@ -52,14 +53,14 @@ export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
     return { results, page, size, total: all.length, totalPages: Math.ceil(all.length / size) };
   });
 
-  app.get(`${PATH}/:webhookConfigurationId`, { config: { platformAccess: READ }, schema: { tags, summary: 'Get a webhook', params: WebhookParams } }, async (request) => {
+  app.get(`${PATH}/:webhookConfigurationId`, { config: { platformAccess: READ }, schema: { tags, summary: 'Get a webhook', params: WebhookParams, response: { 200: WebhookConfiguration } } }, async (request) => {
     const { tenantId } = await access.caller(service, request);
     return withSecret(tenantId, request.params.webhookConfigurationId);
   });
 
   app.put(
     `${PATH}/:webhookConfigurationId`,
-    { config: { platformAccess: WRITE }, schema: { tags, summary: 'Update a webhook', params: WebhookParams, body: UpdateWebhookBody } },
+    { config: { platformAccess: WRITE }, schema: { tags, summary: 'Update a webhook', params: WebhookParams, body: UpdateWebhookBody, response: { 200: WebhookConfiguration } } },
     async (request) => {
       const { tenantId } = await access.caller(service, request);
       const id = request.params.webhookConfigurationId;
@@ -69,7 +70,7 @@ export const fourthwallRoutes: RoutePlugin = async (app, { service }) => {
     },
   );
 
-  app.delete(`${PATH}/:webhookConfigurationId`, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Delete a webhook', params: WebhookParams } }, async (request, reply) => {
+  app.delete(`${PATH}/:webhookConfigurationId`, { config: { platformAccess: WRITE }, schema: { tags, summary: 'Delete a webhook', params: WebhookParams, response: { 200: noBody('Deleted; no body.') } } }, async (request, reply) => {
     const { tenantId } = await access.caller(service, request);
     const id = request.params.webhookConfigurationId;
     await withSecret(tenantId, id);

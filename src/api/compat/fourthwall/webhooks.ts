@@ -23,13 +23,31 @@ export const PageQuery = Type.Object({
   size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 });
 
+/** A webhook configuration as Fourthwall answers it (its WebhookConfigurationV1). */
+export const WebhookConfiguration = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  allowedTypes: Type.Array(Type.String()),
+  apiVersion: Type.Literal('V1'),
+  secret: Type.Optional(Type.String({ description: "The shop's signing secret, shared by all its webhooks." })),
+});
+
+/** A page of webhook configurations, paged by `page` (from 0) and `size`. */
+export const WebhookConfigurationPage = Type.Object({
+  results: Type.Array(WebhookConfiguration),
+  page: Type.Integer({ minimum: 0 }),
+  size: Type.Integer({ minimum: 1 }),
+  total: Type.Integer({ minimum: 0 }),
+  totalPages: Type.Integer({ minimum: 0 }),
+});
+
 /** A webhook configuration as Fourthwall shows it (WebhookConfigurationV1), with the shop's secret. */
-export function presentWebhook(subscription: SubscriptionView & { secret?: string }) {
+export function presentWebhook(subscription: SubscriptionView & { secret?: string }): Static<typeof WebhookConfiguration> {
   return {
     id: subscription.id,
     url: subscription.url,
     allowedTypes: subscription.eventTypes,
-    apiVersion: 'V1',
+    apiVersion: 'V1' as const,
     ...(subscription.secret === undefined ? {} : { secret: shopSecretOfKey(subscription.secret) }),
   };
 }

@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import type { HookpostError } from '../../../core/errors.js';
 import { distinctProblems, fieldOf, pointerOf, problemsOf, type PlatformError } from '../shared/errors.js';
 import { JSON_API } from './hooks.js';
@@ -34,3 +35,15 @@ export function kajabiError(error: HookpostError): PlatformError {
       : [{ status: String(status), title, detail: error.code === 'internal' ? 'Something went wrong.' : error.message }];
   return { status, body: { errors }, contentType: JSON_API };
 }
+
+/** Kajabi's JSON:API error document. */
+export const KajabiErrorBody = Type.Object({
+  errors: Type.Array(
+    Type.Object({
+      status: Type.String(),
+      title: Type.String(),
+      detail: Type.String(),
+      source: Type.Optional(Type.Object({ pointer: Type.String() })),
+    }),
+  ),
+});

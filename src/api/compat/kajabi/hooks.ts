@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { iso } from '../shared/formats.js';
 import { platformDataOf } from '../shared/subscriptions.js';
@@ -53,6 +53,42 @@ export const HookListQuery = Type.Object({
 });
 export type HookListQuery = Static<typeof HookListQuery>;
 
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A hook as a JSON:API resource object, as Kajabi's seed documents it. */
+export const HookResource = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('hooks'),
+  attributes: Type.Object({
+    event: Type.String(),
+    target_url: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    resource_id: Nullable(Type.Integer()),
+  }),
+  relationships: Type.Object({ site: Type.Object({ data: Type.Object({ id: Type.String(), type: Type.Literal('sites') }) }) }),
+});
+
+/** A page of hooks with JSON:API links and Kajabi's paging facts. */
+export const HookList = Type.Object({
+  data: Type.Array(HookResource),
+  links: Type.Object({ self: Type.String(), first: Type.String(), prev: Nullable(Type.String()), next: Nullable(Type.String()), last: Type.String() }),
+  meta: Type.Object({ total_pages: Type.Integer(), total_count: Type.Integer(), current_page: Type.Integer() }),
+});
+
+/** The API version document of `GET /v1/version`. */
+export const VersionDocument = Type.Object({
+  data: Type.Object({ id: Type.String(), type: Type.Literal('versions'), attributes: Type.Object({ version: Type.String() }) }),
+});
+
+/** An event's sample: the JSON:API resources its deliveries' payload carries. */
+export const SampleDocument = Type.Unknown({ description: "The event's sample payload, as Kajabi's sample endpoint documents it." });
+
+/** A response schema for Kajabi's media type. */
+export function jsonApi<T extends TSchema>(schema: T) {
+  return { content: { [JSON_API]: { schema } } };
+}
+
 /** What a Kajabi hook keeps besides URL and event. */
 export interface KajabiData {
   site_id: string;
@@ -65,7 +101,7 @@ export function parseResourceId(value: number | string | null | undefined): numb
 }
 
 /** A hook as a JSON:API resource object. */
-export function presentHook(subscription: SubscriptionView, tenantId: string) {
+export function presentHook(subscription: SubscriptionView, tenantId: string): Static<typeof HookResource> {
   const data = platformDataOf<KajabiData>(subscription);
   return {
     id: subscription.id,

@@ -3,6 +3,7 @@ import { HookpostError } from '../../../core/errors.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { holdsPlatformScopes } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
+import { noBody } from '../shared/openapi.js';
 import { acceptJsonAs } from '../shared/media-types.js';
 import { platformAccess } from '../shared/platform-access.js';
 import { numberedPage } from '../shared/paging.js';
@@ -11,14 +12,14 @@ import { tokenEndpoint } from '../../oauth-token.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { KAJABI_SCOPES, isKajabiScope, kajabiEvents, scopesFor } from './catalog.js';
 import { kajabiError } from './errors.js';
-import { CreateHookBody, HookListQuery, HookParams, JSON_API, parseResourceId, presentHook, type KajabiData } from './hooks.js';
+import { CreateHookBody, HookList, HookListQuery, HookParams, HookResource, JSON_API, SampleDocument, VersionDocument, jsonApi, parseResourceId, presentHook, type KajabiData } from './hooks.js';
 
 /** Name of Kajabi's door and of its delivery format. */
 export const KAJABI = 'kajabi';
 
 const tags = ['compat: Kajabi'];
 /** The version of Kajabi's public API this door follows (its OpenAPI document's `info.version`). */
-const KAJABI_API_VERSION = '1.0.1';
+export const KAJABI_API_VERSION = '1.0.1';
 const HOOKS_PATH = '/v1/hooks';
 const READ = { platformAccess: 'read' };
 const WRITE = { platformAccess: 'write' };
@@ -44,7 +45,7 @@ export const kajabiRoutes: RoutePlugin = async (app, deps) => {
   // Kajabi's token endpoint, client credentials grant; Kajabi's scope names are key scopes.
   await app.register(tokenEndpoint({ path: '/v1/oauth/token' }), { service, schemas: deps.schemas });
 
-  app.post(HOOKS_PATH, { config: WRITE, schema: { tags, summary: 'Create hook', body: CreateHookBody } }, async (request, reply) => {
+  app.post(HOOKS_PATH, { config: WRITE, schema: { tags, summary: 'Create hook', body: CreateHookBody, response: { 201: jsonApi(Type.Object({ data: HookResource })) } } }, async (request, reply) => {
     const { tenantId, principal } = await access.caller(service, request);
     const { attributes, relationships } = request.body.data;
     requireEventScopes(principal, attributes.event);
@@ -60,7 +61,7 @@ export const kajabiRoutes: RoutePlugin = async (app, deps) => {
     return reply.status(201).type(JSON_API).send({ data: presentHook(created, tenantId) });
   });
 
-  app.get(HOOKS_PATH, { config: READ, schema: { tags, summary: 'List hooks', querystring: HookListQuery } }, async (request, reply) => {
+  app.get(HOOKS_PATH, { config: READ, schema: { tags, summary: 'List hooks', querystring: HookListQuery, response: { 200: jsonApi(HookList) } } }, async (request, reply) => {
     const { tenantId } = await access.caller(service, request);
     const query = request.query;
     const event = query['filter[event_eq]'];
@@ -85,7 +86,7 @@ export const kajabiRoutes: RoutePlugin = async (app, deps) => {
 
   // Static routes win over `/:id` in Fastify's router, so `purchase_sample` is never taken for a hook id.
   for (const event of kajabiEvents) {
-    app.get(`${HOOKS_PATH}/${event.name}_sample`, { config: READ, schema: { tags, summary: `Sample ${event.name} payload` } }, async (request, reply) => {
+    app.get(`${HOOKS_PATH}/${event.name}_sample`, { config: READ, schema: { tags, summary: `Sample ${event.name} payload`, response: { 200: jsonApi(SampleDocument) } } }, async (request, reply) => {
       const { principal } = await access.caller(service, request);
       requireEventScopes(principal, event.name);
       return reply.type(JSON_API).send(event.sample);
@@ -93,22 +94,22 @@ export const kajabiRoutes: RoutePlugin = async (app, deps) => {
   }
 
   // Kajabi's API description names `GET /v1/version` as the version endpoint; it needs no key.
-  app.get('/v1/version', { schema: { tags, summary: 'API version', security: [] } }, async (_request, reply) =>
+  app.get('/v1/version', { schema: { tags, summary: 'API version', security: [], response: { 200: jsonApi(VersionDocument) } } }, async (_request, reply) =>
     reply.type(JSON_API).send({ data: { id: KAJABI_API_VERSION, type: 'versions', attributes: { version: KAJABI_API_VERSION } } }),
   );
 
-  app.get(`${HOOKS_PATH}/:id`, { config: READ, schema: { tags, summary: 'Get hook', params: HookParams } }, async (request, reply) => {
+  app.get(`${HOOKS_PATH}/:id`, { config: READ, schema: { tags, summary: 'Get hook', params: HookParams, response: { 200: jsonApi(Type.Object({ data: HookResource })) } } }, async (request, reply) => {
     const { tenantId } = await access.caller(service, request);
     return reply.type(JSON_API).send({ data: presentHook(await hooks.get(tenantId, request.params.id), tenantId) });
   });
 
   app.delete(
     `${HOOKS_PATH}/:id`,
-    { config: WRITE, schema: { tags, summary: 'Delete hook', params: HookParams, response: { 204: Type.Null() } } },
+    { config: WRITE, schema: { tags, summary: 'Delete hook', params: HookParams, response: { 204: noBody('Deleted.') } } },
     async (request, reply) => {
       const { tenantId } = await access.caller(service, request);
       await hooks.remove(tenantId, request.params.id);
-      return reply.status(204).send(null);
+      return reply.status(204).send();
     },
   );
 };

@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import type { HookpostError } from '../../../core/errors.js';
 import { distinctProblems, fieldOf, problemsOf, type PlatformError } from '../shared/errors.js';
 
@@ -20,3 +21,6 @@ export function schoolmakerError(error: HookpostError): PlatformError {
   if (error.code === 'internal') return { status: 500, body: { error: 'Internal server error' } };
   return { status: error.status, body: { error: error.message } };
 }
+
+/** SchoolMaker's error body: one message, or a list of them for invalid fields. */
+export const SchoolMakerErrorBody = Type.Object({ error: Type.Union([Type.String(), Type.Array(Type.String())]) });

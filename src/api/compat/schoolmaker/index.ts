@@ -1,3 +1,4 @@
+import { SchoolMakerErrorBody } from './errors.js';
 import { jsonFormat, iso } from '../shared/formats.js';
 import type { CompatPlatform } from '../shared/platform.js';
 import { schoolmakerCatalog } from './catalog.js';
@@ -22,4 +23,10 @@ export const schoolmaker: CompatPlatform = {
   plugin: schoolmakerRoutes,
   formats: [schoolmakerFormat],
   catalog: schoolmakerCatalog,
+  openapi: {
+    title: 'SchoolMaker API V1 (Hookpost)',
+    version: '1.0.0',
+    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Hookpost tenant API key.' } },
+    error: SchoolMakerErrorBody,
+  },
 };

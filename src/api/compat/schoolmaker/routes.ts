@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
+import { noBody } from '../shared/openapi.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { schoolmakerError } from './errors.js';
-import { CreateWebhookBody, WebhookParams, filterFor, parseExtraParameters, presentWebhook, type SchoolMakerData } from './webhooks.js';
+import { CreateWebhookBody, SchoolMakerWebhook, WebhookParams, filterFor, parseExtraParameters, presentWebhook, type SchoolMakerData } from './webhooks.js';
 
 /** Name of SchoolMaker's door and of its delivery format. */
 export const SCHOOLMAKER = 'schoolmaker';
@@ -18,7 +19,7 @@ export const schoolmakerRoutes: RoutePlugin = async (app, { service }) => {
 
   app.post(
     '/api/v1/webhooks',
-    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create a Webhook', body: CreateWebhookBody } },
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create a Webhook', body: CreateWebhookBody, response: { 201: SchoolMakerWebhook } } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
       const body = request.body;
@@ -34,23 +35,23 @@ export const schoolmakerRoutes: RoutePlugin = async (app, { service }) => {
     },
   );
 
-  app.get('/api/v1/webhooks', { config: READS_WEBHOOKS, schema: { tags, summary: 'List webhooks' } }, async (request) => {
+  app.get('/api/v1/webhooks', { config: READS_WEBHOOKS, schema: { tags, summary: 'List webhooks', response: { 200: Type.Array(SchoolMakerWebhook) } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     return (await webhooks.list(tenantId)).map(presentWebhook);
   });
 
-  app.get('/api/v1/webhooks/:id', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get a webhook', params: WebhookParams } }, async (request) => {
+  app.get('/api/v1/webhooks/:id', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get a webhook', params: WebhookParams, response: { 200: SchoolMakerWebhook } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     return presentWebhook(await webhooks.get(tenantId, request.params.id));
   });
 
   app.delete(
     '/api/v1/webhooks/:id',
-    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete a webhook', params: WebhookParams, response: { 204: Type.Null() } } },
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete a webhook', params: WebhookParams, response: { 204: noBody('Deleted.') } } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
       await webhooks.remove(tenantId, request.params.id);
-      return reply.status(204).send(null);
+      return reply.status(204).send();
     },
   );
 };

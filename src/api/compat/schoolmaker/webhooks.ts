@@ -30,6 +30,23 @@ export const CreateWebhookBody = Type.Object(
 );
 export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
 
+/**
+ * A webhook as SchoolMaker answers it: every property of its seed's 201 schema, always present.
+ * `provider` is a string there (not nullable), so a webhook created without one shows `""`.
+ */
+export const SchoolMakerWebhook = Type.Object({
+  id: Type.String(),
+  webhook_url: Type.String(),
+  event_type: Type.String(),
+  provider: Type.String(),
+  extra_parameters: Type.Object({
+    offerFilter: Type.Optional(Type.Array(Type.String())),
+    activeLevels: Type.Optional(Type.Array(Type.Integer())),
+  }),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
 export const WebhookParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 /** The extra parameters as stored and shown: offer ids as strings, levels as integers. */
@@ -73,13 +90,13 @@ export function filterFor(eventType: string, extra: ExtraParameters): Filter | n
 }
 
 /** A webhook as SchoolMaker shows it. */
-export function presentWebhook(subscription: SubscriptionView) {
+export function presentWebhook(subscription: SubscriptionView): Static<typeof SchoolMakerWebhook> {
   const data = platformDataOf<SchoolMakerData>(subscription);
   return {
     id: subscription.id,
     webhook_url: subscription.url,
     event_type: subscription.eventTypes[0] ?? '',
-    ...(data.provider === undefined ? {} : { provider: data.provider }),
+    provider: data.provider ?? '',
     extra_parameters: data.extra_parameters ?? {},
     created_at: iso(subscription.createdAt),
     updated_at: iso(subscription.updatedAt),

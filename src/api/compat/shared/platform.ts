@@ -2,6 +2,7 @@ import type { CompatDoor } from '../../app.js';
 import type { DeliveryFormat } from '../../../core/envelope.js';
 import { localEventType } from '../../../core/event-namespaces.js';
 import type { PlatformEventType } from '../../../service/event-catalog.js';
+import { describeDoor, type DoorDescription } from './openapi.js';
 
 /** One event type of a platform's catalog, spelled as the platform spells it, with a JSON Schema and a realistic sample. */
 export type CatalogEntry = PlatformEventType;
@@ -14,6 +15,8 @@ export type CatalogEntry = PlatformEventType;
 export interface CompatPlatform extends CompatDoor {
   formats: DeliveryFormat[];
   catalog: CatalogEntry[];
+  /** What the door's own OpenAPI document says besides its routes. */
+  openapi: DoorDescription;
 }
 
 /**
@@ -33,17 +36,15 @@ export function catalogEntry(catalog: CatalogEntry[], name: string): CatalogEntr
 }
 
 /**
- * The platform with its routes kept out of Hookpost's own OpenAPI document, which describes the
- * native API only: a platform's API is described by that platform's documentation (see
- * docs/platforms/), and its routes answer in its own shapes, not the native ones.
+ * The platform with its own OpenAPI document at `/compat/<name>/openapi.json` (see openapi.ts).
+ * Its routes stay out of Hookpost's own document, which describes the native API: they answer
+ * in the platform's shapes, not the native ones.
  */
-export function outsideNativeDocs(platform: CompatPlatform): CompatPlatform {
+export function withOwnDocument(platform: CompatPlatform): CompatPlatform {
   return {
     ...platform,
     async plugin(app, options) {
-      app.addHook('onRoute', (route) => {
-        route.schema = { ...route.schema, hide: true };
-      });
+      await describeDoor(app, platform.openapi);
       await platform.plugin(app, options);
     },
   };

@@ -71,10 +71,11 @@ export class PlatformSubscriptions {
     return all;
   }
 
-  async update(tenantId: string, id: string, input: SubscriptionInput): Promise<SubscriptionView> {
+  /** Changes a webhook; `platformDataPatch` is merged into its platform data in the same transaction. */
+  async update(tenantId: string, id: string, input: SubscriptionInput, platformDataPatch?: Record<string, unknown>): Promise<SubscriptionView> {
     await this.get(tenantId, id);
     const eventTypes = input.eventTypes && this.#qualify(input.eventTypes);
-    return this.#local(await updateSubscription(this.service, tenantId, id, { ...input, eventTypes }));
+    return this.#local(await updateSubscription(this.service, tenantId, id, { ...input, eventTypes }, platformDataPatch));
   }
 
   async remove(tenantId: string, id: string): Promise<void> {

@@ -1,4 +1,6 @@
 import { HookpostError } from '../../../core/errors.js';
+import { ApplicationOut, ListResponse } from './answers.js';
+import { noBody } from '../shared/openapi.js';
 import { createApplication, deleteApplication, findApplication, listApplications, updateApplication } from '../../../service/applications.js';
 import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
 import type { RoutePlugin } from '../../v1/context.js';
@@ -8,7 +10,7 @@ import { AppParams, ApplicationIn, ApplicationPatch, CreateApplicationQuery, Lis
 
 /** `/api/v1/app`: applications, each a consumer's group of endpoints inside the tenant. */
 export const applicationRoutes: RoutePlugin = async (app, { service }) => {
-  app.get('/api/v1/app', { config: READS_WEBHOOKS, schema: { querystring: ListQuery } }, async (request) => {
+  app.get('/api/v1/app', { config: READS_WEBHOOKS, schema: { querystring: ListQuery, response: { 200: ListResponse(ApplicationOut) } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const page = await listApplications(service, tenantId, pageOf(request.query), request.query.order === 'descending');
     return listOut(page.items.map(presentApplication), page.nextCursor);
@@ -16,7 +18,7 @@ export const applicationRoutes: RoutePlugin = async (app, { service }) => {
 
   app.post(
     '/api/v1/app',
-    { config: WRITES_WEBHOOKS, schema: { body: ApplicationIn, querystring: CreateApplicationQuery } },
+    { config: WRITES_WEBHOOKS, schema: { body: ApplicationIn, querystring: CreateApplicationQuery, response: { 200: ApplicationOut, 201: ApplicationOut } } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
       const body = request.body;
@@ -31,13 +33,13 @@ export const applicationRoutes: RoutePlugin = async (app, { service }) => {
     },
   );
 
-  app.get('/api/v1/app/:app', { config: READS_WEBHOOKS, schema: { params: AppParams } }, async (request) => {
+  app.get('/api/v1/app/:app', { config: READS_WEBHOOKS, schema: { params: AppParams, response: { 200: ApplicationOut } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     return presentApplication(await applicationOf(service, tenantId, request.params.app));
   });
 
   // 1.x calls this update, 2.x upsert: an unknown uid in the path creates the application with it.
-  app.put('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: ApplicationIn } }, async (request, reply) => {
+  app.put('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: ApplicationIn, response: { 200: ApplicationOut, 201: ApplicationOut } } }, async (request, reply) => {
     const { tenantId } = await callerOf(service, request);
     const existing = await findApplication(service, tenantId, request.params.app);
     const input = inputOf(request.body);
@@ -55,7 +57,7 @@ export const applicationRoutes: RoutePlugin = async (app, { service }) => {
     return presentApplication(updated);
   });
 
-  app.patch('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: ApplicationPatch } }, async (request) => {
+  app.patch('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: ApplicationPatch, response: { 200: ApplicationOut } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const existing = await applicationOf(service, tenantId, request.params.app);
     const body = request.body;
@@ -69,7 +71,7 @@ export const applicationRoutes: RoutePlugin = async (app, { service }) => {
     );
   });
 
-  app.delete('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams } }, async (request, reply) => {
+  app.delete('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, response: { 204: noBody('Deleted.') } } }, async (request, reply) => {
     const { tenantId } = await callerOf(service, request);
     const existing = await applicationOf(service, tenantId, request.params.app);
     await deleteApplication(service, tenantId, existing.id);

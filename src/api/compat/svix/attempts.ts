@@ -1,4 +1,5 @@
 import { HookpostError } from '../../../core/errors.js';
+import { EmptyResponse, ListResponse, MessageAttemptOut } from './answers.js';
 import type { Application, DeliveryWithAttempts } from '../../../core/model.js';
 import { listDeliveries, retryDelivery } from '../../../service/deliveries.js';
 import type { ServiceDeps } from '../../../service/deps.js';
@@ -22,7 +23,7 @@ type Presented = ReturnType<typeof presentAttempt>;
 export const attemptRoutes: RoutePlugin = async (app, { service }) => {
   app.get(
     '/api/v1/app/:app/attempt/msg/:msg',
-    { config: READS_DELIVERIES, schema: { params: MessageParams, querystring: AttemptListQuery } },
+    { config: READS_DELIVERIES, schema: { params: MessageParams, querystring: AttemptListQuery, response: { 200: ListResponse(MessageAttemptOut) } } },
     async (request) => {
       const { tenantId } = await callerOf(service, request);
       const application = await applicationOf(service, tenantId, request.params.app);
@@ -37,7 +38,7 @@ export const attemptRoutes: RoutePlugin = async (app, { service }) => {
 
   app.get(
     '/api/v1/app/:app/attempt/endpoint/:endpoint',
-    { config: READS_DELIVERIES, schema: { params: EndpointParams, querystring: AttemptListQuery } },
+    { config: READS_DELIVERIES, schema: { params: EndpointParams, querystring: AttemptListQuery, response: { 200: ListResponse(MessageAttemptOut) } } },
     async (request) => {
       const { tenantId } = await callerOf(service, request);
       const application = await applicationOf(service, tenantId, request.params.app);
@@ -48,7 +49,7 @@ export const attemptRoutes: RoutePlugin = async (app, { service }) => {
     },
   );
 
-  app.get('/api/v1/app/:app/msg/:msg/attempt/:attempt', { config: READS_DELIVERIES, schema: { params: AttemptParams } }, async (request) => {
+  app.get('/api/v1/app/:app/msg/:msg/attempt/:attempt', { config: READS_DELIVERIES, schema: { params: AttemptParams, response: { 200: MessageAttemptOut } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const application = await applicationOf(service, tenantId, request.params.app);
     const message = await messageOf(service, application, request.params.msg);
@@ -59,7 +60,7 @@ export const attemptRoutes: RoutePlugin = async (app, { service }) => {
 
   app.post(
     '/api/v1/app/:app/msg/:msg/endpoint/:endpoint/resend',
-    { config: WRITES_DELIVERIES, schema: { params: ResendParams } },
+    { config: WRITES_DELIVERIES, schema: { params: ResendParams, response: { 202: EmptyResponse } } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
       const application = await applicationOf(service, tenantId, request.params.app);

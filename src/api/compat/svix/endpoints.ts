@@ -1,4 +1,6 @@
 import { HookpostError } from '../../../core/errors.js';
+import { EndpointHeadersOut, EndpointOut, EndpointSecretOut, ListResponse, RecoverOut } from './answers.js';
+import { noBody } from '../shared/openapi.js';
 import type { Application } from '../../../core/model.js';
 import { uidProblems } from '../../../core/uids.js';
 import type { ServiceDeps } from '../../../service/deps.js';
@@ -41,7 +43,7 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
     return { tenantId, application: await applicationOf(service, tenantId, request.params.app) };
   };
 
-  app.get(ENDPOINTS, { config: READS_WEBHOOKS, schema: { params: AppParams, querystring: ListQuery } }, async (request) => {
+  app.get(ENDPOINTS, { config: READS_WEBHOOKS, schema: { params: AppParams, querystring: ListQuery, response: { 200: ListResponse(EndpointOut) } } }, async (request) => {
     const { tenantId, application } = await context(request);
     const page = await listSubscriptions(
       service,
@@ -52,18 +54,18 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
     return listOut(page.items.map(presentEndpoint), page.nextCursor);
   });
 
-  app.post(ENDPOINTS, { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: EndpointIn } }, async (request, reply) => {
+  app.post(ENDPOINTS, { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: EndpointIn, response: { 201: EndpointOut } } }, async (request, reply) => {
     const { application } = await context(request);
     return reply.status(201).send(presentEndpoint(await createEndpoint(service, application, request.body)));
   });
 
-  app.get(ENDPOINT, { config: READS_WEBHOOKS, schema: { params: EndpointParams } }, async (request) => {
+  app.get(ENDPOINT, { config: READS_WEBHOOKS, schema: { params: EndpointParams, response: { 200: EndpointOut } } }, async (request) => {
     const { application } = await context(request);
     return presentEndpoint(await endpointOf(service, application, request.params.endpoint));
   });
 
   // 1.x calls this update, 2.x upsert: an unknown uid in the path creates the endpoint with it.
-  app.put(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointIn } }, async (request, reply) => {
+  app.put(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointIn, response: { 200: EndpointOut, 201: EndpointOut } } }, async (request, reply) => {
     const { tenantId, application } = await context(request);
     const existing = await findEndpoint(service, application, request.params.endpoint);
     if (!existing) {
@@ -77,26 +79,26 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
     return presentEndpoint(await updateSubscription(service, tenantId, existing.id, { ...input, eventTypes: input.eventTypes ?? ['*'] }));
   });
 
-  app.patch(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointPatch } }, async (request) => {
+  app.patch(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointPatch, response: { 200: EndpointOut } } }, async (request) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     return presentEndpoint(await updateSubscription(service, tenantId, existing.id, endpointInput(request.body, existing)));
   });
 
-  app.delete(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams } }, async (request, reply) => {
+  app.delete(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, response: { 204: noBody('Deleted.') } } }, async (request, reply) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     await deleteSubscription(service, tenantId, existing.id);
     return reply.status(204).send();
   });
 
-  app.get(`${ENDPOINT}/secret`, { config: READS_WEBHOOKS, schema: { params: EndpointParams } }, async (request) => {
+  app.get(`${ENDPOINT}/secret`, { config: READS_WEBHOOKS, schema: { params: EndpointParams, response: { 200: EndpointSecretOut } } }, async (request) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     return { key: (await readSecret(service, tenantId, existing.id)).secret };
   });
 
-  app.post(`${ENDPOINT}/secret/rotate`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: SecretRotateIn } }, async (request, reply) => {
+  app.post(`${ENDPOINT}/secret/rotate`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: SecretRotateIn, response: { 204: noBody('Rotated.') } } }, async (request, reply) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     // The old secret keeps signing too (a second `v1,` entry) for the grace period, a day unless given.
@@ -104,20 +106,20 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(204).send();
   });
 
-  app.get(`${ENDPOINT}/headers`, { config: READS_WEBHOOKS, schema: { params: EndpointParams } }, async (request) => {
+  app.get(`${ENDPOINT}/headers`, { config: READS_WEBHOOKS, schema: { params: EndpointParams, response: { 200: EndpointHeadersOut } } }, async (request) => {
     const { application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     return { headers: existing.headers, sensitive: [] };
   });
 
-  app.put(`${ENDPOINT}/headers`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointHeadersIn } }, async (request, reply) => {
+  app.put(`${ENDPOINT}/headers`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointHeadersIn, response: { 204: noBody('Replaced.') } } }, async (request, reply) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     await updateSubscription(service, tenantId, existing.id, { headers: request.body.headers });
     return reply.status(204).send();
   });
 
-  app.patch(`${ENDPOINT}/headers`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointHeadersPatchIn } }, async (request, reply) => {
+  app.patch(`${ENDPOINT}/headers`, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointHeadersPatchIn, response: { 204: noBody('Changed.') } } }, async (request, reply) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     const headers = { ...existing.headers, ...request.body.headers };
@@ -127,7 +129,7 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
   });
 
   // The core's recovery task requeues the endpoint's failed deliveries of the window in the background.
-  app.post(`${ENDPOINT}/recover`, { config: WRITES_DELIVERIES, schema: { params: EndpointParams, body: RecoverIn } }, async (request, reply) => {
+  app.post(`${ENDPOINT}/recover`, { config: WRITES_DELIVERIES, schema: { params: EndpointParams, body: RecoverIn, response: { 202: RecoverOut } } }, async (request, reply) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
     const { since, until } = request.body;

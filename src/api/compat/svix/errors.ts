@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import type { HookpostError } from '../../../core/errors.js';
 import { UID_TAKEN } from '../../../store/uids.js';
 import { distinctProblems, problemsOf, type PlatformError } from '../shared/errors.js';
@@ -51,3 +52,11 @@ function locOf(pointer: string): (string | number)[] {
   const renamed = (RENAMES[`/${segments[0] ?? ''}`] ?? `/${segments[0] ?? ''}`).slice(1);
   return [place, ...(renamed ? [renamed] : []), ...segments.slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')))];
 }
+
+/** Svix's error bodies: `HttpErrorOut` `{ code, detail }`, or `HTTPValidationError` `{ detail: [{ loc, msg, type }] }`. */
+export const SvixErrorBody = Type.Union([
+  Type.Object({ code: Type.String(), detail: Type.String() }),
+  Type.Object({
+    detail: Type.Array(Type.Object({ loc: Type.Array(Type.Union([Type.String(), Type.Integer()])), msg: Type.String(), type: Type.String() })),
+  }),
+]);

@@ -1,3 +1,5 @@
+import { EventTypeOut, ListResponse } from './answers.js';
+import { noBody } from '../shared/openapi.js';
 import {
   createTenantEventType,
   listTenantEventTypes,
@@ -20,7 +22,7 @@ const WRITES_TYPES = { scope: 'events:write' } as const;
 
 /** `/api/v1/event-type`: the tenant's event types, archived rather than deleted. */
 export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
-  app.get('/api/v1/event-type', { config: READS_TYPES, schema: { querystring: EventTypeListQuery } }, async (request) => {
+  app.get('/api/v1/event-type', { config: READS_TYPES, schema: { querystring: EventTypeListQuery, response: { 200: ListResponse(EventTypeOut) } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const query = request.query;
     const page = await listTenantEventTypes(service, tenantId, query.include_archived ?? false, pageOf(query));
@@ -30,19 +32,19 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
     );
   });
 
-  app.post('/api/v1/event-type', { config: WRITES_TYPES, schema: { body: EventTypeIn } }, async (request, reply) => {
+  app.post('/api/v1/event-type', { config: WRITES_TYPES, schema: { body: EventTypeIn, response: { 201: EventTypeOut } } }, async (request, reply) => {
     const { tenantId } = await callerOf(service, request);
     const { name, ...fields } = request.body;
     return reply.status(201).send(presentEventType(await createTenantEventType(service, tenantId, qualifyType(name), inputOf(fields))));
   });
 
-  app.get('/api/v1/event-type/:name', { config: READS_TYPES, schema: { params: EventTypeParams } }, async (request) => {
+  app.get('/api/v1/event-type/:name', { config: READS_TYPES, schema: { params: EventTypeParams, response: { 200: EventTypeOut } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     return presentEventType(await requireTenantEventType(service, tenantId, qualifyType(request.params.name)));
   });
 
   // 1.x calls this update, 2.x upsert: both create a missing type (201), as Svix's server does.
-  app.put('/api/v1/event-type/:name', { config: WRITES_TYPES, schema: { params: EventTypeParams, body: EventTypeUpdate } }, async (request, reply) => {
+  app.put('/api/v1/event-type/:name', { config: WRITES_TYPES, schema: { params: EventTypeParams, body: EventTypeUpdate, response: { 200: EventTypeOut, 201: EventTypeOut } } }, async (request, reply) => {
     const { tenantId } = await callerOf(service, request);
     const body = request.body;
     const { eventType, created } = await updateTenantEventType(
@@ -55,7 +57,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(created ? 201 : 200).send(presentEventType(eventType));
   });
 
-  app.patch('/api/v1/event-type/:name', { config: WRITES_TYPES, schema: { params: EventTypeParams, body: EventTypePatch } }, async (request) => {
+  app.patch('/api/v1/event-type/:name', { config: WRITES_TYPES, schema: { params: EventTypeParams, body: EventTypePatch, response: { 200: EventTypeOut } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const { eventType } = await updateTenantEventType(service, tenantId, qualifyType(request.params.name), inputOf(request.body), { create: false });
     return presentEventType(eventType);
@@ -63,7 +65,7 @@ export const eventTypeRoutes: RoutePlugin = async (app, { service }) => {
 
   app.delete(
     '/api/v1/event-type/:name',
-    { config: WRITES_TYPES, schema: { params: EventTypeParams, querystring: EventTypeDeleteQuery } },
+    { config: WRITES_TYPES, schema: { params: EventTypeParams, querystring: EventTypeDeleteQuery, response: { 204: noBody('Archived, or with expunge deleted.') } } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
       await removeTenantEventType(service, tenantId, qualifyType(request.params.name), request.query.expunge ?? false);

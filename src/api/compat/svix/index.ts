@@ -1,3 +1,4 @@
+import { SvixErrorBody } from './errors.js';
 import { jsonFormat } from '../shared/formats.js';
 import type { CompatPlatform } from '../shared/platform.js';
 import { SVIX } from './lookup.js';
@@ -17,4 +18,10 @@ export const svix: CompatPlatform = {
   formats: [svixFormat],
   // Svix event types belong to each tenant (its "environment"), not to a shared catalog.
   catalog: [],
+  openapi: {
+    title: 'Svix API (Hookpost)',
+    version: '1.1.1',
+    securitySchemes: { HTTPBearer: { type: 'http', scheme: 'bearer', description: 'A Hookpost tenant API key.' } },
+    error: SvixErrorBody,
+  },
 };

@@ -1,4 +1,5 @@
 import { HookpostError } from '../../../core/errors.js';
+import { ListResponse, MessageOut } from './answers.js';
 import { newId } from '../../../core/ids.js';
 import { createApplication, findApplication } from '../../../service/applications.js';
 import { publishEvent } from '../../../service/publish.js';
@@ -15,7 +16,7 @@ const WRITES_EVENTS = { scope: 'events:write' } as const;
 export const messageRoutes: RoutePlugin = async (app, { service, schemas }) => {
   app.post(
     '/api/v1/app/:app/msg',
-    { config: WRITES_EVENTS, schema: { params: AppParams, body: MessageIn, querystring: ContentQuery } },
+    { config: WRITES_EVENTS, schema: { params: AppParams, body: MessageIn, querystring: ContentQuery, response: { 202: MessageOut } } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
       const body = request.body;
@@ -46,7 +47,7 @@ export const messageRoutes: RoutePlugin = async (app, { service, schemas }) => {
     },
   );
 
-  app.get('/api/v1/app/:app/msg', { config: READS_EVENTS, schema: { params: AppParams, querystring: MessageListQuery } }, async (request) => {
+  app.get('/api/v1/app/:app/msg', { config: READS_EVENTS, schema: { params: AppParams, querystring: MessageListQuery, response: { 200: ListResponse(MessageOut) } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const application = await applicationOf(service, tenantId, request.params.app);
     const query = request.query;
@@ -68,7 +69,7 @@ export const messageRoutes: RoutePlugin = async (app, { service, schemas }) => {
     );
   });
 
-  app.get('/api/v1/app/:app/msg/:msg', { config: READS_EVENTS, schema: { params: MessageParams, querystring: ContentQuery } }, async (request) => {
+  app.get('/api/v1/app/:app/msg/:msg', { config: READS_EVENTS, schema: { params: MessageParams, querystring: ContentQuery, response: { 200: MessageOut } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const application = await applicationOf(service, tenantId, request.params.app);
     return presentMessage(await messageOf(service, application, request.params.msg), request.query.with_content ?? true);

@@ -1,13 +1,15 @@
 import { HookpostError } from '../../../core/errors.js';
+import { noBody } from '../shared/openapi.js';
 import { callerOf } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { replayIdempotentRequests } from '../shared/idempotency.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { applicationRoutes } from './applications.js';
 import { attemptRoutes } from './attempts.js';
+import { backgroundTaskRoutes } from './background-tasks.js';
 import { endpointRoutes } from './endpoints.js';
 import { eventTypeRoutes } from './event-types.js';
-import { svixError } from './errors.js';
+import { SvixErrorBody, svixError } from './errors.js';
 import { applicationOf } from './lookup.js';
 import { messageRoutes } from './messages.js';
 import { AppParams } from './schemas.js';
@@ -23,10 +25,10 @@ export const svixRoutes: RoutePlugin = async (app, deps) => {
   replayIdempotentRequests(app, service);
 
   // Svix answers its health check without credentials, with no body.
-  app.get('/api/v1/health', { schema: { summary: 'Health', security: [] } }, async (_request, reply) => reply.status(204).send());
+  app.get('/api/v1/health', { schema: { summary: 'Health', security: [], response: { 204: noBody('Healthy.') } } }, async (_request, reply) => reply.status(204).send());
 
   for (const kind of ['app-portal-access', 'dashboard-access']) {
-    app.post(`/api/v1/auth/${kind}/:app`, { config: { scope: 'subscriptions:read' }, schema: { params: AppParams } }, async (request) => {
+    app.post(`/api/v1/auth/${kind}/:app`, { config: { scope: 'subscriptions:read' }, schema: { params: AppParams, response: { 501: { description: 'Not served: Hookpost has no consumer portal yet.', ...SvixErrorBody } } } }, async (request) => {
       const { tenantId } = await callerOf(service, request);
       await applicationOf(service, tenantId, request.params.app);
       throw new HookpostError('not_implemented', 'Hookpost has no consumer portal yet, so there is no portal link to give out.');
@@ -35,5 +37,5 @@ export const svixRoutes: RoutePlugin = async (app, deps) => {
 
   // Only the deps: the options this plugin got also hold its prefix, which must not apply twice.
   const routeDeps = { service, schemas: deps.schemas };
-  for (const routes of [applicationRoutes, endpointRoutes, eventTypeRoutes, messageRoutes, attemptRoutes]) await app.register(routes, routeDeps);
+  for (const routes of [applicationRoutes, endpointRoutes, eventTypeRoutes, messageRoutes, attemptRoutes, backgroundTaskRoutes]) await app.register(routes, routeDeps);
 };

@@ -155,3 +155,4 @@ export const ResendParams = Type.Object({
   endpoint: Type.String({ minLength: 1, maxLength: 256 }),
 });
 export const EventTypeParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) });
+export const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 256 }) });

@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import type { HookpostError } from '../../../core/errors.js';
 import { distinctProblems, fieldOf, problemsOf, type PlatformError } from '../shared/errors.js';
 
@@ -28,3 +29,9 @@ function messageFor(field: string, message: string): string {
   if (field === 'url') return 'is not valid';
   return message;
 }
+
+/** Thinkific's error body: `{ error }`, or `{ errors: { field: message } }` for invalid fields. */
+export const ThinkificErrorBody = Type.Union([
+  Type.Object({ error: Type.String() }),
+  Type.Object({ errors: Type.Record(Type.String(), Type.String()) }),
+]);

@@ -1,3 +1,4 @@
+import { ThinkificErrorBody } from './errors.js';
 import { hmacHex, iso, jsonFormat } from '../shared/formats.js';
 import type { CompatPlatform } from '../shared/platform.js';
 import { splitTopic, thinkificCatalog } from './catalog.js';
@@ -30,4 +31,10 @@ export const thinkific: CompatPlatform = {
   plugin: thinkificRoutes,
   formats: [thinkificFormat],
   catalog: thinkificCatalog,
+  openapi: {
+    title: 'Thinkific Webhooks API v2 (Hookpost)',
+    version: '2',
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Hookpost tenant API key.' } },
+    error: ThinkificErrorBody,
+  },
 };

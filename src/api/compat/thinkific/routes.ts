@@ -1,14 +1,14 @@
-import { Type } from 'typebox';
 import { HookpostError } from '../../../core/errors.js';
 import { localEventType } from '../../../core/event-namespaces.js';
 import { actorOf, callerOf, credentialSigning, READS_EVENTS, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
+import { noBody } from '../shared/openapi.js';
 import { numberedPage } from '../shared/paging.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { THINKIFIC_TOPICS } from './catalog.js';
 import { thinkificError } from './errors.js';
-import { IdParams, WebhookBody, WebhookListQuery, presentEvent, presentWebhook, type ThinkificData } from './webhooks.js';
+import { IdParams, ThinkificEvent, ThinkificWebhook, ThinkificWebhookList, WebhookBody, WebhookListQuery, presentEvent, presentWebhook, type ThinkificData } from './webhooks.js';
 
 /** Name of Thinkific's door and of its delivery format. */
 export const THINKIFIC = 'thinkific';
@@ -21,7 +21,7 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
   installPlatformErrors(app, thinkificError);
   const webhooks = new PlatformSubscriptions(service, THINKIFIC);
 
-  app.post('/api/v2/webhooks', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create Webhook', body: WebhookBody } }, async (request, reply) => {
+  app.post('/api/v2/webhooks', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Create Webhook', body: WebhookBody, response: { 201: ThinkificWebhook } } }, async (request, reply) => {
     const { tenantId, principal } = await callerOf(service, request);
     const actor = actorOf(principal);
     const data: ThinkificData = { created_by: actor, updated_by: actor };
@@ -36,13 +36,15 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(201).send(presentWebhook(created));
   });
 
-  app.get('/api/v2/webhooks', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhooks', querystring: WebhookListQuery } }, async (request) => {
+  app.get('/api/v2/webhooks', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhooks', querystring: WebhookListQuery, response: { 200: ThinkificWebhookList } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const { page = 1, limit = 25, next } = request.query;
-    let all = await webhooks.list(tenantId);
-    // `next` continues after the last webhook of the previous page; ids sort in creation order.
-    if (next !== undefined && next !== '') all = all.filter((webhook) => webhook.id > next);
-    const cut = numberedPage(all, next ? 1 : page, limit);
+    const all = await webhooks.list(tenantId);
+    // `next` continues after the last webhook of the previous page (ids sort in creation order);
+    // the totals are always those of the whole list, however the page was reached.
+    const rest = next ? all.filter((webhook) => webhook.id > next) : all;
+    const cut = numberedPage(rest, next ? 1 : page, limit);
+    const whole = numberedPage(all, 1, limit);
     return {
       items: cut.items.map(presentWebhook),
       meta: {
@@ -50,40 +52,35 @@ export const thinkificRoutes: RoutePlugin = async (app, { service }) => {
           has_next: cut.hasNext,
           next_page: cut.hasNext ? (cut.items[cut.items.length - 1]?.id ?? '') : '',
           page_items: cut.items.length,
-          total_items: cut.totalItems,
-          total_pages: cut.totalPages,
+          total_items: whole.totalItems,
+          total_pages: whole.totalPages,
         },
       },
     };
   });
 
-  app.get('/api/v2/webhooks/:id', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhook by ID', params: IdParams } }, async (request) => {
+  app.get('/api/v2/webhooks/:id', { config: READS_WEBHOOKS, schema: { tags, summary: 'Get Webhook by ID', params: IdParams, response: { 200: ThinkificWebhook } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     return presentWebhook(await webhooks.get(tenantId, request.params.id));
   });
 
-  app.put('/api/v2/webhooks/:id', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Update Webhook by ID', params: IdParams, body: WebhookBody } }, async (request) => {
+  app.put('/api/v2/webhooks/:id', { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Update Webhook by ID', params: IdParams, body: WebhookBody, response: { 200: ThinkificWebhook } } }, async (request) => {
     const { tenantId, principal } = await callerOf(service, request);
-    const current = await webhooks.get(tenantId, request.params.id);
-    const updated = await webhooks.update(tenantId, request.params.id, {
-      url: request.body.target_url,
-      eventTypes: [request.body.topic],
-      platformData: { ...current.platformData, updated_by: actorOf(principal) },
-    });
-    return presentWebhook(updated);
+    const changes = { url: request.body.target_url, eventTypes: [request.body.topic] };
+    return presentWebhook(await webhooks.update(tenantId, request.params.id, changes, { updated_by: actorOf(principal) }));
   });
 
   app.delete(
     '/api/v2/webhooks/:id',
-    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete Webhook by ID', params: IdParams, response: { 204: Type.Null() } } },
+    { config: WRITES_WEBHOOKS, schema: { tags, summary: 'Delete Webhook by ID', params: IdParams, response: { 204: noBody('Deleted.') } } },
     async (request, reply) => {
       const { tenantId } = await callerOf(service, request);
       await webhooks.remove(tenantId, request.params.id);
-      return reply.status(204).send(null);
+      return reply.status(204).send();
     },
   );
 
-  app.get('/api/v2/events/:id', { config: READS_EVENTS, schema: { tags, summary: 'Get Event by ID', params: IdParams } }, async (request) => {
+  app.get('/api/v2/events/:id', { config: READS_EVENTS, schema: { tags, summary: 'Get Event by ID', params: IdParams, response: { 200: ThinkificEvent } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const event = await service.store.getEvent(tenantId, request.params.id);
     const topic = event && localEventType(THINKIFIC, event.type);

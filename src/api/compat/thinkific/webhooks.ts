@@ -25,6 +25,43 @@ export const WebhookListQuery = Type.Object({
 });
 export type WebhookListQuery = Static<typeof WebhookListQuery>;
 
+const DateTime = Type.String({ format: 'date-time' });
+
+/** A webhook as Thinkific answers it (its seed's create and get responses). */
+export const ThinkificWebhook = Type.Object({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
+  topic: Type.String(),
+  created_at: DateTime,
+  created_by: Type.String(),
+  updated_at: DateTime,
+  updated_by: Type.String(),
+  target_url: Type.String(),
+});
+
+/** A page of webhooks with Thinkific's paging facts; the totals are those of the whole list. */
+export const ThinkificWebhookList = Type.Object({
+  items: Type.Array(ThinkificWebhook),
+  meta: Type.Object({
+    page: Type.Object({
+      has_next: Type.Boolean(),
+      next_page: Type.String({ description: 'The `next` cursor for the following page; empty on the last page.' }),
+      page_items: Type.Integer({ minimum: 0 }),
+      total_items: Type.Integer({ minimum: 0 }),
+      total_pages: Type.Integer({ minimum: 0 }),
+    }),
+  }),
+});
+
+/** An event as `GET /events/{id}` answers it. */
+export const ThinkificEvent = Type.Object({
+  id: Type.String(),
+  resource: Type.String(),
+  action: Type.String(),
+  created_at: DateTime,
+  payload: Type.Unknown({ description: "The event's data, as Thinkific's delivery for its topic carries it." }),
+});
+
 /** Who created and last changed a Thinkific webhook. */
 export interface ThinkificData {
   created_by: string;
@@ -32,7 +69,7 @@ export interface ThinkificData {
 }
 
 /** A webhook as Thinkific shows it. */
-export function presentWebhook(subscription: SubscriptionView) {
+export function presentWebhook(subscription: SubscriptionView): Static<typeof ThinkificWebhook> {
   const data = platformDataOf<ThinkificData>(subscription);
   return {
     id: subscription.id,

@@ -1,7 +1,7 @@
 import { ingestCaliperEnvelope } from '../../../service/caliper.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { timebackAccess } from './access.js';
-import { CaliperEnvelopeBody } from './schemas.js';
+import { CaliperAnswer, CaliperEnvelopeBody, StatusAnswer } from './schemas.js';
 
 const tags = ['compat: timeback'];
 const EVENTS = 'events' as const;
@@ -15,16 +15,16 @@ export const caliperRoutes: RoutePlugin = async (
   app,
   { service, schemas },
 ) => {
-  app.post('/event', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Send Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
+  app.post('/event', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Send Caliper events', body: CaliperEnvelopeBody, response: { 200: CaliperAnswer } } }, async (request) => {
     const { tenantId } = await timebackAccess.caller(service, request);
     const result = await ingestCaliperEnvelope(service, schemas, tenantId, request.body, { namespace: TIMEBACK });
     const repeats = result.duplicates > 0 ? ` (${result.duplicates} already received)` : '';
-    return { status: 'success', message: `${result.eventIds.length} events received${repeats}`, errors: null, eventIds: result.eventIds };
+    return { status: 'success' as const, message: `${result.eventIds.length} events received${repeats}`, errors: null, eventIds: result.eventIds };
   });
 
-  app.post('/event/validate', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Validate Caliper events', body: CaliperEnvelopeBody } }, async (request) => {
+  app.post('/event/validate', { config: { platformAccess: EVENTS }, schema: { tags, summary: 'Validate Caliper events', body: CaliperEnvelopeBody, response: { 200: StatusAnswer } } }, async (request) => {
     const { tenantId } = await timebackAccess.caller(service, request);
     await ingestCaliperEnvelope(service, schemas, tenantId, request.body, { namespace: TIMEBACK, dryRun: true });
-    return { status: 'success', message: 'Caliper envelope is valid', errors: null };
+    return { status: 'success' as const, message: 'Caliper envelope is valid', errors: null };
   });
 };

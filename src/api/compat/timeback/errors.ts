@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import type { HookpostError } from '../../../core/errors.js';
 import { problemsOf, type ErrorMapper, type PlatformError } from '../shared/errors.js';
 import { issueOf } from './issues.js';
@@ -53,3 +54,12 @@ function credentialError(error: HookpostError): PlatformError | undefined {
 function statusOf(error: HookpostError): number {
   return STATUS[error.code] ?? 500;
 }
+
+const Issue = Type.Object({ code: Type.String(), path: Type.Array(Type.Union([Type.String(), Type.Number()])), message: Type.String() }, { additionalProperties: true });
+
+/** Timeback's error bodies: webhook request problems, every other failure, and refused credentials. */
+export const TimebackErrorBody = Type.Union([
+  Type.Object({ error: Type.String(), details: Type.Array(Issue) }),
+  Type.Object({ status: Type.Literal('error'), message: Type.String(), errors: Type.Union([Type.Array(Issue), Type.Null()]) }),
+  Type.Object({ error: Type.String() }),
+]);

@@ -1,3 +1,5 @@
+import { TIMEBACK_SCOPE_PREFIX } from './access.js';
+import { TimebackErrorBody } from './errors.js';
 import type { CompatPlatform } from '../shared/platform.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { tokenEndpoint } from '../../oauth-token.js';
@@ -19,6 +21,24 @@ export const timeback: CompatPlatform = {
   formats: [timebackFormat],
   catalog: timebackCatalog,
   scopes: TIMEBACK_KEY_SCOPES,
+  openapi: {
+    title: 'Timeback Webhooks API (Hookpost)',
+    version: '1.0.0',
+    securitySchemes: {
+      OAuth2: {
+        type: 'oauth2',
+        description: "Timeback's client credentials grant: a Hookpost tenant API key's id and token as client id and secret.",
+        flows: {
+          clientCredentials: {
+            tokenUrl: '/compat/timeback/oauth2/token',
+            scopes: Object.fromEntries(['admin', ...TIMEBACK_KEY_SCOPES].map((scope) => [`${TIMEBACK_SCOPE_PREFIX}${scope}`, scope])),
+          },
+        },
+      },
+      bearer: { type: 'http', scheme: 'bearer', description: 'A Hookpost tenant API key.' },
+    },
+    error: TimebackErrorBody,
+  },
   async plugin(app, deps) {
     installTimebackValidation(app);
     installPlatformErrors(app, mapStatusError);

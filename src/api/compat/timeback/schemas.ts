@@ -56,3 +56,43 @@ export const CaliperEnvelopeBody = Type.Object({
   data: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1, maxItems: 1000 }),
 }, { additionalProperties: false });
 export type CaliperEnvelopeBody = Static<typeof CaliperEnvelopeBody>;
+
+// The answers, as Timeback's OpenAPI documents them (its 201 for a webhook, and the
+// `{ status, message, errors }` envelope of its other answers).
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+
+export const TimebackWebhook = Type.Object({
+  id: Type.String(),
+  sensor: Nullable(Type.String()),
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  targetUrl: Type.String(),
+  secret: Type.String(),
+  active: Type.Boolean(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  deletedAt: Nullable(DateTime),
+});
+export const WebhookAnswer = Type.Object({ webhook: TimebackWebhook });
+export const WebhookListAnswer = Type.Object({ webhooks: Type.Array(TimebackWebhook) });
+
+export const TimebackFilter = Type.Object({
+  id: Type.String(),
+  webhookId: Type.String(),
+  filterKey: Type.String(),
+  filterValue: Type.String(),
+  filterType: Type.String(),
+  filterOperation: Type.String(),
+  active: Type.Boolean(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  deletedAt: Nullable(DateTime),
+});
+export const FilterAnswer = Type.Object({ filter: TimebackFilter });
+export const FilterListAnswer = Type.Object({ filters: Type.Array(TimebackFilter) });
+
+/** Timeback's answer to a delete or a validation: success, no message, no errors. */
+export const StatusAnswer = Type.Object({ status: Type.Literal('success'), message: Type.String(), errors: Type.Null() });
+/** The answer to a Caliper envelope: the ids of the events it published. */
+export const CaliperAnswer = Type.Object({ ...StatusAnswer.properties, eventIds: Type.Array(Type.String()) });

@@ -1,5 +1,5 @@
 -- Every change to what a publish or a credential check looks up (tenants, API keys but not their
--- last_used_at, event types, the subscription columns that matching reads) is announced on the
+-- last_used_at, event types, the subscription columns that matching and fan-out read) is announced on the
 -- hookpost_config channel when its transaction commits. Each process caches those lookups
 -- (store/lookup-cache.ts) and drops its cache on the notice, so a change made by any process
 -- counts within milliseconds everywhere; a process that is not listening does not cache.
@@ -21,7 +21,7 @@ CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE ON event_types
   FOR EACH STATEMENT EXECUTE FUNCTION hookpost_config_changed();
 CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE ON tenant_event_types
   FOR EACH STATEMENT EXECUTE FUNCTION hookpost_config_changed();
-CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OF tenant_id, event_types, filter, active, deleted_at, application_id, channels OR DELETE ON subscriptions
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OF tenant_id, event_types, filter, active, deleted_at, application_id, channels, ordering OR DELETE ON subscriptions
   FOR EACH STATEMENT EXECUTE FUNCTION hookpost_config_changed();
 CREATE TRIGGER config_changed AFTER INSERT OR DELETE ON subscription_event_types
   FOR EACH STATEMENT EXECUTE FUNCTION hookpost_config_changed();

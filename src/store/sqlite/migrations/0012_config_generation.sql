@@ -28,7 +28,7 @@ CREATE TRIGGER config_changed_tenant_event_types_update AFTER UPDATE ON tenant_e
 CREATE TRIGGER config_changed_tenant_event_types_delete AFTER DELETE ON tenant_event_types BEGIN UPDATE config_generation SET value = value + 1; END;
 
 CREATE TRIGGER config_changed_subscriptions_insert AFTER INSERT ON subscriptions BEGIN UPDATE config_generation SET value = value + 1; END;
-CREATE TRIGGER config_changed_subscriptions_update AFTER UPDATE OF tenant_id, event_types, filter, active, deleted_at, application_id, channels ON subscriptions BEGIN UPDATE config_generation SET value = value + 1; END;
+CREATE TRIGGER config_changed_subscriptions_update AFTER UPDATE OF tenant_id, event_types, filter, active, deleted_at, application_id, channels, ordering ON subscriptions BEGIN UPDATE config_generation SET value = value + 1; END;
 CREATE TRIGGER config_changed_subscriptions_delete AFTER DELETE ON subscriptions BEGIN UPDATE config_generation SET value = value + 1; END;
 
 CREATE TRIGGER config_changed_subscription_event_types_insert AFTER INSERT ON subscription_event_types BEGIN UPDATE config_generation SET value = value + 1; END;
