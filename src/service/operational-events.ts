@@ -3,6 +3,7 @@ import { HookpostError } from '../core/errors.js';
 import { OPERATIONAL_EVENT_TYPES } from '../core/operational-events.js';
 import type { ServiceDeps } from './deps.js';
 import type { PayloadSchemas } from './payload-schemas.js';
+import { PeriodicPass } from './periodic.js';
 import { publishEvent } from './publish.js';
 
 /**
@@ -43,54 +44,48 @@ export class OperationalEventRelay {
   readonly #deps: ServiceDeps;
   readonly #schemas: PayloadSchemas;
   readonly #options: OperationalEventRelayOptions;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
+  readonly #periodic: PeriodicPass<number>;
 
   constructor(deps: ServiceDeps, schemas: PayloadSchemas, options: OperationalEventRelayOptions) {
     this.#deps = deps;
     this.#schemas = schemas;
     this.#options = options;
+    this.#periodic = new PeriodicPass(() => this.#relay(), options.pollIntervalMs);
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.relayOnce(), this.#options.pollIntervalMs);
-    this.#timer.unref();
+    this.#periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
   /** Publishes what is waiting now (one pass at a time); returns how many notices it handled. */
-  async relayOnce(): Promise<number> {
-    if (this.#running) return 0;
-    let handled = 0;
-    this.#running = (async () => {
-      try {
-        const notices = await this.#deps.store.listOperationalNotices(this.#options.batchSize);
-        const done: string[] = [];
-        for (const notice of notices) {
-          try {
-            await publishEvent(this.#deps, this.#schemas, notice.tenantId, { id: notice.id, type: notice.type, data: notice.data });
-            done.push(notice.id);
-          } catch (error) {
-            // An operator's own definition of the type that our payload does not satisfy: drop it, loudly.
-            if (!(error instanceof HookpostError)) throw error;
-            this.#options.logger.warn({ err: error, type: notice.type, tenantId: notice.tenantId }, 'an operational event could not be published; dropped');
-            done.push(notice.id);
-          }
+  relayOnce(): Promise<number> {
+    return this.#periodic.runOnce();
+  }
+
+  async #relay(): Promise<number> {
+    try {
+      const notices = await this.#deps.store.listOperationalNotices(this.#options.batchSize);
+      const done: string[] = [];
+      for (const notice of notices) {
+        try {
+          await publishEvent(this.#deps, this.#schemas, notice.tenantId, { id: notice.id, type: notice.type, data: notice.data });
+          done.push(notice.id);
+        } catch (error) {
+          // An operator's own definition of the type that our payload does not satisfy: drop it, loudly.
+          if (!(error instanceof HookpostError)) throw error;
+          this.#options.logger.warn({ err: error, type: notice.type, tenantId: notice.tenantId }, 'an operational event could not be published; dropped');
+          done.push(notice.id);
         }
-        await this.#deps.store.deleteOperationalNotices(done);
-        handled = done.length;
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'relaying operational events failed; retrying at the next poll');
       }
-    })();
-    await this.#running;
-    this.#running = null;
-    return handled;
+      await this.#deps.store.deleteOperationalNotices(done);
+      return done.length;
+    } catch (error) {
+      this.#options.logger.error({ err: error }, 'relaying operational events failed; retrying at the next poll');
+      return 0;
+    }
   }
 }

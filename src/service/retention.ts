@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TenantUsage } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
+import { PeriodicPass } from './periodic.js';
 import { requireTenant } from './tenants.js';
 
 /** How the retention job works. */
@@ -22,30 +23,25 @@ export interface RetentionOptions {
 export class RetentionJob {
   readonly #deps: ServiceDeps;
   readonly #options: RetentionOptions;
-  #timer: NodeJS.Timeout | null = null;
-  #pass: Promise<number> | null = null;
+  readonly #periodic: PeriodicPass<number>;
 
   constructor(deps: ServiceDeps, options: RetentionOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#periodic = new PeriodicPass(() => this.#run(), options.intervalMs);
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.runOnce(), this.#options.intervalMs);
-    this.#timer.unref();
+    this.#periodic.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#pass;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
   /** One pass over every tenant (one at a time); returns how many events it deleted. */
-  async runOnce(): Promise<number> {
-    this.#pass ??= this.#run().finally(() => (this.#pass = null));
-    return this.#pass;
+  runOnce(): Promise<number> {
+    return this.#periodic.runOnce();
   }
 
   async #run(): Promise<number> {
