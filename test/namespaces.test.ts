@@ -4,6 +4,9 @@ import { startReceiver, type Receiver } from './support/receiver.js';
 import { call, createTenant, eventually, publish, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
 import { describeEachStore } from './support/stores.js';
 
+// Copied from src/core/operational-events.ts (OPERATIONAL_EVENT_TYPES).
+const OPERATIONAL_TYPES = ['delivery.exhausted', 'subscription.circuit_closed', 'subscription.circuit_opened', 'subscription.disabled'];
+
 // The operator's event types and the platform doors' catalogs live in separate namespaces: the
 // operator's names are bare (`order.created`), a door's are `<platform>:<name>`.
 
@@ -43,7 +46,10 @@ describeEachStore('event type namespaces', (store) => {
       expect((await call(server, 'GET', `/v1/event-types/${name}`, { token: server.adminToken })).body.schema).toEqual(schema);
     }
     const listed = await call(server, 'GET', '/v1/event-types', { token: server.adminToken });
-    expect(listed.body.data.map((type: any) => type.name).sort()).toEqual(['ORDER_PLACED', 'enrollment.created', 'order.created', 'purchase']);
+    // Beside the operator's types, the catalog holds Hookpost's own operational event types.
+    expect(listed.body.data.map((type: any) => type.name).sort()).toEqual(
+      ['ORDER_PLACED', 'enrollment.created', 'order.created', 'purchase', ...OPERATIONAL_TYPES].sort(),
+    );
   });
 
   it("keeps the platform's own definition under its qualified name, and refuses that prefix to the operator", async () => {

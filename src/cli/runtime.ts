@@ -9,6 +9,8 @@ import type { Dispatcher } from '../delivery/dispatcher.js';
 import { createBacklogMetrics } from '../delivery/metrics.js';
 import type { ServiceDeps } from '../service/deps.js';
 import { TaskRunner } from '../service/tasks.js';
+import { RetentionJob } from '../service/retention.js';
+import { OperationalEventRelay, defineOperationalEventTypes } from '../service/operational-events.js';
 import { createDelivery, takeOverSending } from '../runtime/delivery.js';
 import { openService } from '../runtime/open-service.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
@@ -19,6 +21,8 @@ export interface Runtime {
   /** Null when the role does not send, or when the delivery engine runs on its own thread. */
   dispatcher: Dispatcher | null;
   service: ServiceDeps;
+  /** The retention job, where this process sends (null otherwise). */
+  retention: RetentionJob | null;
   adminToken: string;
   adminTokenGenerated: boolean;
   /**
@@ -82,11 +86,25 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       })
     : null;
   if (tasks) service.wakeTasks = () => tasks.wake();
+  // Retention runs where deliveries are sent, every 10 minutes, in batches of 500 events.
+  const retention = sends
+    ? new RetentionJob(service, { retentionMs: config.delivery.retentionMs, batchSize: 500, intervalMs: 600_000, logger: logger.child({ part: 'retention' }) })
+    : null;
+  // Operational events (circuit opened, delivery exhausted, …) are published where deliveries are sent.
+  await defineOperationalEventTypes(service);
+  const operationalEvents = sends
+    ? new OperationalEventRelay(service, schemas, {
+        pollIntervalMs: Math.max(config.delivery.pollIntervalMs, 200),
+        batchSize: 200,
+        logger: logger.child({ part: 'operational-events' }),
+      })
+    : null;
 
   return {
     app,
     dispatcher,
     service,
+    retention,
     adminToken,
     adminTokenGenerated,
     async startDelivery() {
@@ -95,11 +113,15 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       await takeOverSending(store, logger);
       dispatcher?.start();
       tasks?.start();
+      operationalEvents?.start();
+      retention?.start();
       if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
     },
     async close() {
       await app.close();
       await tasks?.stop();
+      await operationalEvents?.stop();
+      await retention?.stop();
       await dispatcher?.stop();
       await thread?.stop();
       await delivery?.outbound.close();

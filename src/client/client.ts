@@ -21,6 +21,14 @@ export interface BatchResult {
   error?: { code: string; message: string; details?: unknown };
 }
 
+/** What a tenant keeps (GET /v1/tenants/{tenant}/usage). */
+export interface TenantUsage {
+  events: number;
+  deliveries: Record<'pending' | 'in_flight' | 'succeeded' | 'failed' | 'cancelled', number>;
+  attempts: number;
+  subscriptions: number;
+}
+
 /** A subscription's endpoint health. */
 export interface SubscriptionHealth {
   circuit: 'closed' | 'open' | 'half_open';
@@ -72,6 +80,8 @@ export class HookpostClient {
     list: (page: PageOptions = {}) => this.#call<T.Page<T.Tenant>>('listTenants', {}, { query: { ...page } }),
     iterate: (options: IterateOptions = {}) => this.#iterate((page) => this.tenants.list(page), options.pageSize),
     get: (tenant: string) => this.#call<T.Tenant>('getTenant', { tenant }),
+    /** Counts of the tenant's events, deliveries by status, attempts and subscriptions. */
+    usage: (tenant: string) => this.#call<TenantUsage>('getTenantUsage', { tenant }),
     /** Deletes the tenant: its keys stop working and its subscriptions stop receiving at once. */
     delete: (tenant: string) => this.#call<void>('deleteTenant', { tenant }),
   };

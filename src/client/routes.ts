@@ -7,6 +7,7 @@ export const CLIENT_ROUTES = {
   createTenant: ['POST', '/v1/tenants'],
   listTenants: ['GET', '/v1/tenants'],
   getTenant: ['GET', '/v1/tenants/:tenant'],
+  getTenantUsage: ['GET', '/v1/tenants/:tenant/usage'],
   deleteTenant: ['DELETE', '/v1/tenants/:tenant'],
   createApiKey: ['POST', '/v1/tenants/:tenant/api-keys'],
   listApiKeys: ['GET', '/v1/tenants/:tenant/api-keys'],

@@ -71,6 +71,8 @@ export interface DeliveryConfig {
   readonly storedResponseBytes: number;
   /** When a subscription's circuit opens, how long it stays open, and when a failing one is disabled. */
   readonly circuit: CircuitPolicy;
+  /** Events, deliveries and attempts older than this are deleted. */
+  readonly retentionMs: number;
 }
 
 /** A setting that cannot be used; the message names the variable. */
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
         cooldownMs: duration('CIRCUIT_COOLDOWN', DEFAULT_CIRCUIT_POLICY.cooldownMs, SECOND, DAY),
         disableAfterMs: duration('DISABLE_AFTER', DEFAULT_CIRCUIT_POLICY.disableAfterMs, SECOND, 365 * DAY),
       },
+      retentionMs: duration('RETENTION', 30 * DAY, HOUR, 10 * 365 * DAY),
     },
     platforms: parsePlatforms(read('PLATFORMS')),
     tracing: loadTracingConfig(env),

@@ -9,6 +9,7 @@ import type { ServiceDeps } from './deps.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 import type { PublishInput } from './publish.js';
 import { resolveEventType } from './tenant-event-types.js';
+import { isOperationalEventType } from '../core/operational-events.js';
 
 // The two halves of publishing that every publish path shares (the API's publish and the
 // embedded library's transactional outbox): checking the payload against its type, and matching
@@ -52,6 +53,8 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
   const deliveries: NewDelivery[] = (await deps.store.findSubscriptionsForEvent(tenantId, event.type))
     .filter(
       (subscription) =>
+        // Operational events go only to subscriptions that name their type: "*" means the tenant's own events.
+        (!isOperationalEventType(event.type) || subscription.eventTypes.includes(event.type)) &&
         reachesApplication(subscription.applicationId, event.applicationId) &&
         reachesChannels(subscription.channels, event.channels) &&
         matchesFilter(subscription.filter, subject),

@@ -104,6 +104,14 @@ export interface DeliveryOutcome {
   slowDown?: { subscriptionId: string; until: EpochMs } | null;
 }
 
+/** Counts of what a tenant keeps (GET /v1/tenants/{t}/usage). */
+export interface TenantUsage {
+  events: number;
+  deliveries: Record<DeliveryStatus, number>;
+  attempts: number;
+  subscriptions: number;
+}
+
 /** Subscription fields a PATCH may change. */
 export type SubscriptionChanges = Partial<
   Pick<
@@ -343,6 +351,13 @@ export interface Store extends ApplicationStore, EngineStore {
   listOperationalNotices(limit: number): Promise<OperationalNotice[]>;
   /** Forgets published operational events. */
   deleteOperationalNotices(ids: string[]): Promise<void>;
+  /**
+   * Deletes up to `limit` of the tenant's events created before `before` whose deliveries are all
+   * finished, with their deliveries and attempts (one short transaction); returns how many events.
+   */
+  deleteExpiredEvents(tenantId: string, before: EpochMs, limit: number): Promise<number>;
+  /** What the tenant keeps: events, deliveries by status, attempts, live subscriptions. */
+  tenantUsage(tenantId: string): Promise<TenantUsage>;
   /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
   onDeliveriesDue(listener: () => void): () => void;
 

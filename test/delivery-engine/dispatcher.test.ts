@@ -25,6 +25,7 @@ const config: DeliveryConfig = {
   batchSize: 3,
   leaseMs: 60_000,
   circuit: DEFAULT_CIRCUIT_POLICY,
+  retentionMs: 30 * 86_400_000,
   pollIntervalMs: 60_000,
   maxResponseBytes: 1024,
   storedResponseBytes: 256,

@@ -62,3 +62,12 @@ export const SubscriptionHealth = Type.Object({
   last_hour: HealthWindow,
   last_day: HealthWindow,
 });
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const TenantUsage = Type.Object({
+  events: Count,
+  deliveries: Type.Object({ pending: Count, in_flight: Count, succeeded: Count, failed: Count, cancelled: Count }),
+  attempts: Count,
+  subscriptions: Count,
+});

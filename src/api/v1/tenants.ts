@@ -4,8 +4,10 @@ import { audit } from '../audit-trail.js';
 import { pageRequest, presentPage, presentTenant } from '../presenters.js';
 import { CreateTenantBody, PageQuery, Tenant, TenantPage, TenantParams } from '../schemas.js';
 import { errorResponses, type RoutePlugin } from './context.js';
+import { TenantUsage } from './engine-schemas.js';
+import { tenantUsage } from '../../service/retention.js';
 
-/** Tenants (admin), and a tenant reading itself. */
+/** Tenants (admin), and a tenant reading itself and its usage. */
 export const tenantRoutes: RoutePlugin = async (app, { service }) => {
   app.post(
     '/tenants',
@@ -31,6 +33,21 @@ export const tenantRoutes: RoutePlugin = async (app, { service }) => {
     async (request) => {
       return presentTenant(await requireTenant(service, request.params.tenant));
     },
+  );
+
+  app.get(
+    '/tenants/:tenant/usage',
+    {
+      config: { scope: 'tenants:read' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'What the tenant keeps',
+        description: 'Counts of its events, deliveries by status, attempts and subscriptions. Retention (HOOKPOST_RETENTION) deletes what is older.',
+        params: TenantParams,
+        response: { 200: TenantUsage, ...errorResponses },
+      },
+    },
+    async (request) => tenantUsage(service, request.params.tenant),
   );
 
   app.delete(

@@ -1,5 +1,5 @@
 import { HookpostError } from '../../core/errors.js';
-import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
+import type { ApiKey, AuditEntry, DeliveryStatus, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
 import {
   fromApiKey,
@@ -40,6 +40,7 @@ import type { ApplicationStore } from '../store.js';
 import { uidTaken } from '../uids.js';
 import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
+import { usageOf } from '../usage.js';
 import { PostgresSecurity } from './postgres-security.js';
 import { placeholders, toParams } from './postgres-rows.js';
 import { exportRows, importRows } from './postgres-transfer.js';
@@ -398,6 +399,30 @@ class PostgresStore implements Store {
 
   deleteOperationalNotices(ids: string[]) {
     return this.#queue.deleteOperationalNotices(ids);
+  }
+
+  async deleteExpiredEvents(tenantId: string, before: number, limit: number) {
+    // Through events_by_time; the cascade takes each event's deliveries (deliveries_by_event) and their attempts.
+    const deleted = await this.#db.rows<{ id: string }>(
+      `DELETE FROM events WHERE tenant_id = $1 AND id IN (
+         SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.created_at < $2
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id AND d.status IN ('pending', 'in_flight'))
+         LIMIT $3)
+       RETURNING id`,
+      [tenantId, before, limit],
+    );
+    return deleted.length;
+  }
+
+  async tenantUsage(tenantId: string) {
+    const count = async (sql: string) => Number((await this.#db.rows<{ n: string }>(sql, [tenantId]))[0]!.n);
+    const byStatus = await this.#db.rows<{ status: DeliveryStatus; n: string }>('SELECT status, count(*) AS n FROM deliveries WHERE tenant_id = $1 GROUP BY status', [tenantId]);
+    return usageOf({
+      events: await count('SELECT count(*) AS n FROM events WHERE tenant_id = $1'),
+      byStatus: byStatus.map((row) => ({ status: row.status, n: Number(row.n) })),
+      attempts: await count('SELECT count(*) AS n FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.tenant_id = $1'),
+      subscriptions: await count('SELECT count(*) AS n FROM subscriptions WHERE tenant_id = $1 AND deleted_at IS NULL'),
+    });
   }
 
   onDeliveriesDue(listener: () => void) {

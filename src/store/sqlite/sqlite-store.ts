@@ -7,7 +7,7 @@ import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
 import { toSqliteStoreError } from './sqlite-errors.js';
 import { explainSqliteHotQueries } from './sqlite-explain.js';
 import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
-import type { ApiKey, AuditEntry, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
+import type { ApiKey, AuditEntry, DeliveryStatus, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
 import type {
@@ -25,6 +25,7 @@ import type {
 } from '../store.js';
 import type { ApplicationStore } from '../store.js';
 import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
+import { usageOf } from '../usage.js';
 import { uidTaken } from '../uids.js';
 import { createSqliteApplications } from './sqlite-applications.js';
 import { createSqliteEngine, type SqliteEngine } from './sqlite-engine.js';
@@ -408,6 +409,27 @@ class SqliteStore implements Store {
 
   async deleteOperationalNotices(ids: string[]) {
     this.#q.deleteOperationalNotices(ids);
+  }
+
+  async deleteExpiredEvents(tenantId: string, before: number, limit: number) {
+    // Through events_by_time; the cascade takes each event's deliveries (deliveries_by_event) and their attempts.
+    return this.#sql(
+      `DELETE FROM events WHERE tenant_id = @tenantId AND id IN (
+         SELECT e.id FROM events e WHERE e.tenant_id = @tenantId AND e.created_at < @before
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id AND d.status IN ('pending', 'in_flight'))
+         LIMIT @limit)`,
+    ).run({ tenantId, before, limit }).changes;
+  }
+
+  async tenantUsage(tenantId: string) {
+    const count = (sql: string) => (this.#sql(sql).get(tenantId) as { n: number }).n;
+    const byStatus = this.#sql('SELECT status, COUNT(*) AS n FROM deliveries WHERE tenant_id = ? GROUP BY status').all(tenantId) as { status: DeliveryStatus; n: number }[];
+    return usageOf({
+      events: count('SELECT COUNT(*) AS n FROM events WHERE tenant_id = ?'),
+      byStatus,
+      attempts: count('SELECT COUNT(*) AS n FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.tenant_id = ?'),
+      subscriptions: count('SELECT COUNT(*) AS n FROM subscriptions WHERE tenant_id = ? AND deleted_at IS NULL'),
+    });
   }
 
   onDeliveriesDue(listener: () => void) {
