@@ -24,6 +24,7 @@ import { createTenant as insertTenant } from '../src/service/tenants.js';
 
 const PAGES = [
   ...['quick-start.md', 'cli.md', 'client.md', 'verify.md', 'embedded.md', 'operations.md', 'configuration.md', 'concepts.md', 'deployment.md'],
+  ...['event-types.md', 'delivery.md'],
   ...readdirSync('docs/platforms').map((file) => `platforms/${file}`),
 ];
 const FILE_CONTENTS = ['console', 'json', 'text', 'ini', 'nginx', 'Procfile'];
