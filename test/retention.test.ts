@@ -69,6 +69,22 @@ describeEachStore('retention and usage', (store) => {
     expect(await job.runOnce()).toBe(0);
   });
 
+  it('deletes per-minute health counts older than the day the health route reads, and keeps the rest', async () => {
+    const subscription = await subscribe(server, tenant, { url: receiver.url, event_types: ['kept.ping'] });
+    await publish(server, tenant, { type: 'kept.ping', data: { n: 4 } });
+    const health = async () => (await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions/${subscription.id}/health`, { token: tenant.key })).body;
+    await eventually(async () => ((await health()).last_day.attempts === 1 ? true : undefined), 10_000, 'the attempt to be counted');
+
+    // One hour later nothing is a day old: the counts stay.
+    const retention = (at: number) =>
+      new RetentionJob({ ...server.runtime.service, now: () => at }, { retentionMs: 30 * DAY, batchSize: 1, intervalMs: 60_000, logger: pino({ level: 'silent' }) });
+    await retention(Date.now() + 3_600_000).runOnce();
+    expect((await health()).last_day.attempts).toBe(1);
+    // Two days later they are past the health window: gone (in batches of one).
+    await retention(Date.now() + 2 * DAY).runOnce();
+    expect((await health()).last_day.attempts).toBe(0);
+  });
+
   it("shows a tenant only its own usage, and 404 for another tenant's", async () => {
     const other = await createTenant(server);
     expect(await usage(other)).toEqual({ events: 0, deliveries: { pending: 0, in_flight: 0, succeeded: 0, failed: 0, cancelled: 0 }, attempts: 0, subscriptions: 0 });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { dayWindowStart } from '../store/endpoint-health.js';
 import type { TenantUsage } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import { PeriodicPass } from './periodic.js';
@@ -52,13 +53,9 @@ export class RetentionJob {
       for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
         const page = await store.listTenants({ cursor, limit: 100 });
         for (const tenant of page.items) {
-          for (;;) {
-            const batch = await store.deleteExpiredEvents(tenant.id, before, this.#options.batchSize);
-            deleted += batch;
-            if (batch < this.#options.batchSize) break;
-            // Let other work in between batches.
-            await new Promise((resolve) => setImmediate(resolve));
-          }
+          deleted += await inBatches((limit) => store.deleteExpiredEvents(tenant.id, before, limit), this.#options.batchSize);
+          // The health route reads one day back; older per-minute counts only grow the table.
+          await inBatches((limit) => store.deleteExpiredHealth(tenant.id, dayWindowStart(this.#deps.now()), limit), this.#options.batchSize);
         }
         cursor = page.nextCursor;
       }
@@ -67,6 +64,17 @@ export class RetentionJob {
       this.#options.logger.error({ err: error }, 'retention pass failed; the next pass goes on');
     }
     return deleted;
+  }
+}
+
+/** Runs `deleteBatch` until a batch comes back short, letting other work run in between; returns the total. */
+async function inBatches(deleteBatch: (limit: number) => Promise<number>, limit: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const batch = await deleteBatch(limit);
+    total += batch;
+    if (batch < limit) return total;
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

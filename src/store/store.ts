@@ -356,6 +356,11 @@ export interface Store extends ApplicationStore, EngineStore {
    * finished, with their deliveries and attempts (one short transaction); returns how many events.
    */
   deleteExpiredEvents(tenantId: string, before: EpochMs, limit: number): Promise<number>;
+  /**
+   * Deletes up to `limit` of the per-minute health counts of the tenant's subscriptions from
+   * before `before` (the health route reads one day back); returns how many.
+   */
+  deleteExpiredHealth(tenantId: string, before: EpochMs, limit: number): Promise<number>;
   /** What the tenant keeps: events, deliveries by status, attempts, live subscriptions. */
   tenantUsage(tenantId: string): Promise<TenantUsage>;
   /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */

@@ -414,6 +414,18 @@ class PostgresStore implements Store {
     return deleted.length;
   }
 
+  async deleteExpiredHealth(tenantId: string, before: number, limit: number) {
+    // Each subscription's rows through the primary key (subscription_id, minute).
+    const deleted = await this.#db.rows<{ minute: string }>(
+      `DELETE FROM endpoint_health WHERE (subscription_id, minute) IN (
+         SELECT h.subscription_id, h.minute FROM subscriptions s JOIN endpoint_health h ON h.subscription_id = s.id AND h.minute < $2
+         WHERE s.tenant_id = $1 LIMIT $3)
+       RETURNING minute`,
+      [tenantId, before, limit],
+    );
+    return deleted.length;
+  }
+
   async tenantUsage(tenantId: string) {
     const count = async (sql: string) => Number((await this.#db.rows<{ n: string }>(sql, [tenantId]))[0]!.n);
     const byStatus = await this.#db.rows<{ status: DeliveryStatus; n: string }>('SELECT status, count(*) AS n FROM deliveries WHERE tenant_id = $1 GROUP BY status', [tenantId]);

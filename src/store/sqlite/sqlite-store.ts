@@ -421,6 +421,15 @@ class SqliteStore implements Store {
     ).run({ tenantId, before, limit }).changes;
   }
 
+  async deleteExpiredHealth(tenantId: string, before: number, limit: number) {
+    // Each subscription's rows through the primary key (subscription_id, minute).
+    return this.#sql(
+      `DELETE FROM endpoint_health WHERE rowid IN (
+         SELECT h.rowid FROM subscriptions s JOIN endpoint_health h ON h.subscription_id = s.id AND h.minute < @before
+         WHERE s.tenant_id = @tenantId LIMIT @limit)`,
+    ).run({ tenantId, before, limit }).changes;
+  }
+
   async tenantUsage(tenantId: string) {
     const count = (sql: string) => (this.#sql(sql).get(tenantId) as { n: number }).n;
     const byStatus = this.#sql('SELECT status, COUNT(*) AS n FROM deliveries WHERE tenant_id = ? GROUP BY status').all(tenantId) as { status: DeliveryStatus; n: number }[];
