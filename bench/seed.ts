@@ -1,5 +1,6 @@
 // Bulk set-up for the large scenarios: tenants, subscriptions and due deliveries written straight
-// into a fresh database with the store's own row import (one transaction per chunk), because
+// into a fresh database with the store's own row import (one transaction per chunk; every column
+// of store/tables.ts must be given, since the import skips a row that breaks a constraint), because
 // creating 100,000 subscriptions or 1,000,000 deliveries through the API would take longer than
 // the measurement. Runs before the server starts on that database.
 import { createSecretBox } from '../src/core/secret-box.js';
@@ -40,7 +41,7 @@ export async function seed(plan: SeedPlan): Promise<void> {
     await flush(table);
   };
 
-  for (let t = 0; t < plan.tenants; t++) await add('tenants', { id: `t${t}`, name: `tenant ${t}`, created_at: now });
+  for (let t = 0; t < plan.tenants; t++) await add('tenants', { id: `t${t}`, name: `tenant ${t}`, created_at: now, deleted_at: null });
   await flush('tenants', true);
   const firstTenantSubscriptions: string[] = [];
   for (let t = 0; t < plan.tenants; t++) {
@@ -72,6 +73,9 @@ export async function seed(plan: SeedPlan): Promise<void> {
         application_id: null,
         uid: null,
         channels: null,
+        ordering: 'none',
+        rate_limit_per_second: null,
+        max_in_flight: null,
       });
       await add('subscription_event_types', { tenant_id: `t${t}`, event_type: plan.type, subscription_id: id });
     }
@@ -90,7 +94,7 @@ export async function seed(plan: SeedPlan): Promise<void> {
   };
   for (let e = 0; e < (plan.dueEvents ?? 0); e++) {
     const eventId = newId('event');
-    events.push({ tenant_id: 't0', id: eventId, type: plan.type, data: { order_id: `o_${e}`, note: 'x'.repeat(940) }, resource_id: null, created_at: now, deliver_at: null, application_id: null, uid: null, channels: null, tags: null });
+    events.push({ tenant_id: 't0', id: eventId, type: plan.type, data: { order_id: `o_${e}`, note: 'x'.repeat(940) }, resource_id: null, created_at: now, deliver_at: null, application_id: null, uid: null, channels: null, tags: null, ordering_key: null, trace_parent: null });
     for (const subscriptionId of firstTenantSubscriptions) {
       deliveries.push({
         id: newId('delivery'),
@@ -106,6 +110,7 @@ export async function seed(plan: SeedPlan): Promise<void> {
         created_at: now,
         updated_at: now,
         parked: false,
+        ordering_key: null,
       });
     }
     if (deliveries.length >= CHUNK * 4) await writeDue();
