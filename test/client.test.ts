@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTable } from '../src/api/route-table.js';
 import { CLIENT_ROUTES, HookpostApiError, HookpostClient, isApiError } from '../src/client/index.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
-import { startServer, type TestServer } from './support/server.js';
+import { eventually, startServer, type TestServer } from './support/server.js';
 import { describeEachStore } from './support/stores.js';
 
 describeEachStore('hookpost/client against a real server', (store) => {
@@ -55,10 +55,15 @@ describeEachStore('hookpost/client against a real server', (store) => {
       expect(published.id).toMatch(/^evt_/);
       expect((await client.events.get('acme', published.id)).data).toEqual({ amount: 42 });
       await receiver.waitFor(1);
-      const [delivery] = (await client.deliveries.list('acme', { event_id: published.id })).data;
+      // The receiver has the request before its outcome is recorded; a retry of a delivery still
+      // in flight is refused (409), so wait for the record.
+      const delivery = await eventually(async () => {
+        const [found] = (await client.deliveries.list('acme', { event_id: published.id })).data;
+        return found?.status === 'succeeded' ? found : undefined;
+      }, 10_000, 'the delivery to be recorded as succeeded');
       expect(delivery).toMatchObject({ event_id: published.id, subscription_id: subscription.id });
-      expect((await client.deliveries.get('acme', delivery!.id)).id).toBe(delivery!.id);
-      expect((await client.deliveries.retry('acme', delivery!.id)).id).toBe(delivery!.id);
+      expect((await client.deliveries.get('acme', delivery.id)).id).toBe(delivery.id);
+      expect((await client.deliveries.retry('acme', delivery.id)).id).toBe(delivery.id);
       await receiver.waitFor(2);
 
       const rotated = await client.subscriptions.rotateSecret('acme', subscription.id);
