@@ -3,6 +3,7 @@ import { newId } from '../src/core/ids.js';
 import type { Subscription, Task } from '../src/core/model.js';
 import { createStore, type Store } from '../src/store/index.js';
 import { describeEachStore } from './support/stores.js';
+import { subscriptionRecord } from './support/subscription-record.js';
 
 // The engine's store operations (secret rotation, tasks), specified once and run against every
 // store. Times are passed in, so leases are exact, with no waiting.
@@ -24,28 +25,11 @@ describeEachStore('engine store contract', (testStore) => {
   });
 
   async function addSubscription(): Promise<Subscription> {
-    const subscription: Subscription = {
-      id: newId('subscription'),
-      tenantId,
-      url: 'https://example.com/hook',
+    const subscription = subscriptionRecord(tenantId, T0, {
       eventTypes: ['order.created'],
-      name: null,
-      description: null,
-      metadata: {},
-      headers: {},
-      filter: null,
-      format: 'native',
-      platformData: {},
-      active: true,
-      disabledReason: null,
       sealedSecret: 'sealed-1',
-      previousSealedSecret: null,
-      previousSecretExpiresAt: null,
-      signing: 'hmac',
       retryPolicy: { scheduleMs: [1000, 2000], maxAttempts: null },
-      createdAt: T0,
-      updatedAt: T0,
-    };
+    });
     await store.insertSubscription(subscription);
     return subscription;
   }

@@ -5,6 +5,7 @@ import { createSecretBox } from '../../src/core/secret-box.js';
 import type { ClaimedDelivery } from '../../src/core/model.js';
 import type { OutboundClient, OutboundRequest, OutboundResult } from '../../src/delivery/outbound.js';
 import type { ClaimRequest, DeliveryOutcome, Store } from '../../src/store/store.js';
+import { subscriptionRecord } from './subscription-record.js';
 
 /** A clock tests move by hand. */
 export class FakeClock {
@@ -36,28 +37,11 @@ export function claimedDelivery(subscriptionId = 'sub_a', overrides: { attemptCo
       updatedAt: 0,
     },
     event: { tenantId: 'ten_a', id: `evt_${id}`, type: 'unit.tested', data: { n: sequence }, resourceId: null, createdAt: 0, deliverAt: null },
-    subscription: {
+    subscription: subscriptionRecord('ten_a', 0, {
       id: subscriptionId,
-      tenantId: 'ten_a',
       url: overrides.url ?? `http://receiver.test/${subscriptionId}`,
-      eventTypes: ['*'],
-      name: null,
-      description: null,
-      metadata: {},
-      headers: {},
-      filter: null,
-      format: 'native',
-      platformData: {},
-      active: true,
-      disabledReason: null,
       sealedSecret: sealedTestSecret,
-      previousSealedSecret: null,
-      previousSecretExpiresAt: null,
-      signing: 'hmac',
-      retryPolicy: null,
-      createdAt: 0,
-      updatedAt: 0,
-    },
+    }),
   };
 }
 
