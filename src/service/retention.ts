@@ -47,15 +47,17 @@ export class RetentionJob {
 
   async #run(): Promise<number> {
     const { store } = this.#deps;
-    const before = this.#deps.now() - this.#options.retentionMs;
+    const now = this.#deps.now();
+    const before = now - this.#options.retentionMs;
+    // The health route reads one day back; older per-minute counts only grow the table.
+    const healthBefore = dayWindowStart(now);
     let deleted = 0;
     try {
       for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
         const page = await store.listTenants({ cursor, limit: 100 });
         for (const tenant of page.items) {
           deleted += await inBatches((limit) => store.deleteExpiredEvents(tenant.id, before, limit), this.#options.batchSize);
-          // The health route reads one day back; older per-minute counts only grow the table.
-          await inBatches((limit) => store.deleteExpiredHealth(tenant.id, dayWindowStart(this.#deps.now()), limit), this.#options.batchSize);
+          await inBatches((limit) => store.deleteExpiredHealth(tenant.id, healthBefore, limit), this.#options.batchSize);
         }
         cursor = page.nextCursor;
       }
