@@ -1,7 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { compatFormats } from '../api/compat/index.js';
+import { compatFormats } from '../api/compat/formats.js';
 import type { Config } from '../config/config.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import type { SecretBox } from '../core/secret-box.js';

@@ -1,9 +1,8 @@
-import type { DeliveryFormat } from '../../core/envelope.js';
 import type { PlatformName } from '../../core/event-namespaces.js';
 import { fourthwall } from './fourthwall/index.js';
 import { kajabi } from './kajabi/index.js';
 import { schoolmaker } from './schoolmaker/index.js';
-import { withOwnDocument, withPlatformEventNames, type CompatPlatform } from './shared/platform.js';
+import { withOwnDocument, type CompatPlatform } from './shared/platform.js';
 import { svix } from './svix/index.js';
 import { thinkific } from './thinkific/index.js';
 import { timeback } from './timeback/index.js';
@@ -12,7 +11,8 @@ export { type CompatPlatform } from './shared/platform.js';
 
 /**
  * The platform doors, by name (a name of core/event-namespaces.ts's PLATFORM_NAMES, which
- * HOOKPOST_PLATFORMS chooses from). A new door registers itself by adding its entry here.
+ * HOOKPOST_PLATFORMS chooses from). A new door registers itself by adding its entry here
+ * (and its delivery format in formats.ts).
  */
 export const PLATFORM_DOORS: Partial<Record<PlatformName, CompatPlatform>> = {
   schoolmaker,
@@ -31,10 +31,3 @@ export function servedPlatforms(names: readonly PlatformName[]): CompatPlatform[
   });
 }
 
-/**
- * Every door's delivery formats, served or not: a door switched off keeps delivering what its
- * webhooks were already owed (and a worker may be configured apart from the API processes).
- */
-export function compatFormats(): DeliveryFormat[] {
-  return Object.values(PLATFORM_DOORS).flatMap((door) => door.formats.map(withPlatformEventNames));
-}

@@ -12,10 +12,9 @@ import { tokenEndpoint } from '../../oauth-token.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { KAJABI_SCOPES, isKajabiScope, kajabiEvents, scopesFor } from './catalog.js';
 import { kajabiError } from './errors.js';
+import { KAJABI } from './format.js';
 import { CreateHookBody, HookList, HookListQuery, HookParams, HookResource, JSON_API, SampleDocument, VersionDocument, jsonApi, parseResourceId, presentHook, type KajabiData } from './hooks.js';
 
-/** Name of Kajabi's door and of its delivery format. */
-export const KAJABI = 'kajabi';
 
 const tags = ['compat: Kajabi'];
 /** The version of Kajabi's public API this door follows (its OpenAPI document's `info.version`). */

@@ -5,10 +5,8 @@ import { noBody } from '../shared/openapi.js';
 import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { schoolmakerError } from './errors.js';
+import { SCHOOLMAKER } from './format.js';
 import { CreateWebhookBody, SchoolMakerWebhook, WebhookParams, filterFor, parseExtraParameters, presentWebhook, type SchoolMakerData } from './webhooks.js';
-
-/** Name of SchoolMaker's door and of its delivery format. */
-export const SCHOOLMAKER = 'schoolmaker';
 
 const tags = ['compat: SchoolMaker'];
 

@@ -1,6 +1,4 @@
 import type { CompatDoor } from '../../app.js';
-import type { DeliveryFormat } from '../../../core/envelope.js';
-import { localEventType } from '../../../core/event-namespaces.js';
 import type { PlatformEventType } from '../../../service/event-catalog.js';
 import { describeDoor, type DoorDescription } from './openapi.js';
 
@@ -8,26 +6,14 @@ import { describeDoor, type DoorDescription } from './openapi.js';
 export type CatalogEntry = PlatformEventType;
 
 /**
- * A seed platform served on top of the core: its routes (mounted under `/compat/<name>`), the
- * delivery formats its subscriptions use, and the event types it publishes (its namespace's
- * catalog, see core/event-namespaces.ts).
+ * A seed platform served on top of the core: its routes (mounted under `/compat/<name>`) and the
+ * event types it publishes (its namespace's catalog, see core/event-namespaces.ts). Its delivery
+ * formats are listed apart, in ../formats.ts, so the delivery engine loads them without the routes.
  */
 export interface CompatPlatform extends CompatDoor {
-  formats: DeliveryFormat[];
   catalog: CatalogEntry[];
   /** What the door's own OpenAPI document says besides its routes. */
   openapi: DoorDescription;
-}
-
-/**
- * The format with the event type spelled as its platform spells it: events of the platform's
- * namespace are stored as `<platform>:<name>`, and its receivers see `<name>`.
- */
-export function withPlatformEventNames(format: DeliveryFormat): DeliveryFormat {
-  return {
-    ...format,
-    render: (input) => format.render({ ...input, event: { ...input.event, type: localEventType(format.name, input.event.type) } }),
-  };
 }
 
 /** The entry of this name, for routes that serve a catalog's samples. */

@@ -214,9 +214,3 @@ export const thinkificCatalog: CatalogEntry[] = [
 
 /** The topic names. */
 export const THINKIFIC_TOPICS = thinkificCatalog.map((topic) => topic.name);
-
-/** A topic's two halves: `order_transaction.succeeded` → resource `order_transaction`, action `succeeded`. */
-export function splitTopic(topic: string): { resource: string; action: string } {
-  const dot = topic.indexOf('.');
-  return dot < 0 ? { resource: topic, action: '' } : { resource: topic.slice(0, dot), action: topic.slice(dot + 1) };
-}

@@ -8,10 +8,8 @@ import { PlatformSubscriptions } from '../shared/subscriptions.js';
 import type { RoutePlugin } from '../../v1/context.js';
 import { THINKIFIC_TOPICS } from './catalog.js';
 import { thinkificError } from './errors.js';
+import { THINKIFIC } from './format.js';
 import { IdParams, ThinkificEvent, ThinkificWebhook, ThinkificWebhookList, WebhookBody, WebhookListQuery, presentEvent, presentWebhook, type ThinkificData } from './webhooks.js';
-
-/** Name of Thinkific's door and of its delivery format. */
-export const THINKIFIC = 'thinkific';
 
 const tags = ['compat: Thinkific'];
 const topics = new Set(THINKIFIC_TOPICS);

@@ -3,7 +3,8 @@ import type { HookEvent } from '../../../core/model.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { iso } from '../shared/formats.js';
 import { platformDataOf } from '../shared/subscriptions.js';
-import { THINKIFIC_TOPICS, splitTopic } from './catalog.js';
+import { THINKIFIC_TOPICS } from './catalog.js';
+import { splitTopic } from './format.js';
 
 /** The create and update request, as Thinkific's seed documents it. */
 export const WebhookBody = Type.Object(

@@ -6,7 +6,6 @@ import { tokenEndpoint } from '../../oauth-token.js';
 import { TIMEBACK_KEY_SCOPES, keyScopeOf, timebackAccess } from './access.js';
 import { caliperRoutes } from './caliper-routes.js';
 import { timebackCatalog } from './catalog.js';
-import { timebackFormat } from './envelope.js';
 import { mapStatusError } from './errors.js';
 import { filterRoutes } from './filter-routes.js';
 import { installTimebackValidation } from './issues.js';
@@ -18,7 +17,6 @@ import { webhookRoutes } from './webhook-routes.js';
  */
 export const timeback: CompatPlatform = {
   name: 'timeback',
-  formats: [timebackFormat],
   catalog: timebackCatalog,
   scopes: TIMEBACK_KEY_SCOPES,
   openapi: {
