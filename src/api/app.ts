@@ -14,6 +14,7 @@ import { installProbes, installRequestMetrics } from './operations.js';
 import { createRequestLimits } from './rate-limit.js';
 import { recordRoutes } from './route-table.js';
 import { ErrorResponse } from './schemas.js';
+import { buildSerializerOnFirstUse } from './serialization.js';
 import { createValidatorCompiler } from './validation.js';
 import { apiKeyRoutes } from './v1/api-keys.js';
 import { auditLogRoutes } from './v1/audit-log.js';
@@ -73,6 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: false,
     // Svix's SDK 1.x asks for `…/compat/svix//api/v1/…` when its serverUrl ends with a slash.
     routerOptions: { ignoreDuplicateSlashes: true },
+    // Response serializers compile on first use (validators too, see validation.ts): start-up time.
+    schemaController: { compilersFactory: { buildSerializer: buildSerializerOnFirstUse as never } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   recordRoutes(app);

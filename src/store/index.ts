@@ -1,8 +1,6 @@
 import { StartupError } from '../core/errors.js';
 import { withLookupCache } from './lookup-cache.js';
 import type { QueueOptions, Store } from './store.js';
-import { openPostgresStore } from './postgres/postgres-store.js';
-import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 export type { Store } from './store.js';
 /** The transactional outbox's write through a caller's own pg client (PostgreSQL only). */
@@ -20,13 +18,18 @@ export interface StoreOptions {
 
 /**
  * Opens the store named by a `sqlite:<path>` or `postgres://…` URL, with its hot lookups cached
- * (lookup-cache.ts). The only place that names a concrete store.
+ * (lookup-cache.ts). The only place that names a concrete store; each is imported only when named,
+ * so a SQLite process never loads pg, nor a PostgreSQL one better-sqlite3.
  */
 export async function createStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) {
+    const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
     return withLookupCache(await openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue));
   }
-  if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) return withLookupCache(await openPostgresStore(databaseUrl, options));
+  if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) {
+    const { openPostgresStore } = await import('./postgres/postgres-store.js');
+    return withLookupCache(await openPostgresStore(databaseUrl, options));
+  }
   throw new StartupError(
     'database_url',
     `HOOKPOST_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database, not "${redactPassword(databaseUrl)}".`,

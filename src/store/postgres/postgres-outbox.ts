@@ -3,7 +3,7 @@ import { toEvent, type EventRow } from '../rows.js';
 import type { InsertEventResult, NewDelivery } from '../store.js';
 import type { Queryable } from './postgres-db.js';
 import { INSERT_EVENT, insertEventParams } from './postgres-queue.js';
-import { DUE_CHANNEL } from './postgres-wakeups.js';
+import { DUE_CHANNEL } from './postgres-channels.js';
 
 /** What the outbox writes through: a `pg` Client or PoolClient (anything with pg's `query`). */
 export type OutboxClient = Queryable;

@@ -1,11 +1,9 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { CONFIG_CHANNEL, DUE_CHANNEL } from './postgres-channels.js';
 import { clientConfig, type PostgresOptions } from './postgres-db.js';
 
-/** The channel on which publishes and requeues announce, once committed, that deliveries are due (see postgres-notify.ts). */
-export const DUE_CHANNEL = 'hookpost_deliveries_due';
-/** The channel on which migration 0012's triggers announce a committed change of tenants, keys, event types or subscriptions. */
-export const CONFIG_CHANNEL = 'hookpost_config';
+export { CONFIG_CHANNEL, DUE_CHANNEL } from './postgres-channels.js';
 type Channel = typeof DUE_CHANNEL | typeof CONFIG_CHANNEL;
 
 const FIRST_RECONNECT_MS = 100;

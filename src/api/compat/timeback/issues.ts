@@ -1,10 +1,7 @@
-import { Ajv, type ErrorObject, type Options } from 'ajv';
-import * as ajvFormats from 'ajv-formats';
-import type { FastifyInstance, FastifySchema, FastifySchemaCompiler } from 'fastify';
+import type { ErrorObject } from 'ajv';
+import type { FastifyInstance } from 'fastify';
 import { HookpostError, type ErrorDetail } from '../../../core/errors.js';
-
-// ajv-formats is CommonJS; under NodeNext its function arrives as the namespace's .default.
-const addFormats = ajvFormats.default as unknown as (ajv: Ajv) => Ajv;
+import { createValidatorCompiler } from '../../validation.js';
 
 /** One problem in Timeback's (zod-style) shape: `{ code, expected, received, path, message }`. */
 export interface TimebackIssue {
@@ -25,12 +22,7 @@ export type IssueDetail = ErrorDetail & { issue: TimebackIssue };
  * its own validators (bodies strict, no coercion; path and query text coerced as the native API does).
  */
 export function installTimebackValidation(app: FastifyInstance): void {
-  const common: Options = { allErrors: true, strict: false, removeAdditional: false, useDefaults: true, verbose: true };
-  const bodies = addFormats(new Ajv({ ...common, coerceTypes: false }));
-  const parameters = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
-  const compiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodies : parameters).compile(schema as object);
-  app.setValidatorCompiler(compiler);
+  app.setValidatorCompiler(createValidatorCompiler({ verbose: true }));
   app.setSchemaErrorFormatter((errors, dataVar) => {
     const details = issuesOf(errors as ErrorObject[]).map(
       (issue): IssueDetail => ({ pointer: `/${issue.path.join('/')}`, message: issue.message, issue }),
