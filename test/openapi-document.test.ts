@@ -39,3 +39,36 @@ describe('GET /openapi.json', () => {
     expect(doc.body.info.version).toBe(version);
   });
 });
+
+describe('GET /docs', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  // The viewer is loaded on its first request (see api/api-description.ts): its pages, assets
+  // and copy of the document are served as they were when it was loaded at start-up.
+  it('serves the reference page, its assets and the same document, loaded on first request', async () => {
+    const [first, second] = await Promise.all([call(server, 'GET', '/docs/'), call(server, 'GET', '/docs')]);
+    for (const page of [first, second]) {
+      expect(page.status).toBe(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(String(page.body)).toContain('swagger-initializer.js');
+    }
+    const css = await call(server, 'GET', '/docs/static/swagger-ui.css');
+    expect(css.status).toBe(200);
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(Number(css.headers['content-length'])).toBeGreaterThan(1000);
+    expect((await call(server, 'GET', '/docs/json')).body).toEqual((await call(server, 'GET', '/openapi.json')).body);
+    const moved = await call(server, 'GET', '/docs/static/index.html');
+    expect(moved.status).toBe(302);
+    expect(moved.headers.location).toBe('/docs/');
+  });
+
+  it('answers an unknown asset with the native 404', async () => {
+    const missing = await call(server, 'GET', '/docs/static/nothing-here.js');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('not_found');
+  });
+});

@@ -8,7 +8,8 @@ import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { createStore } from '../store/index.js';
-import { createDelivery, queueOptions } from '../runtime/delivery.js';
+import { createDelivery } from '../runtime/delivery.js';
+import { queueOptions } from '../runtime/sending.js';
 import { openTracing } from '../runtime/tracing.js';
 import { createLogger } from './logger.js';
 

@@ -11,7 +11,7 @@ import type { ServiceDeps } from '../service/deps.js';
 import { TaskRunner } from '../service/tasks.js';
 import { RetentionJob } from '../service/retention.js';
 import { OperationalEventRelay, defineOperationalEventTypes } from '../service/operational-events.js';
-import { createDelivery, takeOverSending } from '../runtime/delivery.js';
+import { takeOverSending } from '../runtime/sending.js';
 import { openService } from '../runtime/open-service.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
 
@@ -54,9 +54,17 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
 
   const sends = config.role !== 'api';
   const threaded = sends && config.role === 'all' && overrides.deliveryThread !== undefined;
+  // The engine (its outbound client, undici, and the dispatcher) is loaded only where it runs on this thread.
   const delivery =
     sends && !threaded
-      ? createDelivery(config, { store, secrets: service.secrets, registry: metrics, logger, lookup: overrides.lookup, tracing: service.tracing })
+      ? (await import('../runtime/delivery.js')).createDelivery(config, {
+          store,
+          secrets: service.secrets,
+          registry: metrics,
+          logger,
+          lookup: overrides.lookup,
+          tracing: service.tracing,
+        })
       : null;
   const dispatcher = delivery?.dispatcher ?? null;
   let thread: DeliveryThread | null = null;

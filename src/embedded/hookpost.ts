@@ -18,7 +18,8 @@ import {
   type SubscriptionView,
 } from '../service/subscriptions.js';
 import { createTenant, type NewTenant } from '../service/tenants.js';
-import { createDelivery, takeOverSending } from '../runtime/delivery.js';
+import { createDelivery } from '../runtime/delivery.js';
+import { takeOverSending } from '../runtime/sending.js';
 import { openService } from '../runtime/open-service.js';
 import type { OutboxClient } from '../store/index.js';
 import type { DeliveryQuery } from '../store/store.js';

@@ -10,18 +10,12 @@ import { Dispatcher } from '../delivery/dispatcher.js';
 import { createDeliveryMetrics } from '../delivery/metrics.js';
 import { originConcurrency } from '../delivery/origin-concurrency.js';
 import { createOutboundClient, type OutboundClient } from '../delivery/outbound.js';
-import type { QueueOptions, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 /** The sending half of a process: the guarded outbound client and the dispatcher that uses it. */
 export interface Delivery {
   dispatcher: Dispatcher;
   outbound: OutboundClient;
-}
-
-/** How this process's store claims: each subscription may hold twice what it sends at once (the next
- * ones are ready as slots free up, and a hanging endpoint holds only its own small part of the claim window). */
-export function queueOptions(config: Config): QueueOptions {
-  return { perSubscriptionClaims: 2 * config.delivery.perEndpointConcurrency, circuit: config.delivery.circuit };
 }
 
 /** Builds the outbound client and the dispatcher from the configuration (on the API's thread or its own). */
@@ -52,13 +46,4 @@ export function createDelivery(
     tracing: deps.tracing,
   });
   return { dispatcher, outbound };
-}
-
-/**
- * Takes over the database for sending before anything is claimed (on SQLite: the sender lock, and
- * what a dead process held in flight made due again). Every process that sends calls it first.
- */
-export async function takeOverSending(store: Store, logger: Logger): Promise<void> {
-  const returned = await store.takeOverSending(Date.now());
-  if (returned > 0) logger.info({ deliveries: returned }, 'took back the deliveries a stopped process held in flight');
 }

@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../service/deps.js';
 import { buildPlatformCatalogs } from '../service/event-catalog.js';
 import { PayloadSchemas } from '../service/payload-schemas.js';
 import { createStore } from '../store/index.js';
-import { queueOptions } from './delivery.js';
+import { queueOptions } from './sending.js';
 import { openTracing } from './tracing.js';
 
 /** The parts every way of running Hookpost shares: the migrated store and the service deps over it. */

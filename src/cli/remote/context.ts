@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option, type CommanderError } from 'commander';
-import { HookpostClient } from '../../client/index.js';
+import type { HookpostClient } from '../../client/index.js';
 import { REMOTE_ENVIRONMENT, resolveRemote } from '../../config/remote.js';
-import { describeFailure, EXIT, UsageError } from '../exit-codes.js';
-import { Output } from '../output.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import type { Output } from '../output.js';
 
 /** The options every remote command takes. */
 export interface RemoteOptions {
@@ -49,6 +49,12 @@ export function commandGroup(parent: Command, name: string, description: string)
  */
 export function remoteAction<A extends unknown[]>(work: (remote: Remote, ...args: A) => Promise<void>) {
   return async (...args: A) => {
+    // Loaded by the remote command that runs, not by every start of the CLI (`serve` among them).
+    const [{ HookpostClient }, { Output }, { describeFailure }] = await Promise.all([
+      import('../../client/index.js'),
+      import('../output.js'),
+      import('./failure.js'),
+    ]);
     const command = args[args.length - 1] as Command;
     const options = command.opts<RemoteOptions>();
     let client: HookpostClient | undefined;
