@@ -8,6 +8,7 @@ import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { createStore } from '../store/index.js';
+import { adoptWriteGates } from '../store/sqlite/write-gate.js';
 import { createDelivery } from '../runtime/delivery.js';
 import { queueOptions } from '../runtime/sending.js';
 import { openTracing } from '../runtime/tracing.js';
@@ -22,6 +23,7 @@ export type ThreadCommand = 'due' | 'stop';
 async function main(): Promise<void> {
   const port = parentPort!;
   const config = loadConfig(workerData.env as Record<string, string | undefined>);
+  adoptWriteGates(workerData.writeGates as Record<string, SharedArrayBuffer> | undefined);
   const logger = createLogger(config.logLevel).child({ thread: 'delivery' });
   const secrets = loadInstanceSecrets(config);
   const store = await createStore(config.databaseUrl, {
