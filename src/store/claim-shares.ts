@@ -37,11 +37,10 @@ function fairSplit(claimants: Claimant[], limit: number): Map<string, number> {
   return shares;
 }
 
-/** The candidates with room, grouped by tenant, tenants and subscriptions in the order given. */
-function byTenant(candidates: ClaimCandidate[]): Map<string, ClaimCandidate[]> {
-  const tenants = new Map<string, ClaimCandidate[]>();
+/** The candidates grouped by tenant, tenants and their subscriptions in the order given. */
+export function groupByTenant<C extends ClaimCandidate>(candidates: C[]): Map<string, C[]> {
+  const tenants = new Map<string, C[]>();
   for (const candidate of candidates) {
-    if (candidate.room <= 0) continue;
     const own = tenants.get(candidate.tenantId);
     if (own) own.push(candidate);
     else tenants.set(candidate.tenantId, [candidate]);
@@ -61,7 +60,7 @@ function byTenant(candidates: ClaimCandidate[]): Map<string, ClaimCandidate[]> {
  * Returns each subscription's share.
  */
 export function claimShares(candidates: ClaimCandidate[], limit: number): Map<string, number> {
-  const tenants = byTenant(candidates);
+  const tenants = groupByTenant(candidates.filter((c) => c.room > 0));
   const tenantShares = fairSplit(
     [...tenants].map(([key, own]) => ({ key, room: own.reduce((sum, c) => sum + c.room, 0) })),
     limit,

@@ -1,4 +1,4 @@
-import { CLAIM_SCAN_SUBSCRIPTIONS, type ClaimCandidate } from './claim-shares.js';
+import { CLAIM_SCAN_SUBSCRIPTIONS, groupByTenant, type ClaimCandidate } from './claim-shares.js';
 
 /**
  * Where the next claim's round robin starts: after the last tenant served (when some were left
@@ -24,12 +24,7 @@ function startingAfter<T>(items: T[], key: (item: T) => string, after: string | 
 
 /** The candidates in turn order for `claimShares`: tenants after the rotation's tenant first, each tenant's subscriptions after its own cursor first. */
 export function inTurn<C extends ClaimCandidate>(candidates: C[], rotation: ClaimRotation): C[] {
-  const tenants = new Map<string, C[]>();
-  for (const candidate of candidates) {
-    const own = tenants.get(candidate.tenantId);
-    if (own) own.push(candidate);
-    else tenants.set(candidate.tenantId, [candidate]);
-  }
+  const tenants = groupByTenant(candidates);
   return startingAfter([...tenants.keys()], (id) => id, rotation.tenant).flatMap((tenantId) =>
     startingAfter(tenants.get(tenantId)!, (c) => c.subscriptionId, rotation.subscriptionOf.get(tenantId)),
   );
