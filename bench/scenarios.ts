@@ -421,7 +421,7 @@ export async function idle(): Promise<Row[]> {
 /**
  * Isolation between tenants: tenant t0 has `dueDeliveries` due deliveries spread over 50
  * subscriptions (seeded, going out from the server's start), while another tenant publishes fresh
- * events, steady 50/s, to one subscription of its own (from when the backlog is flowing: 2,000 of
+ * events, steady 50/s, to one subscription of its own on another origin (from when the backlog is flowing: 2,000 of
  * it received); its publish → received latency, beside the same on a server with nothing due. The claim splits its window between tenants
  * first (docs/delivery.md), so the backlog should add milliseconds at most.
  */
@@ -431,7 +431,9 @@ export async function tenantFairness(ctx: Context): Promise<Row[]> {
   const measure = async (dueEvents: number) => {
     const server = await seededServer(ctx, { tenants: 1, subscriptionsPerTenant: subscriptions, dueEvents, url: ctx.receiver.url('/busy') });
     try {
-      const { tenant, token } = await addTenant(server, [ctx.receiver.url('/fresh')]);
+      // Its own endpoint's origin (the receiver's second port), as another tenant's would be: the
+      // per-origin connection cap (HOOKPOST_ORIGIN_CONNECTIONS) is not what this measures.
+      const { tenant, token } = await addTenant(server, [ctx.receiver.otherUrl('/fresh')]);
       // Measured once the backlog is flowing (past the server's first claims), not at start-up.
       const warm = Math.min(2_000, Math.floor((dueEvents * subscriptions) / 10));
       if (warm > 0) await ctx.receiver.waitFor(warm, performance.timeOrigin + performance.now());
