@@ -30,16 +30,22 @@ export class Receiver {
     readonly child: ChildProcess,
     readonly port: number,
     readonly hangPort: number,
+    readonly otherPort: number,
   ) {}
 
   static async start(): Promise<Receiver> {
     const child = fork(path.join(here, 'receiver.js'));
-    const { port, hangPort } = await new Promise<{ port: number; hangPort: number }>((resolve) => child.once('message', resolve));
-    return new Receiver(child, port, hangPort);
+    const { port, hangPort, otherPort } = await new Promise<{ port: number; hangPort: number; otherPort: number }>((resolve) => child.once('message', resolve));
+    return new Receiver(child, port, hangPort, otherPort);
   }
 
   url(pathname = '/hook'): string {
     return `http://127.0.0.1:${this.port}${pathname}`;
+  }
+
+  /** A URL on the receiver's second answering port: another origin (another tenant's endpoint, say), counted with the first. */
+  otherUrl(pathname = '/hook'): string {
+    return `http://127.0.0.1:${this.otherPort}${pathname}`;
   }
 
   /** A URL on the receiver's other port, which never answers. */

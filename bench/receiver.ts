@@ -2,7 +2,7 @@
 // sender's timeout ends those requests): hanging endpoints are another origin, as they would be; every other POST is answered 200 at once and counted. When a
 // body's data carries `sent_at` (epoch ms with fractions), the receiver keeps the latency from
 // that moment to the request's arrival. The parent talks over IPC: 'count', 'reset', 'latencies', 'stop'.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 let received = 0;
@@ -15,7 +15,7 @@ const hanging = createServer((request) => {
   request.resume();
 });
 hanging.keepAliveTimeout = 60_000;
-const server = createServer((request, response) => {
+const answer = (request: IncomingMessage, response: ServerResponse) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
@@ -26,13 +26,21 @@ const server = createServer((request, response) => {
     if (at >= 0) latencies.push(arrived - Number.parseFloat(text.slice(at + 10)));
     response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
   });
-});
-server.keepAliveTimeout = 60_000;
-server.headersTimeout = 0;
-server.requestTimeout = 0;
+};
+const server = createServer(answer);
+// The same answers on another port: another origin, as another tenant's endpoint would be.
+const other = createServer(answer);
+for (const answering of [server, other]) {
+  answering.keepAliveTimeout = 60_000;
+  answering.headersTimeout = 0;
+  answering.requestTimeout = 0;
+}
 server.listen(0, '127.0.0.1', () => {
   hanging.listen(0, '127.0.0.1', () => {
-    process.send?.({ port: (server.address() as AddressInfo).port, hangPort: (hanging.address() as AddressInfo).port });
+    other.listen(0, '127.0.0.1', () => {
+      const port = (answering: typeof server) => (answering.address() as AddressInfo).port;
+      process.send?.({ port: port(server), hangPort: port(hanging), otherPort: port(other) });
+    });
   });
 });
 // If the benchmark dies, so does its receiver.
@@ -50,6 +58,8 @@ process.on('message', (message) => {
     server.closeAllConnections();
     hanging.closeAllConnections();
     hanging.close();
+    other.closeAllConnections();
+    other.close();
     server.close(() => process.exit(0));
   }
 });

@@ -38,6 +38,7 @@ async function main(): Promise<number> {
       ['fanout', () => scenarios.fanOut(ctx)],
       ['cost', () => scenarios.publishCost(ctx)],
       ['backlog', () => scenarios.dueBacklog(ctx)],
+      ['fairness', () => scenarios.tenantFairness(ctx)],
       ['hanging', () => scenarios.halfHanging(ctx)],
       ['idle', () => scenarios.idle()],
       ['ordering', () => scenarios.ordering(ctx)],

@@ -7,6 +7,7 @@ import { createSecretBox } from '../src/core/secret-box.js';
 import { newId } from '../src/core/ids.js';
 import { createStore } from '../src/store/index.js';
 import type { PlainRow, TableName } from '../src/store/tables.js';
+import { importDueBacklog } from './due-backlog.js';
 import { SECRET_KEY_HEX } from './processes.js';
 
 const CHUNK = 5_000;
@@ -83,38 +84,6 @@ export async function seed(plan: SeedPlan): Promise<void> {
   await flush('subscriptions', true);
   await flush('subscription_event_types', true);
 
-  // Events go in before their deliveries (the foreign key), chunk by chunk.
-  let events: PlainRow[] = [];
-  let deliveries: PlainRow[] = [];
-  const writeDue = async () => {
-    await store.importRows('events', events);
-    await store.importRows('deliveries', deliveries);
-    events = [];
-    deliveries = [];
-  };
-  for (let e = 0; e < (plan.dueEvents ?? 0); e++) {
-    const eventId = newId('event');
-    events.push({ tenant_id: 't0', id: eventId, type: plan.type, data: { order_id: `o_${e}`, note: 'x'.repeat(940) }, resource_id: null, created_at: now, deliver_at: null, application_id: null, uid: null, channels: null, tags: null, ordering_key: null, trace_parent: null });
-    for (const subscriptionId of firstTenantSubscriptions) {
-      deliveries.push({
-        id: newId('delivery'),
-        tenant_id: 't0',
-        event_id: eventId,
-        subscription_id: subscriptionId,
-        status: 'pending',
-        attempt_count: 0,
-        due_at: now,
-        lease_owner: null,
-        last_status_code: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-        parked: false,
-        ordering_key: null,
-      });
-    }
-    if (deliveries.length >= CHUNK * 4) await writeDue();
-  }
-  if (events.length > 0) await writeDue();
+  await importDueBacklog(store, { tenantId: 't0', type: plan.type, subscriptionIds: firstTenantSubscriptions, events: plan.dueEvents ?? 0, now });
   await store.close();
 }

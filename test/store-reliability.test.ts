@@ -220,6 +220,10 @@ describeEachStore('store reliability', (testStore) => {
       // a probe per subscription, never a pass over the whole backlog.
       expect(plans.claimCandidates).toContain('deliveries_in_flight');
       expect(plans.claimCandidates).not.toContain('deliveries_backlog');
+      // Each candidate's tenant (the claim shares its window between tenants first) comes from its
+      // subscription's row, read by primary key: no scan of the subscriptions either.
+      expect(plans.claimCandidates).toMatch(/subscriptions_pkey|sqlite_autoindex_subscriptions_1|PRIMARY KEY/);
+      expect(plans.claimCandidates).not.toMatch(/Seq Scan on subscriptions|^SCAN (subscriptions|s)$/m);
       // An ordered delivery's check for an earlier open one of its group probes the ordering index.
       expect(plans.claimShare).toContain('deliveries_ordered_open');
     });

@@ -50,7 +50,9 @@ export function laneOf(claimed: ClaimedDelivery): string {
 /**
  * Claimed deliveries wait in one first-in, first-out lane per subscription; a lane's head starts
  * when the overall cap and every rule allow it. A slow or hanging subscription fills only its own
- * lane: other lanes keep moving while it waits.
+ * lane: other lanes keep moving while it waits. Freed slots go round the TENANTS in turn, and
+ * within a tenant round its lanes (as the claim shares its window, docs/delivery.md): a tenant
+ * with many busy subscriptions gets no more of the slots than a tenant with one.
  */
 export class Lanes {
   readonly #options: LanesOptions;
@@ -58,6 +60,10 @@ export class Lanes {
   // Lanes with deliveries waiting, in the order they are visited (a lane that starts a send moves
   // to the back, so one busy subscription cannot take every freed slot first).
   readonly #waiting = new Map<string, ClaimedDelivery[]>();
+  // The tenant of each waiting lane, and the tenants in the order they get a freed slot (a tenant
+  // whose lane starts a send moves to the back).
+  readonly #tenantOf = new Map<string, string>();
+  readonly #tenantTurns = new Set<string>();
   readonly #timers = new Map<string, EpochMs>();
   // When each lane with waiting deliveries last made progress (a send finished).
   readonly #progress = new Map<string, EpochMs>();
@@ -98,6 +104,8 @@ export class Lanes {
     const queue = this.#waiting.get(lane);
     if (queue) queue.push(claimed);
     else this.#waiting.set(lane, [claimed]);
+    this.#tenantOf.set(lane, claimed.subscription.tenantId);
+    this.#tenantTurns.add(claimed.subscription.tenantId);
     if (!this.#progress.has(lane)) this.#progress.set(lane, this.#options.now());
     this.#pumpLane(lane);
   }
@@ -125,6 +133,8 @@ export class Lanes {
   takeWaiting(): ClaimedDelivery[] {
     const all = [...this.#waiting.values()].flat();
     this.#waiting.clear();
+    this.#tenantOf.clear();
+    this.#tenantTurns.clear();
     return all;
   }
 
@@ -134,11 +144,29 @@ export class Lanes {
   }
 
   #pumpAll(): void {
-    // Map iteration tolerates the deletes and moves #pumpLane makes; it stops once slots run out.
-    for (const lane of this.#waiting.keys()) {
+    for (const lane of this.#inTurn()) {
       if (this.#sending >= this.#options.concurrency) return;
       this.#pumpLane(lane);
     }
+  }
+
+  /** The waiting lanes in the order freed slots go to them: the first lane of each tenant (tenants in turn), then the second of each, … */
+  #inTurn(): string[] {
+    const byTenant = new Map<string, string[]>();
+    for (const tenant of this.#tenantTurns) byTenant.set(tenant, []);
+    for (const lane of this.#waiting.keys()) byTenant.get(this.#tenantOf.get(lane)!)?.push(lane);
+    for (const [tenant, lanes] of byTenant) {
+      // A tenant with nothing waiting leaves the turns (its next delivery brings it back, at the end).
+      if (lanes.length > 0) continue;
+      this.#tenantTurns.delete(tenant);
+      byTenant.delete(tenant);
+    }
+    const order: string[] = [];
+    const rounds = Math.max(0, ...[...byTenant.values()].map((lanes) => lanes.length));
+    for (let round = 0; round < rounds; round += 1) {
+      for (const lanes of byTenant.values()) if (round < lanes.length) order.push(lanes[round]!);
+    }
+    return order;
   }
 
   /** Starts the lane's head while the overall cap and every rule say go. */
@@ -160,8 +188,14 @@ export class Lanes {
       startedAny = true;
       this.#options.start(head);
     }
-    if (queue.length === 0) this.#waiting.delete(lane);
-    else if (startedAny && this.#waiting.get(lane) === queue) {
+    if (startedAny) {
+      const tenant = this.#tenantOf.get(lane);
+      if (tenant !== undefined && this.#tenantTurns.delete(tenant)) this.#tenantTurns.add(tenant);
+    }
+    if (queue.length === 0) {
+      this.#waiting.delete(lane);
+      this.#tenantOf.delete(lane);
+    } else if (startedAny && this.#waiting.get(lane) === queue) {
       this.#waiting.delete(lane);
       this.#waiting.set(lane, queue);
     }

@@ -66,6 +66,22 @@ describe('lanes', () => {
     expect(started.map((c) => c.subscription.id).slice(0, 3)).toEqual(['sub_a', 'sub_b', 'sub_a']);
   });
 
+  it('gives freed slots to tenants in turn, then to a tenant\'s lanes in turn, however many lanes a tenant has', () => {
+    const { lanes, started } = lanesWith(1, []);
+    const ofTenant = (tenantId: string, subscriptionId: string): ClaimedDelivery => {
+      const claimed = claimedDelivery(subscriptionId);
+      return { ...claimed, subscription: { ...claimed.subscription, tenantId } };
+    };
+    const busy = ['sub_a1', 'sub_a2', 'sub_a3'].flatMap((id) => [ofTenant('ten_busy', id), ofTenant('ten_busy', id)]);
+    const quiet = [1, 2, 3].map(() => ofTenant('ten_quiet', 'sub_q'));
+    for (const item of [...busy, ...quiet]) lanes.add(item);
+    for (let i = 0; i < 6; i += 1) lanes.finished(started[i]!, { status: 'succeeded' });
+    // The busy tenant was there first (its first lane started on arrival); from then on the quiet
+    // tenant's one lane gets every other slot, and the busy tenant's go round its three lanes.
+    expect(started.map((c) => c.subscription.tenantId)).toEqual(['ten_busy', 'ten_busy', 'ten_quiet', 'ten_busy', 'ten_quiet', 'ten_busy', 'ten_quiet']);
+    expect(new Set(started.filter((c) => c.subscription.tenantId === 'ten_busy').slice(0, 3).map((c) => c.subscription.id)).size).toBe(3);
+  });
+
   it('holds a lane back until the time a rule names, then starts it on the timer', () => {
     const clock = new FakeClock();
     const openUntil = clock.now() + 30_000;

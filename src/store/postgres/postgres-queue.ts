@@ -4,6 +4,7 @@ import { ORDERED_HEAD } from '../ordering-sql.js';
 import { uidTaken } from '../uids.js';
 import { toAttempt, toDelivery, toEvent, toSubscription, type AttemptRow, type DeliveryRow, type EventRow, type SubscriptionRow } from '../rows.js';
 import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound, type ClaimCandidate } from '../claim-shares.js';
+import { ClaimTurns } from '../claim-turns.js';
 import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type EndpointHealth, type OperationalNotice, type StoredCircuit } from '../endpoint-health.js';
 import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
 import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
@@ -57,10 +58,11 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
 }
 
 /**
- * The subscriptions with due work after $1, by id: a loose index scan of deliveries_due (one
- * probe per subscription, however many rows each has), with what this claimer holds of each
- * (the limit is per worker, like the dispatcher's), so that the claim can give each a fair share
- * (store/claim-shares.ts).
+ * The subscriptions with due work after $1, by id, with their tenants: a loose index scan of
+ * deliveries_due (one probe per subscription, however many rows each has), with what this claimer
+ * holds of each (the limit is per worker, like the dispatcher's), so that the claim can give each
+ * tenant, then each of its subscriptions, a fair share (store/claim-shares.ts). The tenant comes
+ * from the subscription's row, so the scan needs no other index.
  */
 export const CLAIM_CANDIDATES = `
   WITH RECURSIVE subs(id) AS (
@@ -71,7 +73,7 @@ export const CLAIM_CANDIDATES = `
             WHERE subscription_id > subs.id AND due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
     FROM subs WHERE subs.id IS NOT NULL
   )
-  SELECT s.id AS subscription_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
+  SELECT s.id AS subscription_id, s.tenant_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
     (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
   FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
   JOIN subscriptions s ON s.id = found.id
@@ -263,8 +265,8 @@ export class PostgresQueue {
   readonly #notifier: DueNotifier;
 
   readonly #options: QueueOptions;
-  // Where the next claim's round robin starts: after the last subscription served.
-  #cursor = '';
+  // Where the next claim's scan and round robin (tenants, then subscriptions) start.
+  readonly #turns = new ClaimTurns();
 
   constructor(db: PostgresDb, notifier: DueNotifier, options: QueueOptions) {
     this.#db = db;
@@ -292,12 +294,9 @@ export class PostgresQueue {
         if (row.circuit !== 'closed') probes.add(row.subscription_id);
         return toCandidate(row, perSubscription);
       });
-    let found = await scan(this.#cursor);
-    // Wrapped around: those before the cursor come after those behind it.
-    if (this.#cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) {
-      const cursor = this.#cursor;
-      found = [...found, ...(await scan('')).filter((c) => c.subscriptionId <= cursor)];
-    }
+    const scanned = await scan(this.#turns.scanAfter);
+    // Wrapped around: those before the scan's start come after those behind it.
+    const found = this.#turns.order(scanned, this.#turns.wraps(scanned) ? await scan('') : []);
     const limited = limitedIds(found);
     if (limited.length === 0) {
       return this.#claimRounds((text, values) => this.#db.rows(text, values), request, found, new LimitedClaim(found, request.now, new Map()), probes);
@@ -331,11 +330,10 @@ export class PostgresQueue {
   ): Promise<ClaimedDelivery[]> {
     type ClaimedRow = { delivery: DeliveryRow; event: EventRow; subscription: SubscriptionRow };
     const rows: ClaimedRow[] = [];
-    const served: string[] = [];
     let open = limits.candidates;
     for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
       const shares = claimShares(open, request.limit - rows.length);
-      if (round === 0) served.push(...shares.keys());
+      if (round === 0) this.#turns.served(found, shares);
       await this.#takeProbes(run, shares, probes, request.now);
       const taken = await run<ClaimedRow>(CLAIM, [
         request.owner,
@@ -350,8 +348,6 @@ export class PostgresQueue {
       for (const [id, count] of claimed) limits.claimed(id, count);
       open = nextRound(open, shares, claimed);
     }
-    // More candidates than the first round served: the next claim starts after the last one served.
-    this.#cursor = served.length < found.length ? (served.at(-1) ?? this.#cursor) : '';
     return rows.map((row) => ({
       delivery: toDelivery(row.delivery),
       event: toEvent(row.event),

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound } from '../claim-shares.js';
+import { ClaimTurns } from '../claim-turns.js';
 import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type EndpointHealth, type HealthBucket, type OperationalNotice, type StoredCircuit } from '../endpoint-health.js';
 import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
 import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
@@ -19,8 +20,9 @@ import {
   type DbSubscription,
 } from './sqlite-rows.js';
 
-/** The subscriptions with due work after @after, by id: a loose index scan of deliveries_due
- * (one probe per subscription, however many rows each has), with what this claimer holds of each. */
+/** The subscriptions with due work after @after, by id, with their tenants: a loose index scan of
+ * deliveries_due (one probe per subscription, however many rows each has), with what this claimer
+ * holds of each. The tenant comes from the subscription's row, so the scan needs no other index. */
 export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      SELECT (SELECT subscription_id FROM deliveries
              WHERE subscription_id > @after AND due_at IS NOT NULL AND parked = 0 ORDER BY subscription_id LIMIT 1)
@@ -30,7 +32,7 @@ export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      FROM subs WHERE subs.id IS NOT NULL
      LIMIT @scan
    )
-   SELECT s.id AS subscription_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
+   SELECT s.id AS subscription_id, s.tenant_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
      (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = @owner) AS in_flight
    FROM subs JOIN subscriptions s ON s.id = subs.id
    WHERE s.active = 1
@@ -99,8 +101,8 @@ export type SqliteQueue = ReturnType<typeof createSqliteQueue>;
 
 /** Prepares the queue statements on a migrated database. */
 export function createSqliteQueue(db: Database.Database, options: QueueOptions) {
-  // Where the next claim's round robin starts: after the last subscription served.
-  let cursor = '';
+  // Where the next claim's scan and round robin (tenants, then subscriptions) start.
+  const turns = new ClaimTurns();
   const insertEvent = db.prepare(
     `INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
      VALUES (@tenant_id, @id, @type, @data, @resource_id, @created_at, @deliver_at, @application_id, @uid, @channels, @tags, @ordering_key, @trace_parent)
@@ -271,9 +273,9 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
           if (row.circuit !== 'closed') probes.add(row.subscription_id);
           return toCandidate(row, perSubscription);
         });
-      let found = scan(cursor);
-      // Wrapped around: those before the cursor come after those behind it.
-      if (cursor !== '' && found.length < CLAIM_SCAN_SUBSCRIPTIONS) found = [...found, ...scan('').filter((c) => c.subscriptionId <= cursor)];
+      const scanned = scan(turns.scanAfter);
+      // Wrapped around: those before the scan's start come after those behind it.
+      const found = turns.order(scanned, turns.wraps(scanned) ? scan('') : []);
       const readings = new Map(
         limitedIds(found).map((id) => {
           const row = limitState.get({ id, now: request.now }) as ThrottleRow & { in_flight: number };
@@ -282,10 +284,10 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       );
       const limits = new LimitedClaim(found, request.now, readings);
       const rows: DbDelivery[] = [];
-      const served: string[] = [];
       let open = limits.candidates;
       for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
         const shares = claimShares(open, request.limit - rows.length);
+        if (round === 0) turns.served(found, shares);
         const claimed = new Map<string, number>();
         for (const [subscriptionId, limit] of shares) {
           if (probes.has(subscriptionId) && takeProbe.run({ id: subscriptionId, now: request.now, until: request.now + options.circuit.cooldownMs }).changes === 0) {
@@ -296,13 +298,10 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
           rows.push(...taken);
           claimed.set(subscriptionId, taken.length);
           limits.claimed(subscriptionId, taken.length);
-          if (round === 0) served.push(subscriptionId);
         }
         open = nextRound(open, shares, claimed);
       }
       for (const [id, throttle] of limits.throttles()) saveThrottle.run({ id, ...throttle });
-      // More candidates than the first round served: the next claim starts after the last one served.
-      cursor = served.length < found.length ? (served.at(-1) ?? cursor) : '';
       if (rows.length === 0) return [];
       const ids = JSON.stringify(rows.map((r) => r.id));
       const events = new Map<string, HookEvent>();
