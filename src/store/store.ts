@@ -26,7 +26,7 @@ import type { PlainRow, RowBatch, TableName } from './tables.js';
 export interface StoreCapabilities {
   /** Several processes may claim deliveries at the same time (row locks with SKIP LOCKED). */
   readonly concurrentClaimers: boolean;
-  /** `onDeliveriesDue` hears publishes made by other processes too. */
+  /** `onDeliveriesDue` and `onTasksDue` hear what other processes announce too. */
   readonly crossProcessWakeups: boolean;
 }
 
@@ -365,6 +365,8 @@ export interface Store extends ApplicationStore, EngineStore {
   tenantUsage(tenantId: string): Promise<TenantUsage>;
   /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
   onDeliveriesDue(listener: () => void): () => void;
+  /** Calls `listener` whenever a background task was started (a recovery), so a task runner looks now. Returns an unsubscribe. */
+  onTasksDue(listener: () => void): () => void;
 
   /** Up to `limit` rows of `table` in key order, after the cursor `after` (null: from the start), as plain values (copying a store). */
   exportRows(table: TableName, after: string | null, limit: number): Promise<RowBatch>;

@@ -4,15 +4,19 @@ import { clientConfig, type PostgresOptions } from './postgres-db.js';
 
 /** The channel on which publishes and requeues announce, once committed, that deliveries are due (see postgres-notify.ts). */
 export const DUE_CHANNEL = 'hookpost_deliveries_due';
+/** The channel on which a newly started background task (a recovery) is announced, once committed, to every task runner. */
+export const TASKS_CHANNEL = 'hookpost_tasks_due';
 /** The channel on which migration 0012's triggers announce a committed change of tenants, keys, event types or subscriptions. */
 export const CONFIG_CHANNEL = 'hookpost_config';
-type Channel = typeof DUE_CHANNEL | typeof CONFIG_CHANNEL;
+/** A channel announcing work: deliveries or background tasks that became due (see postgres-notify.ts). */
+export type WorkChannel = typeof DUE_CHANNEL | typeof TASKS_CHANNEL;
+type Channel = WorkChannel | typeof CONFIG_CHANNEL;
 
 const FIRST_RECONNECT_MS = 100;
 const MAX_RECONNECT_MS = 5_000;
 
 /**
- * Hears what other processes announce (deliveries coming due, configuration changed): one
+ * Hears what other processes announce (deliveries or tasks coming due, configuration changed): one
  * dedicated connection that LISTENs (a pooled one would be handed to others). It connects on the
  * first listener, and when the connection is lost it reconnects by itself with backoff and then
  * calls every listener once, since notices sent while it was away are gone. Dispatchers also
@@ -70,7 +74,7 @@ export class NoticeListener {
     client.on('notification', (notice) => this.#listeners.emit(notice.channel));
     try {
       await client.connect();
-      await client.query(`LISTEN ${DUE_CHANNEL}; LISTEN ${CONFIG_CHANNEL}`);
+      await client.query(`LISTEN ${DUE_CHANNEL}; LISTEN ${TASKS_CHANNEL}; LISTEN ${CONFIG_CHANNEL}`);
     } catch (error) {
       this.#connecting = false;
       onLost(error);
@@ -83,8 +87,7 @@ export class NoticeListener {
     }
     this.#client = client;
     this.#delayMs = FIRST_RECONNECT_MS;
-    this.#listeners.emit(DUE_CHANNEL);
-    this.#listeners.emit(CONFIG_CHANNEL);
+    for (const channel of [DUE_CHANNEL, TASKS_CHANNEL, CONFIG_CHANNEL]) this.#listeners.emit(channel);
   }
 
   #scheduleReconnect(error: unknown): void {

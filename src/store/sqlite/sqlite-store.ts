@@ -446,6 +446,11 @@ class SqliteStore implements Store {
     return () => void this.#wakeups.off('due', listener);
   }
 
+  onTasksDue(listener: () => void) {
+    this.#wakeups.on('tasks', listener);
+    return () => void this.#wakeups.off('tasks', listener);
+  }
+
   async exportRows(table: Parameters<Store['exportRows']>[0], after: string | null, limit: number) {
     return exportSqliteRows(this.#db, table, after, limit);
   }
@@ -459,7 +464,9 @@ class SqliteStore implements Store {
   }
 
   async startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
-    return this.#e.startTask(task, requestKey);
+    const started = this.#e.startTask(task, requestKey);
+    if (started.created) this.#wakeups.emit('tasks');
+    return started;
   }
 
   async getTask(tenantId: string, id: string) {
