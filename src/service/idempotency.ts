@@ -1,5 +1,6 @@
 import { HookpostError } from '../core/errors.js';
 import type { ServiceDeps } from './deps.js';
+import { groupCommitsOf } from './group-commit.js';
 
 /** How long a key's first answer is replayed (Svix keeps keys for a day, as Stripe does). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -34,9 +35,12 @@ export async function claimIdempotencyKey(deps: ServiceDeps, tenantId: string, k
   });
 }
 
-/** Records the answer that retries with the key replay. */
-export function finishIdempotentRequest(deps: ServiceDeps, tenantId: string, key: string, status: number, body: string): Promise<void> {
-  return deps.store.finishIdempotentRequest(tenantId, key, status, body);
+/**
+ * Records the answer that retries with the key replay; resolves once it is committed (the answers
+ * of requests finishing at the same moment share one transaction).
+ */
+export async function finishIdempotentRequest(deps: ServiceDeps, tenantId: string, key: string, status: number, body: string): Promise<void> {
+  await groupCommitsOf(deps.store).idempotentAnswers.write({ tenantId, key, status, body });
 }
 
 /** Frees the key of a request whose answer retries must not replay (a server error). */

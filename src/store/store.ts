@@ -22,6 +22,14 @@ import type { EndpointHealth, OperationalNotice } from './endpoint-health.js';
 import type { EngineStore } from './engine-store.js';
 import type { PlainRow, RowBatch, TableName } from './tables.js';
 
+/** The answer a request with an idempotency key gave, kept for its retries to replay. */
+export interface IdempotentAnswer {
+  tenantId: string;
+  key: string;
+  status: number;
+  body: string;
+}
+
 /** What a store can do beyond the common interface; engines branch on these, never on the dialect. */
 export interface StoreCapabilities {
   /** Several processes may claim deliveries at the same time (row locks with SKIP LOCKED). */
@@ -222,8 +230,8 @@ export interface ApplicationStore {
    * (ours, or the earlier request's, pending or done).
    */
   claimIdempotencyKey(request: IdempotentRequest, reusableBefore: EpochMs): Promise<IdempotentRequest>;
-  /** Records the answer of the request holding the key. */
-  finishIdempotentRequest(tenantId: string, key: string, status: number, body: string): Promise<void>;
+  /** Records the answers of the requests holding the keys, all in one transaction (they are group-committed). */
+  finishIdempotentRequests(answers: IdempotentAnswer[]): Promise<void>;
   /** Lets the key go (the request failed in a way its retry should not see). */
   releaseIdempotencyKey(tenantId: string, key: string): Promise<void>;
 }

@@ -162,8 +162,14 @@ export function createPostgresApplications(db: PostgresDb): ApplicationStore {
         return toIdempotentRequest(result.rows[0]!);
       });
     },
-    async finishIdempotentRequest(tenantId, key, status, body) {
-      await db.rows("UPDATE idempotency_keys SET state = 'done', status = $3, body = $4 WHERE tenant_id = $1 AND key = $2", [tenantId, key, status, body]);
+    async finishIdempotentRequests(answers) {
+      // One statement for the whole group: the answers travel as parallel arrays.
+      await db.rows(
+        `UPDATE idempotency_keys k SET state = 'done', status = a.status, body = a.body
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS a(tenant_id, key, status, body)
+         WHERE k.tenant_id = a.tenant_id AND k.key = a.key`,
+        [answers.map((a) => a.tenantId), answers.map((a) => a.key), answers.map((a) => a.status), answers.map((a) => a.body)],
+      );
     },
     async releaseIdempotencyKey(tenantId, key) {
       await db.rows("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND state = 'pending'", [tenantId, key]);

@@ -141,8 +141,11 @@ export function createSqliteApplications(db: Database.Database): ApplicationStor
         return idempotent(sql('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?').get(request.tenantId, request.key));
       })();
     },
-    async finishIdempotentRequest(tenantId, key, status, body) {
-      sql("UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE tenant_id = ? AND key = ?").run(status, body, tenantId, key);
+    async finishIdempotentRequests(answers) {
+      const finish = sql("UPDATE idempotency_keys SET state = 'done', status = @status, body = @body WHERE tenant_id = @tenantId AND key = @key");
+      db.transaction(() => {
+        for (const answer of answers) finish.run(answer);
+      })();
     },
     async releaseIdempotencyKey(tenantId, key) {
       sql("DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ? AND state = 'pending'").run(tenantId, key);
