@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../core/model.js';
 import type { IdempotentAnswer, InsertEventResult, NewEventWrite, Store } from '../store/store.js';
 
 // A group is cut at this many writes, so one huge burst does not make one huge transaction.
@@ -57,20 +58,27 @@ export class GroupCommit<I, R> {
 interface StoreGroups {
   events: GroupCommit<NewEventWrite, InsertEventResult>;
   idempotentAnswers: GroupCommit<IdempotentAnswer, undefined>;
+  auditEntries: GroupCommit<AuditEntry, undefined>;
 }
 
 const groups = new WeakMap<Store, StoreGroups>();
 
-/** The group committers of `store`: publishes (events with their deliveries) and idempotent requests' answers. */
+/** A group writer for writes that answer nothing but their commit. */
+function resultless<I>(writeMany: (items: I[]) => Promise<void>): (items: I[]) => Promise<undefined[]> {
+  return async (items) => {
+    await writeMany(items);
+    return items.map(() => undefined);
+  };
+}
+
+/** The group committers of `store`: publishes (events with their deliveries), idempotent requests' answers, audit entries. */
 export function groupCommitsOf(store: Store): StoreGroups {
   let ofStore = groups.get(store);
   if (!ofStore) {
     ofStore = {
       events: new GroupCommit((items) => store.insertEvents(items)),
-      idempotentAnswers: new GroupCommit<IdempotentAnswer, undefined>(async (answers) => {
-        await store.finishIdempotentRequests(answers);
-        return answers.map(() => undefined);
-      }),
+      idempotentAnswers: new GroupCommit<IdempotentAnswer, undefined>(resultless((answers) => store.finishIdempotentRequests(answers))),
+      auditEntries: new GroupCommit<AuditEntry, undefined>(resultless((entries) => store.insertAuditEntries(entries))),
     };
     groups.set(store, ofStore);
   }

@@ -276,7 +276,8 @@ export interface Store extends ApplicationStore, EngineStore {
   /** Marks a live key revoked; false when it does not exist or was revoked already. */
   revokeApiKey(id: string, at: EpochMs): Promise<boolean>;
 
-  insertAuditEntry(entry: AuditEntry): Promise<void>;
+  /** Writes the entries in one transaction (they are group-committed). */
+  insertAuditEntries(entries: AuditEntry[]): Promise<void>;
   /** Newest first. */
   listAuditEntries(query: AuditQuery, page: PageRequest): Promise<Page<AuditEntry>>;
 

@@ -219,8 +219,8 @@ class PostgresStore implements Store {
     return this.#security.revokeApiKey(id, at);
   }
 
-  insertAuditEntry(entry: AuditEntry) {
-    return this.#security.insertAuditEntry(entry);
+  insertAuditEntries(entries: AuditEntry[]) {
+    return this.#security.insertAuditEntries(entries);
   }
 
   listAuditEntries(query: AuditQuery, page: PageRequest) {

@@ -193,8 +193,10 @@ class SqliteStore implements Store {
     return this.#s.revokeApiKey(id, at);
   }
 
-  async insertAuditEntry(entry: AuditEntry) {
-    this.#s.insertAuditEntry(entry);
+  async insertAuditEntries(entries: AuditEntry[]) {
+    this.#db.transaction(() => {
+      for (const entry of entries) this.#s.insertAuditEntry(entry);
+    })();
   }
 
   async listAuditEntries(query: AuditQuery, page: PageRequest) {
