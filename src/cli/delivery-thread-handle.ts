@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { releaseWriteGatesOf, shareWriteGates } from '../store/sqlite/write-gate.js';
 import type { Store } from '../store/store.js';
 import type { ThreadCommand, ThreadReport } from './delivery-thread.js';
 
@@ -18,7 +19,10 @@ export interface DeliveryThread {
  * (what /metrics serves). Resolves once the thread's dispatcher runs.
  */
 export async function startDeliveryThread(store: Store, registry: Registry, env: NodeJS.ProcessEnv): Promise<DeliveryThread> {
-  const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), { workerData: { env: { ...env } } });
+  // The SQLite write gates: the thread's writes take turns with this thread's instead of sleeping in busy_timeout.
+  const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), { workerData: { env: { ...env }, writeGates: shareWriteGates() } });
+  const { threadId } = worker;
+  worker.once('exit', () => releaseWriteGatesOf(threadId));
   let held = 0;
   let threadMetrics: unknown = [];
   let stopped: (() => void) | null = null;

@@ -8,6 +8,7 @@ import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
 import { createStore } from '../store/index.js';
+import { adoptWriteGates } from '../store/sqlite/write-gate.js';
 import { createDelivery, queueOptions } from '../runtime/delivery.js';
 import { openTracing } from '../runtime/tracing.js';
 import { createLogger } from './logger.js';
@@ -21,6 +22,7 @@ export type ThreadCommand = 'due' | 'stop';
 async function main(): Promise<void> {
   const port = parentPort!;
   const config = loadConfig(workerData.env as Record<string, string | undefined>);
+  adoptWriteGates(workerData.writeGates as Record<string, SharedArrayBuffer> | undefined);
   const logger = createLogger(config.logLevel).child({ thread: 'delivery' });
   const secrets = loadInstanceSecrets(config);
   const store = await createStore(config.databaseUrl, {

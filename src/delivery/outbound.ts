@@ -19,7 +19,7 @@ export interface OutboundOptions extends TargetPolicy {
   connectTimeoutMs: number;
   /** The whole request, from dispatch to the last byte of the body that is read. */
   totalTimeoutMs: number;
-  /** Size of the keep-alive pool kept for each origin. */
+  /** Most connections of the keep-alive pool kept for each origin (opened only as sends need them). */
   maxConnectionsPerOrigin: number;
   /** Read at most this much of a response body, then close the connection. */
   maxResponseBytes: number;

@@ -33,8 +33,9 @@ export function createDelivery(
     ...config.targetPolicy,
     connectTimeoutMs: config.delivery.connectTimeoutMs,
     totalTimeoutMs: config.delivery.requestTimeoutMs,
-    // An origin's pool opens connections as its subscriptions need them, up to this cap: a hanging
-    // subscription no longer takes the connections of a healthy one on the same host and port.
+    // The pool's ceiling. An origin's pool opens connections only as sends need them, and the
+    // origin-concurrency rule below lets an origin have at most the sum of its current
+    // subscriptions' limits in flight (capped by the same setting), so that is what it grows to.
     maxConnectionsPerOrigin: config.delivery.originConnections,
     maxResponseBytes: config.delivery.maxResponseBytes,
     storedResponseBytes: config.delivery.storedResponseBytes,
@@ -48,7 +49,9 @@ export function createDelivery(
     config: config.delivery,
     logger: deps.logger.child({ part: 'dispatcher' }),
     metrics: createDeliveryMetrics(deps.registry),
-    laneRules: [originConcurrency(config.delivery.originConnections)],
+    laneRules: [
+      originConcurrency({ maxPerOrigin: config.delivery.originConnections, perSubscription: config.delivery.perEndpointConcurrency }),
+    ],
     tracing: deps.tracing,
   });
   return { dispatcher, outbound };

@@ -3,16 +3,27 @@ import type { AddressInfo } from 'node:net';
 
 /** The hostile receivers of issue 10, each a path on one server (so they also share one origin). */
 export const HOSTILE_KINDS = ['reset', 'hang', 'slow-body', 'huge', 'late'] as const;
-export type HostileKind = (typeof HOSTILE_KINDS)[number];
+/** Issue 10's last row besides the five: a 200 whose body then stalls past the sender's timeout. */
+export const STALL = 'stall';
+export type HostileKind = (typeof HOSTILE_KINDS)[number] | typeof STALL;
+export type ReceiverPath = 'ok' | HostileKind;
+const PATHS: readonly ReceiverPath[] = ['ok', ...HOSTILE_KINDS, STALL];
 
 /** A receiver for `/ok` (healthy: 200 at once, arrival times recorded per webhook-id) and the hostile paths. */
 export interface HostileReceiver {
-  url(path: 'ok' | HostileKind): string;
+  url(path: ReceiverPath): string;
   /** When each webhook-id first reached /ok. */
   healthy: Map<string, number>;
   /** Receipts at /ok per webhook-id. */
   healthyReceipts: Map<string, number>;
+  /** Requests per hostile path answered the hostile way. */
   hits: Record<HostileKind, number>;
+  /** Per path, the webhook-ids the receiver accepted (answered with a 2xx status), with how often. */
+  accepted: Record<ReceiverPath, Map<string, number>>;
+  /** Per path, 2xx answers whose body never got to its end (stalled, dripping, or cut off by the sender). */
+  cut: Record<ReceiverPath, number>;
+  /** From now on every path answers like /ok: the hostile endpoints have recovered. */
+  heal(): void;
   close(): Promise<void>;
 }
 
@@ -20,25 +31,34 @@ const TEN_MB = 10 * 1024 * 1024;
 
 /** `lateMs`: how long /late waits before its 200 (issue 10 measured 14 s; bounded by the sender's timeout). */
 export async function startHostileReceiver(lateMs = 14_000): Promise<HostileReceiver> {
+  const accepted = Object.fromEntries(PATHS.map((p) => [p, new Map<string, number>()])) as HostileReceiver['accepted'];
+  const cut = Object.fromEntries(PATHS.map((p) => [p, 0])) as HostileReceiver['cut'];
   const healthy = new Map<string, number>();
-  const healthyReceipts = new Map<string, number>();
-  const hits = Object.fromEntries(HOSTILE_KINDS.map((k) => [k, 0])) as Record<HostileKind, number>;
+  const hits = Object.fromEntries(PATHS.filter((p) => p !== 'ok').map((k) => [k, 0])) as Record<HostileKind, number>;
+  let healed = false;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, work: () => void) => {
     const timer = setTimeout(() => (timers.delete(timer), work()), ms);
     timers.add(timer);
   };
-  const answer: Record<'ok' | HostileKind, (req: IncomingMessage, res: ServerResponse) => void> = {
-    ok: (req, res) => {
-      const id = String(req.headers['webhook-id']);
-      if (!healthy.has(id)) healthy.set(id, Date.now());
-      healthyReceipts.set(id, (healthyReceipts.get(id) ?? 0) + 1);
-      res.writeHead(200).end('ok');
-    },
+  // A 2xx status line is the receiver's acceptance: counted then, whatever happens to the body.
+  const accept = (path: ReceiverPath, req: IncomingMessage, res: ServerResponse, headers: Record<string, string> = {}) => {
+    const id = String(req.headers['webhook-id']);
+    accepted[path].set(id, (accepted[path].get(id) ?? 0) + 1);
+    res.on('close', () => {
+      if (!res.writableFinished) cut[path] += 1;
+    });
+    return res.writeHead(200, headers);
+  };
+  const ok = (path: ReceiverPath) => (req: IncomingMessage, res: ServerResponse) => {
+    if (path === 'ok' && !healthy.has(String(req.headers['webhook-id']))) healthy.set(String(req.headers['webhook-id']), Date.now());
+    accept(path, req, res).end('ok');
+  };
+  const hostile: Record<HostileKind, (req: IncomingMessage, res: ServerResponse) => void> = {
     reset: (req) => req.socket.destroy(),
     hang: () => undefined,
-    'slow-body': (_req, res) => {
-      res.writeHead(200, { 'content-length': '1000' });
+    'slow-body': (req, res) => {
+      accept('slow-body', req, res, { 'content-length': '1000' });
       const drip = () => {
         if (res.destroyed) return;
         res.write('.');
@@ -46,8 +66,8 @@ export async function startHostileReceiver(lateMs = 14_000): Promise<HostileRece
       };
       drip();
     },
-    huge: (_req, res) => {
-      res.writeHead(200, { 'content-length': String(TEN_MB) });
+    huge: (req, res) => {
+      accept('huge', req, res, { 'content-length': String(TEN_MB) });
       const chunk = Buffer.alloc(64 * 1024, 'x');
       let sent = 0;
       const pump = () => {
@@ -59,14 +79,17 @@ export async function startHostileReceiver(lateMs = 14_000): Promise<HostileRece
       };
       pump();
     },
-    late: (_req, res) => later(lateMs, () => !res.destroyed && res.writeHead(200).end('ok')),
+    late: (req, res) => later(lateMs, () => !res.destroyed && accept('late', req, res).end('ok')),
+    stall: (req, res) => accept(STALL, req, res, { 'content-length': '100' }).write('partial'),
   };
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const path = (req.url ?? '').slice(1) as 'ok' | HostileKind;
-      if (path !== 'ok' && path in hits) hits[path] += 1;
-      (answer[path] ?? ((_q: IncomingMessage, r: ServerResponse) => r.writeHead(404).end()))(req, res);
+      const path = (req.url ?? '').slice(1) as ReceiverPath;
+      if (!PATHS.includes(path)) return void res.writeHead(404).end();
+      if (path === 'ok' || healed) return ok(path)(req, res);
+      hits[path] += 1;
+      hostile[path](req, res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,8 +97,11 @@ export async function startHostileReceiver(lateMs = 14_000): Promise<HostileRece
   return {
     url: (path) => `http://127.0.0.1:${port}/${path}`,
     healthy,
-    healthyReceipts,
+    healthyReceipts: accepted.ok,
     hits,
+    accepted,
+    cut,
+    heal: () => (healed = true),
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);

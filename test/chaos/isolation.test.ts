@@ -79,7 +79,7 @@ describe('isolation: hostile endpoints delay only themselves', () => {
     };
     process.stdout.write(`[chaos] isolation: ${JSON.stringify(figures)}\n`);
     ledger.settle();
-    expect(Object.values(hostile.hits).every((hits) => hits > 0), 'every hostile endpoint was tried').toBe(true);
+    expect(HOSTILE_KINDS.every((kind) => hostile.hits[kind] > 0), 'every hostile endpoint was tried').toBe(true);
     expect(figures.beside.p99).toBeLessThanOrEqual(P99_MULTIPLE * Math.max(50, figures.alone.p99));
     // The hostile five hold at most their own bounded share of the claim window (2 × 32 each), never all of it (512).
     expect(figures.maxHeld).toBeLessThan(512);

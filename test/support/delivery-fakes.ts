@@ -19,7 +19,10 @@ export class FakeClock {
 let sequence = 0;
 
 /** A claimed delivery of subscription `subscriptionId` (native format, a sealed secret the fake box opens). */
-export function claimedDelivery(subscriptionId = 'sub_a', overrides: { attemptCount?: number; url?: string } = {}): ClaimedDelivery {
+export function claimedDelivery(
+  subscriptionId = 'sub_a',
+  overrides: { attemptCount?: number; url?: string; maxInFlight?: number } = {},
+): ClaimedDelivery {
   sequence += 1;
   const id = `dlv_${String(sequence).padStart(6, '0')}`;
   return {
@@ -41,6 +44,7 @@ export function claimedDelivery(subscriptionId = 'sub_a', overrides: { attemptCo
       id: subscriptionId,
       url: overrides.url ?? `http://receiver.test/${subscriptionId}`,
       sealedSecret: sealedTestSecret,
+      ...(overrides.maxInFlight !== undefined ? { maxInFlight: overrides.maxInFlight } : {}),
     }),
   };
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { writeGate, type Gated } from './write-gate.js';
 
 // Why this file exists: Node 24's node_object_wrap.h, compiled into better-sqlite3, removes an
 // environment cleanup hook in every wrapped object's destructor. When the garbage collector runs
@@ -12,15 +13,44 @@ import Database from 'better-sqlite3';
 // or Statement#iterate() (a wrapped iterator).
 const keptForever: object[] = [];
 
-/** Opens a SQLite database whose database and statement objects are never garbage-collected. */
+/**
+ * Opens a SQLite database whose database and statement objects are never garbage-collected, and
+ * whose writes (transactions, and statements that change something) take turns with this
+ * process's other threads through the file's write gate (see write-gate.ts).
+ */
 export function openDatabase(file: string, options?: Database.Options): Database.Database {
   const db = new Database(file, options);
   keptForever.push(db);
+  const gated = writeGate(file);
   const prepare = db.prepare.bind(db);
   db.prepare = ((source: string) => {
     const statement = prepare(source);
     keptForever.push(statement);
+    if (gated && !statement.readonly) gateStatement(statement, gated);
     return statement;
   }) as Database.Database['prepare'];
+  if (gated) gateTransactions(db, gated);
   return db;
+}
+
+function gateStatement(statement: Database.Statement, gated: Gated): void {
+  for (const method of ['run', 'get', 'all'] as const) {
+    const call = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+    (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => gated(() => call(...args));
+  }
+}
+
+function gateTransactions(db: Database.Database, gated: Gated): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn: (...args: unknown[]) => unknown) => {
+    const inner = transaction(fn);
+    const wrap = (run: (...args: unknown[]) => unknown) => (...args: unknown[]) => gated(() => run(...args));
+    return Object.assign(wrap(inner), {
+      default: wrap(inner.default),
+      deferred: wrap(inner.deferred),
+      immediate: wrap(inner.immediate),
+      exclusive: wrap(inner.exclusive),
+      database: db,
+    });
+  }) as Database.Database['transaction'];
 }
