@@ -442,7 +442,7 @@ describeEachStore('store contract', (testStore) => {
       // Migration 0007's tables (applications, tenant event types, idempotency keys) travel too.
       await store.insertApplication({ id: newId('application'), tenantId, uid: 'acme', name: 'App', metadata: { a: 'b' }, throttleRate: null, createdAt: T0, updatedAt: T0 });
       await store.upsertTenantEventType({ tenantId, name: 'svix:a', description: 'A', schemas: { '1': {} }, archived: false, deprecated: false, featureFlags: null, groupName: null, createdAt: T0, updatedAt: T0 });
-      await store.claimIdempotencyKey({ tenantId, key: 'k', fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt: T0 }, 0);
+      await store.claimIdempotencyKeys([{ request: { tenantId, key: 'k', fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt: T0 }, reusableBefore: 0 }]);
       const task = { id: newId('task'), tenantId, kind: 'recover', status: 'running', params: { since: 'x' }, progress: { requeued: 1 }, cursor: null, createdAt: T0, updatedAt: T0, finishedAt: null } as const;
       await store.startTask({ ...task, params: { ...task.params }, progress: { ...task.progress } }, `copy-${tenantId}`);
 

@@ -1,5 +1,5 @@
-import type { AuditEntry } from '../core/model.js';
-import type { IdempotentAnswer, InsertEventResult, NewEventWrite, Store } from '../store/store.js';
+import type { AuditEntry, IdempotentRequest } from '../core/model.js';
+import type { IdempotencyKeyClaim, IdempotentAnswer, InsertEventResult, NewEventWrite, Store } from '../store/store.js';
 
 // A group is cut at this many writes, so one huge burst does not make one huge transaction.
 const MAX_GROUP = 1000;
@@ -57,6 +57,7 @@ export class GroupCommit<I, R> {
 /** The store's group committers, one per kind of write (every door writing through the store shares them). */
 interface StoreGroups {
   events: GroupCommit<NewEventWrite, InsertEventResult>;
+  idempotencyClaims: GroupCommit<IdempotencyKeyClaim, IdempotentRequest>;
   idempotentAnswers: GroupCommit<IdempotentAnswer, undefined>;
   auditEntries: GroupCommit<AuditEntry, undefined>;
 }
@@ -71,12 +72,13 @@ function resultless<I>(writeMany: (items: I[]) => Promise<void>): (items: I[]) =
   };
 }
 
-/** The group committers of `store`: publishes (events with their deliveries), idempotent requests' answers, audit entries. */
+/** The group committers of `store`: publishes (events with their deliveries), idempotency keys' claims and answers, audit entries. */
 export function groupCommitsOf(store: Store): StoreGroups {
   let ofStore = groups.get(store);
   if (!ofStore) {
     ofStore = {
       events: new GroupCommit((items) => store.insertEvents(items)),
+      idempotencyClaims: new GroupCommit((claims) => store.claimIdempotencyKeys(claims)),
       idempotentAnswers: new GroupCommit<IdempotentAnswer, undefined>(resultless((answers) => store.finishIdempotentRequests(answers))),
       auditEntries: new GroupCommit<AuditEntry, undefined>(resultless((entries) => store.insertAuditEntries(entries))),
     };

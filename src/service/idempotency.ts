@@ -17,10 +17,11 @@ export type IdempotencyClaim = { kind: 'proceed' } | { kind: 'replay'; status: n
  */
 export async function claimIdempotencyKey(deps: ServiceDeps, tenantId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
   const now = deps.now();
-  const held = await deps.store.claimIdempotencyKey(
-    { tenantId, key, fingerprint, state: 'pending', status: null, body: null, createdAt: now },
-    now - IDEMPOTENCY_KEY_TTL_MS,
-  );
+  // Claims made at the same moment share one transaction; each is answered once it committed.
+  const held = await groupCommitsOf(deps.store).idempotencyClaims.write({
+    request: { tenantId, key, fingerprint, state: 'pending', status: null, body: null, createdAt: now },
+    reusableBefore: now - IDEMPOTENCY_KEY_TTL_MS,
+  });
   if (held.fingerprint !== fingerprint) {
     throw new HookpostError('conflict', 'This idempotency key was used for another request.', { reason: 'idempotency_key_reused' });
   }

@@ -22,6 +22,12 @@ import type { EndpointHealth, OperationalNotice } from './endpoint-health.js';
 import type { EngineStore } from './engine-store.js';
 import type { PlainRow, RowBatch, TableName } from './tables.js';
 
+/** One request's claim of its idempotency key: `request` (pending) takes the key unless a row created at or after `reusableBefore` holds it. */
+export interface IdempotencyKeyClaim {
+  request: IdempotentRequest;
+  reusableBefore: EpochMs;
+}
+
 /** The answer a request with an idempotency key gave, kept for its retries to replay. */
 export interface IdempotentAnswer {
   tenantId: string;
@@ -225,11 +231,12 @@ export interface ApplicationStore {
   deleteTenantEventType(tenantId: string, name: string): Promise<boolean>;
 
   /**
-   * Claims an idempotency key for a request: inserts `request` (pending) unless the key is held
-   * by a row created at or after `reusableBefore`, and returns the row that now holds the key
-   * (ours, or the earlier request's, pending or done).
+   * Claims idempotency keys for requests, in one transaction and in the order given (they are
+   * group-committed): each inserts its `request` (pending) unless the key is held by a row created
+   * at or after its `reusableBefore`, and gets the row that then holds the key (its own, or an
+   * earlier request's, pending or done; an earlier claim of the same key in the list counts).
    */
-  claimIdempotencyKey(request: IdempotentRequest, reusableBefore: EpochMs): Promise<IdempotentRequest>;
+  claimIdempotencyKeys(claims: IdempotencyKeyClaim[]): Promise<IdempotentRequest[]>;
   /** Records the answers of the requests holding the keys, all in one transaction (they are group-committed). */
   finishIdempotentRequests(answers: IdempotentAnswer[]): Promise<void>;
   /** Lets the key go (the request failed in a way its retry should not see). */
