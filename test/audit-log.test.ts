@@ -11,7 +11,7 @@ import { PayloadSchemas } from '../src/service/payload-schemas.js';
 import { createTenant as createTenantRecord } from '../src/service/tenants.js';
 import { createApiKey } from '../src/service/api-keys.js';
 import { createStore } from '../src/store/index.js';
-import { call, createTenant, defineEventType, startServer, subscribe, type TestServer } from './support/server.js';
+import { call, createTenant, defineEventType, eventually, startServer, subscribe, type TestServer } from './support/server.js';
 import { describeEachStore } from './support/stores.js';
 
 describeEachStore('audit log', (store) => {
@@ -145,7 +145,11 @@ describeEachStore('audit log', (store) => {
         const headers = { authorization: `Bearer ${token}` };
         expect((await app.inject({ method: 'POST', url: '/compat/example/hooks/h1', headers })).statusCode).toBe(200);
         expect((await app.inject({ method: 'POST', url: '/compat/example/hooks/h2/fail', headers })).statusCode).toBe(400);
-        const { items } = await store.listAuditEntries({}, { cursor: null, limit: 10 });
+        // The fallback writes after the response has gone (onResponse): wait for the entry to be recorded.
+        const items = await eventually(async () => {
+          const page = await store.listAuditEntries({}, { cursor: null, limit: 10 });
+          return page.items.length > 0 ? page.items : undefined;
+        }, 10_000, 'the fallback audit entry');
         expect(items).toHaveLength(1);
         expect(items[0]).toMatchObject({
           actor: { kind: 'api_key', id: key.id },

@@ -81,6 +81,37 @@ describeEachStore('engine store contract', (testStore) => {
     if (claimed!.id === first.id) expect((await store.startTask(newTask(), 'key-a')).created).toBe(true);
   });
 
+  it('announces a started task to task runners (in other processes too, where the store can), and not a repeated request', async () => {
+    const runnerUrl = await testStore.freshDatabaseUrl();
+    const own = await createStore(runnerUrl);
+    await own.migrate();
+    const runner = own.capabilities.crossProcessWakeups ? await createStore(runnerUrl) : own;
+    try {
+      await own.insertTenant({ id: tenantId, name: 'Acme', createdAt: T0 });
+      let announced = 0;
+      const unsubscribe = runner.onTasksDue(() => (announced += 1));
+      // A fresh listener may need a moment to connect; keep starting tasks until one is heard.
+      const deadline = Date.now() + 10_000;
+      for (let i = 0; announced === 0 && Date.now() < deadline; i += 1) {
+        await own.startTask(newTask(), `announce-${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(announced).toBeGreaterThan(0);
+      // Asked again while it runs: the same task, nothing new to announce.
+      const heard = announced;
+      await own.startTask(newTask(), 'announce-0');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(announced).toBe(heard);
+      unsubscribe();
+      await own.startTask(newTask(), 'after-unsubscribing');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(announced).toBe(heard);
+    } finally {
+      if (runner !== own) await runner.close();
+      await own.close();
+    }
+  });
+
   it('leases a task to one runner until the lease expires, and refuses progress from a runner that lost it', async () => {
     // Tasks of earlier specifications may be waiting too: drain them far in the future.
     for (let t = await store.claimTask('cleaner', T0 * 2, 1); t; t = await store.claimTask('cleaner', T0 * 2, 1)) {

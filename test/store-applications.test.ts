@@ -110,13 +110,46 @@ describeEachStore('store contract: applications, uids, tenant event types, idemp
 
   it('claims an idempotency key once, replays its answer, and frees a stale or released one', async () => {
     const request = (createdAt: number): IdempotentRequest => ({ tenantId, key: 'k', fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt });
-    expect(await store.claimIdempotencyKey(request(T0), T0 - 1000)).toMatchObject({ state: 'pending', createdAt: T0 });
-    expect(await store.claimIdempotencyKey(request(T0 + 5), T0 - 1000)).toMatchObject({ state: 'pending', createdAt: T0 });
-    await store.finishIdempotentRequest(tenantId, 'k', 202, '{"id":"msg_1"}');
-    expect(await store.claimIdempotencyKey(request(T0 + 6), T0 - 1000)).toMatchObject({ state: 'done', status: 202, body: '{"id":"msg_1"}' });
+    expect(await claimIdempotencyKey(store, request(T0), T0 - 1000)).toMatchObject({ state: 'pending', createdAt: T0 });
+    expect(await claimIdempotencyKey(store, request(T0 + 5), T0 - 1000)).toMatchObject({ state: 'pending', createdAt: T0 });
+    await store.finishIdempotentRequests([{ tenantId, key: 'k', status: 202, body: '{"id":"msg_1"}' }]);
+    expect(await claimIdempotencyKey(store, request(T0 + 6), T0 - 1000)).toMatchObject({ state: 'done', status: 202, body: '{"id":"msg_1"}' });
     // Past its lifetime the key is free again.
-    expect(await store.claimIdempotencyKey(request(T0 + 7), T0 + 1)).toMatchObject({ state: 'pending', createdAt: T0 + 7 });
+    expect(await claimIdempotencyKey(store, request(T0 + 7), T0 + 1)).toMatchObject({ state: 'pending', createdAt: T0 + 7 });
     await store.releaseIdempotencyKey(tenantId, 'k');
-    expect(await store.claimIdempotencyKey(request(T0 + 8), T0)).toMatchObject({ state: 'pending', createdAt: T0 + 8 });
+    expect(await claimIdempotencyKey(store, request(T0 + 8), T0)).toMatchObject({ state: 'pending', createdAt: T0 + 8 });
+  });
+
+  it('claims several keys in one write, in order: a later claim of the same key in the group sees the earlier one', async () => {
+    const request = (key: string, createdAt: number): IdempotentRequest => ({ tenantId, key, fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt });
+    const held = await store.claimIdempotencyKeys([
+      { request: request('g1', T0), reusableBefore: T0 - 1000 },
+      { request: request('g2', T0 + 1), reusableBefore: T0 - 1000 },
+      { request: request('g1', T0 + 2), reusableBefore: T0 - 1000 },
+    ]);
+    expect(held.map((h) => [h.key, h.createdAt])).toEqual([
+      ['g1', T0],
+      ['g2', T0 + 1],
+      ['g1', T0],
+    ]);
+  });
+
+  it('records the answers of several idempotent requests in one write, each under its own key', async () => {
+    const request = (key: string): IdempotentRequest => ({ tenantId, key, fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt: T0 });
+    for (const key of ['a', 'b', 'c']) await claimIdempotencyKey(store, request(key), T0 - 1000);
+    await store.finishIdempotentRequests([
+      { tenantId, key: 'a', status: 202, body: '{"id":"msg_a"}' },
+      { tenantId, key: 'b', status: 409, body: '{"code":"conflict"}' },
+    ]);
+    expect(await claimIdempotencyKey(store, request('a'), T0 - 1000)).toMatchObject({ state: 'done', status: 202, body: '{"id":"msg_a"}' });
+    expect(await claimIdempotencyKey(store, request('b'), T0 - 1000)).toMatchObject({ state: 'done', status: 409, body: '{"code":"conflict"}' });
+    expect(await claimIdempotencyKey(store, request('c'), T0 - 1000)).toMatchObject({ state: 'pending', status: null });
+    await store.finishIdempotentRequests([]);
   });
 });
+
+/** One claim through the store's group write. */
+async function claimIdempotencyKey(store: Store, request: IdempotentRequest, reusableBefore: number): Promise<IdempotentRequest> {
+  const [held] = await store.claimIdempotencyKeys([{ request, reusableBefore }]);
+  return held!;
+}

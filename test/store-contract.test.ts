@@ -243,7 +243,7 @@ describeEachStore('store contract', (testStore) => {
         details: { n, nested: { ok: true } },
       });
       const entries = [entry(1, 'subscription.created'), entry(2, 'subscription.deleted'), entry(3, 'subscription.created')];
-      for (const e of entries) await store.insertAuditEntry(e);
+      await store.insertAuditEntries(entries);
       const all = await collectPages((cursor) => store.listAuditEntries({ tenantId }, { cursor, limit: 2 }));
       expect(all).toEqual([...entries].reverse());
       const created = await store.listAuditEntries({ tenantId, action: 'subscription.created' }, { cursor: null, limit: 10 });
@@ -436,13 +436,13 @@ describeEachStore('store contract', (testStore) => {
       const [id] = await publishTo([subscription]);
       await store.insertApiKey({ id: newId('apiKey'), tenantId, name: 'k', scopes: ['admin'], tokenHash: `h-${tenantId}`, createdAt: T0, lastUsedAt: null, revokedAt: null });
       await store.updateSubscription(tenantId, subscription.id, { active: true }, T0);
-      await store.insertAuditEntry({ id: newId('audit'), at: T0, actor: { kind: 'admin', id: 'admin' }, action: 'subscription.created', tenantId, targetType: 'subscription', targetId: subscription.id, details: { url: subscription.url } });
+      await store.insertAuditEntries([{ id: newId('audit'), at: T0, actor: { kind: 'admin', id: 'admin' }, action: 'subscription.created', tenantId, targetType: 'subscription', targetId: subscription.id, details: { url: subscription.url } }]);
       await claim('w1');
       await store.recordOutcomes([outcome(id!, 'w1', 'pending', { nextAttemptAt: clock + 1 })]);
       // Migration 0007's tables (applications, tenant event types, idempotency keys) travel too.
       await store.insertApplication({ id: newId('application'), tenantId, uid: 'acme', name: 'App', metadata: { a: 'b' }, throttleRate: null, createdAt: T0, updatedAt: T0 });
       await store.upsertTenantEventType({ tenantId, name: 'svix:a', description: 'A', schemas: { '1': {} }, archived: false, deprecated: false, featureFlags: null, groupName: null, createdAt: T0, updatedAt: T0 });
-      await store.claimIdempotencyKey({ tenantId, key: 'k', fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt: T0 }, 0);
+      await store.claimIdempotencyKeys([{ request: { tenantId, key: 'k', fingerprint: 'POST /x', state: 'pending', status: null, body: null, createdAt: T0 }, reusableBefore: 0 }]);
       const task = { id: newId('task'), tenantId, kind: 'recover', status: 'running', params: { since: 'x' }, progress: { requeued: 1 }, cursor: null, createdAt: T0, updatedAt: T0, finishedAt: null } as const;
       await store.startTask({ ...task, params: { ...task.params }, progress: { ...task.progress } }, `copy-${tenantId}`);
 

@@ -93,7 +93,6 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
         logger: logger.child({ part: 'tasks' }),
       })
     : null;
-  if (tasks) service.wakeTasks = () => tasks.wake();
   // Retention runs where deliveries are sent, every 10 minutes, in batches of 500 events.
   const retention = sends
     ? new RetentionJob(service, { retentionMs: config.delivery.retentionMs, batchSize: 500, intervalMs: 600_000, logger: logger.child({ part: 'retention' }) })

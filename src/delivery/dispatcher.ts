@@ -89,7 +89,7 @@ export class Dispatcher {
     });
   }
 
-  /** Starts claiming; publishes wake it at once, and it also polls for retries coming due. */
+  /** Starts claiming; whatever makes deliveries due (publishes, manual retries, …) wakes it at once, and it also polls for retries coming due. */
   start(): void {
     if (this.#running) return;
     this.#running = true;

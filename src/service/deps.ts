@@ -18,6 +18,4 @@ export interface ServiceDeps {
   accessTokenTtlMs?: number;
   /** Where publish spans go (OpenTelemetry, when configured); absent: none. */
   tracing?: Tracing;
-  /** Tells this process's task runner that a background task was just started (absent: it polls). */
-  wakeTasks?: () => void;
 }

@@ -1,5 +1,6 @@
 import { HookpostError } from '../core/errors.js';
 import type { ServiceDeps } from './deps.js';
+import { groupCommitsOf } from './group-commit.js';
 
 /** How long a key's first answer is replayed (Svix keeps keys for a day, as Stripe does). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -16,10 +17,11 @@ export type IdempotencyClaim = { kind: 'proceed' } | { kind: 'replay'; status: n
  */
 export async function claimIdempotencyKey(deps: ServiceDeps, tenantId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
   const now = deps.now();
-  const held = await deps.store.claimIdempotencyKey(
-    { tenantId, key, fingerprint, state: 'pending', status: null, body: null, createdAt: now },
-    now - IDEMPOTENCY_KEY_TTL_MS,
-  );
+  // Claims made at the same moment share one transaction; each is answered once it committed.
+  const held = await groupCommitsOf(deps.store).idempotencyClaims.write({
+    request: { tenantId, key, fingerprint, state: 'pending', status: null, body: null, createdAt: now },
+    reusableBefore: now - IDEMPOTENCY_KEY_TTL_MS,
+  });
   if (held.fingerprint !== fingerprint) {
     throw new HookpostError('conflict', 'This idempotency key was used for another request.', { reason: 'idempotency_key_reused' });
   }
@@ -34,9 +36,12 @@ export async function claimIdempotencyKey(deps: ServiceDeps, tenantId: string, k
   });
 }
 
-/** Records the answer that retries with the key replay. */
-export function finishIdempotentRequest(deps: ServiceDeps, tenantId: string, key: string, status: number, body: string): Promise<void> {
-  return deps.store.finishIdempotentRequest(tenantId, key, status, body);
+/**
+ * Records the answer that retries with the key replay; resolves once it is committed (the answers
+ * of requests finishing at the same moment share one transaction).
+ */
+export async function finishIdempotentRequest(deps: ServiceDeps, tenantId: string, key: string, status: number, body: string): Promise<void> {
+  await groupCommitsOf(deps.store).idempotentAnswers.write({ tenantId, key, status, body });
 }
 
 /** Frees the key of a request whose answer retries must not replay (a server error). */

@@ -5,7 +5,7 @@ import type { NewEventWrite } from '../store/store.js';
 import { uidTaken } from '../store/uids.js';
 import type { ServiceDeps } from './deps.js';
 import { checkPayload, planDeliveries } from './event-plan.js';
-import { groupCommitOf } from './group-commit.js';
+import { groupCommitsOf } from './group-commit.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 
 /** What a door publishes. */
@@ -81,7 +81,7 @@ export async function publishEvent(
   const span = (deps.tracing ?? noTracing).startPublish(caller.traceParent, { 'hookpost.tenant_id': tenantId, 'hookpost.event_type': input.type });
   return traced(span, async () => {
     const write = await prepareEvent(deps, schemas, tenantId, { ...input, traceParent: span.traceParent });
-    const result = await groupCommitOf(deps.store).write(write);
+    const result = await groupCommitsOf(deps.store).events.write(write);
     const deliveries = result.created ? write.deliveries.length : 0;
     span.setAttributes({ 'hookpost.event_id': result.event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !result.created });
     return { event: result.event, created: result.created, deliveries };

@@ -50,9 +50,8 @@ export async function startRecovery(
     finishedAt: null,
   };
   const requestKey = `recover:${subscriptionId}:${input.since}:${until ?? ''}`;
-  const result = await deps.store.startTask(task, requestKey);
-  if (result.created) deps.wakeTasks?.();
-  return result;
+  // The store announces a created task to the task runners (see Store.onTasksDue).
+  return deps.store.startTask(task, requestKey);
 }
 
 /** One batch of a recovery: requeues up to `batchSize` failed deliveries after the cursor. */

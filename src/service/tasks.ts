@@ -44,6 +44,7 @@ export class TaskRunner {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #wakePending = false;
+  #unsubscribe: (() => void) | null = null;
 
   constructor(deps: ServiceDeps, options: TaskRunnerOptions) {
     this.#deps = deps;
@@ -53,17 +54,20 @@ export class TaskRunner {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    // A task started anywhere (this process or, where the store can tell, another) is looked at now.
+    this.#unsubscribe = this.#deps.store.onTasksDue(() => this.wake());
     this.#loop = this.#run();
   }
 
   /** Lets the current batch finish, then stops; an unfinished task is resumed by whoever leases it next. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#unsubscribe?.();
     this.wake();
     await this.#loop;
   }
 
-  /** Looks for work now rather than at the next poll (a task was just started in this process). */
+  /** Looks for work now rather than at the next poll. */
   wake(): void {
     if (this.#wake) this.#wake();
     else this.#wakePending = true;

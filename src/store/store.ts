@@ -22,11 +22,25 @@ import type { EndpointHealth, OperationalNotice } from './endpoint-health.js';
 import type { EngineStore } from './engine-store.js';
 import type { PlainRow, RowBatch, TableName } from './tables.js';
 
+/** One request's claim of its idempotency key: `request` (pending) takes the key unless a row created at or after `reusableBefore` holds it. */
+export interface IdempotencyKeyClaim {
+  request: IdempotentRequest;
+  reusableBefore: EpochMs;
+}
+
+/** The answer a request with an idempotency key gave, kept for its retries to replay. */
+export interface IdempotentAnswer {
+  tenantId: string;
+  key: string;
+  status: number;
+  body: string;
+}
+
 /** What a store can do beyond the common interface; engines branch on these, never on the dialect. */
 export interface StoreCapabilities {
   /** Several processes may claim deliveries at the same time (row locks with SKIP LOCKED). */
   readonly concurrentClaimers: boolean;
-  /** `onDeliveriesDue` hears publishes made by other processes too. */
+  /** `onDeliveriesDue` and `onTasksDue` hear what other processes announce too. */
   readonly crossProcessWakeups: boolean;
 }
 
@@ -217,13 +231,14 @@ export interface ApplicationStore {
   deleteTenantEventType(tenantId: string, name: string): Promise<boolean>;
 
   /**
-   * Claims an idempotency key for a request: inserts `request` (pending) unless the key is held
-   * by a row created at or after `reusableBefore`, and returns the row that now holds the key
-   * (ours, or the earlier request's, pending or done).
+   * Claims idempotency keys for requests, in one transaction and in the order given (they are
+   * group-committed): each inserts its `request` (pending) unless the key is held by a row created
+   * at or after its `reusableBefore`, and gets the row that then holds the key (its own, or an
+   * earlier request's, pending or done; an earlier claim of the same key in the list counts).
    */
-  claimIdempotencyKey(request: IdempotentRequest, reusableBefore: EpochMs): Promise<IdempotentRequest>;
-  /** Records the answer of the request holding the key. */
-  finishIdempotentRequest(tenantId: string, key: string, status: number, body: string): Promise<void>;
+  claimIdempotencyKeys(claims: IdempotencyKeyClaim[]): Promise<IdempotentRequest[]>;
+  /** Records the answers of the requests holding the keys, all in one transaction (they are group-committed). */
+  finishIdempotentRequests(answers: IdempotentAnswer[]): Promise<void>;
   /** Lets the key go (the request failed in a way its retry should not see). */
   releaseIdempotencyKey(tenantId: string, key: string): Promise<void>;
 }
@@ -268,7 +283,8 @@ export interface Store extends ApplicationStore, EngineStore {
   /** Marks a live key revoked; false when it does not exist or was revoked already. */
   revokeApiKey(id: string, at: EpochMs): Promise<boolean>;
 
-  insertAuditEntry(entry: AuditEntry): Promise<void>;
+  /** Writes the entries in one transaction (they are group-committed). */
+  insertAuditEntries(entries: AuditEntry[]): Promise<void>;
   /** Newest first. */
   listAuditEntries(query: AuditQuery, page: PageRequest): Promise<Page<AuditEntry>>;
 
@@ -365,6 +381,8 @@ export interface Store extends ApplicationStore, EngineStore {
   tenantUsage(tenantId: string): Promise<TenantUsage>;
   /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
   onDeliveriesDue(listener: () => void): () => void;
+  /** Calls `listener` whenever a background task was started (a recovery), so a task runner looks now. Returns an unsubscribe. */
+  onTasksDue(listener: () => void): () => void;
 
   /** Up to `limit` rows of `table` in key order, after the cursor `after` (null: from the start), as plain values (copying a store). */
   exportRows(table: TableName, after: string | null, limit: number): Promise<RowBatch>;

@@ -143,30 +143,48 @@ export function createPostgresApplications(db: PostgresDb): ApplicationStore {
       return rows.length > 0;
     },
 
-    async claimIdempotencyKey(request, reusableBefore) {
+    async claimIdempotencyKeys(claims) {
+      // Keys are locked in one order (tenant, key) by every group, so two groups never deadlock.
+      const order = claims.map((_, i) => i).sort((a, b) => compareKeys(claims[a]!.request, claims[b]!.request) || a - b);
       return db.transaction(async (client) => {
-        // The key row is locked first, so a concurrent claim waits and then sees the winner.
-        await client.query('DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND created_at < $3', [
-          request.tenantId,
-          request.key,
-          reusableBefore,
-        ]);
-        await client.query(
-          `INSERT INTO idempotency_keys (${IDEMPOTENCY_COLUMNS.join(', ')}) VALUES (${placeholders(IDEMPOTENCY_COLUMNS.length)}) ON CONFLICT (tenant_id, key) DO NOTHING`,
-          toParams('idempotency_keys', { ...fromIdempotentRequest(request) }, IDEMPOTENCY_COLUMNS),
-        );
-        const result = await client.query<IdempotentRequestRow>('SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND key = $2', [
-          request.tenantId,
-          request.key,
-        ]);
-        return toIdempotentRequest(result.rows[0]!);
+        const held: IdempotentRequest[] = new Array(claims.length);
+        for (const i of order) {
+          const { request, reusableBefore } = claims[i]!;
+          // The key row is locked first, so a concurrent claim waits and then sees the winner.
+          await client.query('DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND created_at < $3', [
+            request.tenantId,
+            request.key,
+            reusableBefore,
+          ]);
+          await client.query(
+            `INSERT INTO idempotency_keys (${IDEMPOTENCY_COLUMNS.join(', ')}) VALUES (${placeholders(IDEMPOTENCY_COLUMNS.length)}) ON CONFLICT (tenant_id, key) DO NOTHING`,
+            toParams('idempotency_keys', { ...fromIdempotentRequest(request) }, IDEMPOTENCY_COLUMNS),
+          );
+          const result = await client.query<IdempotentRequestRow>('SELECT * FROM idempotency_keys WHERE tenant_id = $1 AND key = $2', [
+            request.tenantId,
+            request.key,
+          ]);
+          held[i] = toIdempotentRequest(result.rows[0]!);
+        }
+        return held;
       });
     },
-    async finishIdempotentRequest(tenantId, key, status, body) {
-      await db.rows("UPDATE idempotency_keys SET state = 'done', status = $3, body = $4 WHERE tenant_id = $1 AND key = $2", [tenantId, key, status, body]);
+    async finishIdempotentRequests(answers) {
+      // One statement for the whole group: the answers travel as parallel arrays.
+      await db.rows(
+        `UPDATE idempotency_keys k SET state = 'done', status = a.status, body = a.body
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS a(tenant_id, key, status, body)
+         WHERE k.tenant_id = a.tenant_id AND k.key = a.key`,
+        [answers.map((a) => a.tenantId), answers.map((a) => a.key), answers.map((a) => a.status), answers.map((a) => a.body)],
+      );
     },
     async releaseIdempotencyKey(tenantId, key) {
       await db.rows("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND state = 'pending'", [tenantId, key]);
     },
   };
+}
+
+function compareKeys(a: IdempotentRequest, b: IdempotentRequest): number {
+  if (a.tenantId !== b.tenantId) return a.tenantId < b.tenantId ? -1 : 1;
+  return a.key === b.key ? 0 : a.key < b.key ? -1 : 1;
 }

@@ -1,8 +1,10 @@
 import type { PostgresDb } from './postgres-db.js';
-import { DUE_CHANNEL } from './postgres-wakeups.js';
+import { DUE_CHANNEL, type WorkChannel } from './postgres-channels.js';
 
 /**
- * Sends the "deliveries due" NOTIFY after a publish or requeue has committed, coalescing bursts.
+ * Sends the "deliveries due" NOTIFY after a publish or requeue has committed (or, on the tasks
+ * channel, "a task was started"), coalescing bursts. Every process LISTENs, this one included, so
+ * the notice is also what wakes this process's own dispatcher or task runner.
  *
  * Why not NOTIFY inside the publish transaction: PostgreSQL serialises the commits of all
  * transactions that NOTIFY (they take one database-wide lock until their commit is flushed), so
@@ -14,11 +16,13 @@ import { DUE_CHANNEL } from './postgres-wakeups.js';
  */
 export class DueNotifier {
   readonly #db: PostgresDb;
+  readonly #channel: WorkChannel;
   #sending: Promise<void> | null = null;
   #again = false;
 
-  constructor(db: PostgresDb) {
+  constructor(db: PostgresDb, channel: WorkChannel = DUE_CHANNEL) {
     this.#db = db;
+    this.#channel = channel;
   }
 
   /** Asks for a notice to be sent soon; never fails (workers poll as well). */
@@ -43,7 +47,7 @@ export class DueNotifier {
 
   async #send(): Promise<void> {
     try {
-      await this.#db.rows(`SELECT set_config('synchronous_commit', 'off', true), pg_notify('${DUE_CHANNEL}', '')`);
+      await this.#db.rows(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')`, [this.#channel]);
     } catch {
       // The database is unreachable: the workers' polling finds the deliveries once it is back.
     }

@@ -3,10 +3,13 @@ import { decodeCursor, toPage } from '../cursor.js';
 import { fromAuditEntry, toApiKey, toAuditEntry, type ApiKeyRow, type AuditEntryRow } from '../rows.js';
 import type { AuditQuery, SealedValue, SealedValueChange } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
-import { placeholders, toParams } from './postgres-rows.js';
+import { toParams } from './postgres-rows.js';
 
 const AUDIT_COLUMNS = Object.keys(fromAuditEntry({ actor: {} } as AuditEntry));
-const INSERT_AUDIT = `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${placeholders(AUDIT_COLUMNS.length)})`;
+// One statement for a whole group of entries, whatever its size: each column travels as an array.
+const INSERT_AUDIT = `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')})
+  SELECT ${AUDIT_COLUMNS.map((c) => (c === 'details' ? 'details::jsonb' : c)).join(', ')}
+  FROM unnest(${AUDIT_COLUMNS.map((c, i) => `$${i + 1}::${c === 'at' ? 'bigint' : 'text'}[]`).join(', ')}) AS a(${AUDIT_COLUMNS.join(', ')})`;
 
 // IS NOT DISTINCT FROM matches NULL too: the admin keys are the ones bound to no tenant.
 const SELECT_KEYS = 'SELECT * FROM api_keys WHERE tenant_id IS NOT DISTINCT FROM $1 AND id > $2 ORDER BY id LIMIT $3';
@@ -47,8 +50,10 @@ export class PostgresSecurity {
     return revoked.length > 0;
   }
 
-  async insertAuditEntry(entry: AuditEntry): Promise<void> {
-    await this.#db.rows(INSERT_AUDIT, toParams('audit_log', { ...fromAuditEntry(entry) }, AUDIT_COLUMNS));
+  async insertAuditEntries(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((entry) => toParams('audit_log', { ...fromAuditEntry(entry) }, AUDIT_COLUMNS));
+    await this.#db.rows(INSERT_AUDIT, AUDIT_COLUMNS.map((_, i) => rows.map((row) => row[i])));
   }
 
   async listAuditEntries(query: AuditQuery, page: PageRequest): Promise<Page<AuditEntry>> {

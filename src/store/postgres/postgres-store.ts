@@ -46,7 +46,7 @@ import { placeholders, toParams } from './postgres-rows.js';
 import { exportRows, importRows } from './postgres-transfer.js';
 import { DueNotifier } from './postgres-notify.js';
 import { insertEvents } from './postgres-event-batch.js';
-import { CONFIG_CHANNEL, DUE_CHANNEL, NoticeListener } from './postgres-wakeups.js';
+import { CONFIG_CHANNEL, DUE_CHANNEL, NoticeListener, TASKS_CHANNEL } from './postgres-wakeups.js';
 
 /** What `openPostgresStore` may be told beyond the URL. */
 export interface PostgresStoreOptions {
@@ -123,6 +123,7 @@ class PostgresStore implements Store {
   readonly #security: PostgresSecurity;
   readonly #engine: PostgresEngine;
   readonly #notifier: DueNotifier;
+  readonly #tasksNotifier: DueNotifier;
   readonly #wakeups: NoticeListener;
   #configVersion = 0;
   #configWatched = false;
@@ -132,6 +133,7 @@ class PostgresStore implements Store {
   constructor(options: PostgresOptions, queueOptions: QueueOptions) {
     this.#db = new PostgresDb(options);
     this.#notifier = new DueNotifier(this.#db);
+    this.#tasksNotifier = new DueNotifier(this.#db, TASKS_CHANNEL);
     this.#queue = new PostgresQueue(this.#db, this.#notifier, queueOptions);
     this.#parking = new PostgresParking(this.#db);
     this.#security = new PostgresSecurity(this.#db);
@@ -163,6 +165,7 @@ class PostgresStore implements Store {
   async close() {
     await this.#wakeups.close();
     await this.#notifier.settled();
+    await this.#tasksNotifier.settled();
     await this.#db.close();
   }
 
@@ -216,8 +219,8 @@ class PostgresStore implements Store {
     return this.#security.revokeApiKey(id, at);
   }
 
-  insertAuditEntry(entry: AuditEntry) {
-    return this.#security.insertAuditEntry(entry);
+  insertAuditEntries(entries: AuditEntry[]) {
+    return this.#security.insertAuditEntries(entries);
   }
 
   listAuditEntries(query: AuditQuery, page: PageRequest) {
@@ -441,12 +444,18 @@ class PostgresStore implements Store {
     return this.#wakeups.subscribe(DUE_CHANNEL, listener);
   }
 
+  onTasksDue(listener: () => void) {
+    return this.#wakeups.subscribe(TASKS_CHANNEL, listener);
+  }
+
   rotateSubscriptionSecret(tenantId: string, id: string, nextSealed: string, previousExpiresAt: number | null, at: number) {
     return this.#engine.rotateSubscriptionSecret(tenantId, id, nextSealed, previousExpiresAt, at);
   }
 
-  startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
-    return this.#engine.startTask(task, requestKey);
+  async startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
+    const started = await this.#engine.startTask(task, requestKey);
+    if (started.created) this.#tasksNotifier.poke();
+    return started;
   }
 
   getTask(tenantId: string, id: string) {

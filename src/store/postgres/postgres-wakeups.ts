@@ -1,16 +1,16 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { CONFIG_CHANNEL, DUE_CHANNEL } from './postgres-channels.js';
+import { CONFIG_CHANNEL, DUE_CHANNEL, TASKS_CHANNEL, type WorkChannel } from './postgres-channels.js';
 import { clientConfig, type PostgresOptions } from './postgres-db.js';
 
-export { CONFIG_CHANNEL, DUE_CHANNEL } from './postgres-channels.js';
-type Channel = typeof DUE_CHANNEL | typeof CONFIG_CHANNEL;
+export { CONFIG_CHANNEL, DUE_CHANNEL, TASKS_CHANNEL, type WorkChannel } from './postgres-channels.js';
+type Channel = WorkChannel | typeof CONFIG_CHANNEL;
 
 const FIRST_RECONNECT_MS = 100;
 const MAX_RECONNECT_MS = 5_000;
 
 /**
- * Hears what other processes announce (deliveries coming due, configuration changed): one
+ * Hears what other processes announce (deliveries or tasks coming due, configuration changed): one
  * dedicated connection that LISTENs (a pooled one would be handed to others). It connects on the
  * first listener, and when the connection is lost it reconnects by itself with backoff and then
  * calls every listener once, since notices sent while it was away are gone. Dispatchers also
@@ -68,7 +68,7 @@ export class NoticeListener {
     client.on('notification', (notice) => this.#listeners.emit(notice.channel));
     try {
       await client.connect();
-      await client.query(`LISTEN ${DUE_CHANNEL}; LISTEN ${CONFIG_CHANNEL}`);
+      await client.query(`LISTEN ${DUE_CHANNEL}; LISTEN ${TASKS_CHANNEL}; LISTEN ${CONFIG_CHANNEL}`);
     } catch (error) {
       this.#connecting = false;
       onLost(error);
@@ -81,8 +81,7 @@ export class NoticeListener {
     }
     this.#client = client;
     this.#delayMs = FIRST_RECONNECT_MS;
-    this.#listeners.emit(DUE_CHANNEL);
-    this.#listeners.emit(CONFIG_CHANNEL);
+    for (const channel of [DUE_CHANNEL, TASKS_CHANNEL, CONFIG_CHANNEL]) this.#listeners.emit(channel);
   }
 
   #scheduleReconnect(error: unknown): void {

@@ -131,18 +131,24 @@ export function createSqliteApplications(db: Database.Database): ApplicationStor
       return sql('DELETE FROM tenant_event_types WHERE tenant_id = ? AND name = ?').run(tenantId, name).changes > 0;
     },
 
-    async claimIdempotencyKey(request, reusableBefore) {
-      // One transaction: a stale row (older than reusableBefore) is replaced, a live one wins.
-      return db.transaction(() => {
-        sql('DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ? AND created_at < ?').run(request.tenantId, request.key, reusableBefore);
-        sql(`${insertInto('idempotency_keys', IDEMPOTENCY_COLUMNS)} ON CONFLICT DO NOTHING`).run(
-          encodeRow('idempotency_keys', { ...fromIdempotentRequest(request) }),
-        );
-        return idempotent(sql('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?').get(request.tenantId, request.key));
-      })();
+    async claimIdempotencyKeys(claims) {
+      // One transaction for the group; per claim, a stale row (older than reusableBefore) is replaced, a live one wins.
+      const dropStale = sql('DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ? AND created_at < ?');
+      const insert = sql(`${insertInto('idempotency_keys', IDEMPOTENCY_COLUMNS)} ON CONFLICT DO NOTHING`);
+      const holder = sql('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?');
+      return db.transaction(() =>
+        claims.map(({ request, reusableBefore }) => {
+          dropStale.run(request.tenantId, request.key, reusableBefore);
+          insert.run(encodeRow('idempotency_keys', { ...fromIdempotentRequest(request) }));
+          return idempotent(holder.get(request.tenantId, request.key));
+        }),
+      )();
     },
-    async finishIdempotentRequest(tenantId, key, status, body) {
-      sql("UPDATE idempotency_keys SET state = 'done', status = ?, body = ? WHERE tenant_id = ? AND key = ?").run(status, body, tenantId, key);
+    async finishIdempotentRequests(answers) {
+      const finish = sql("UPDATE idempotency_keys SET state = 'done', status = @status, body = @body WHERE tenant_id = @tenantId AND key = @key");
+      db.transaction(() => {
+        for (const answer of answers) finish.run(answer);
+      })();
     },
     async releaseIdempotencyKey(tenantId, key) {
       sql("DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ? AND state = 'pending'").run(tenantId, key);

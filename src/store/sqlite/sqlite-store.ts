@@ -193,8 +193,10 @@ class SqliteStore implements Store {
     return this.#s.revokeApiKey(id, at);
   }
 
-  async insertAuditEntry(entry: AuditEntry) {
-    this.#s.insertAuditEntry(entry);
+  async insertAuditEntries(entries: AuditEntry[]) {
+    this.#db.transaction(() => {
+      for (const entry of entries) this.#s.insertAuditEntry(entry);
+    })();
   }
 
   async listAuditEntries(query: AuditQuery, page: PageRequest) {
@@ -446,6 +448,11 @@ class SqliteStore implements Store {
     return () => void this.#wakeups.off('due', listener);
   }
 
+  onTasksDue(listener: () => void) {
+    this.#wakeups.on('tasks', listener);
+    return () => void this.#wakeups.off('tasks', listener);
+  }
+
   async exportRows(table: Parameters<Store['exportRows']>[0], after: string | null, limit: number) {
     return exportSqliteRows(this.#db, table, after, limit);
   }
@@ -459,7 +466,9 @@ class SqliteStore implements Store {
   }
 
   async startTask(task: Parameters<Store['startTask']>[0], requestKey: string) {
-    return this.#e.startTask(task, requestKey);
+    const started = this.#e.startTask(task, requestKey);
+    if (started.created) this.#wakeups.emit('tasks');
+    return started;
   }
 
   async getTask(tenantId: string, id: string) {
