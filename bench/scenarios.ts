@@ -159,11 +159,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+const WARM_UP_SECONDS = 3;
+
 export async function latency(ctx: Context): Promise<Row[]> {
   const total = Math.max(10, Math.round(1000 * ctx.sizes.latencySeconds));
   const measure = async (base: string, token: string, tenant: string, pathOverride?: string) => {
+    const steady = (events: number) =>
+      runLoad({ kind: 'steady', base, token, tenant, type: TYPE, total: events, perSecond: 1000, ...(pathOverride ? { path: pathOverride } : {}) });
+    // A steady rate is measured warm: the same load for WARM_UP_SECONDS first, not counted (a fresh
+    // process compiles its hot paths, opens its connections and fills its caches in those seconds).
     await ctx.receiver.reset();
-    const report = await runLoad({ kind: 'steady', base, token, tenant, type: TYPE, total, perSecond: 1000, ...(pathOverride ? { path: pathOverride } : {}) });
+    const warmUp = Math.max(10, Math.round(1000 * Math.min(WARM_UP_SECONDS, ctx.sizes.latencySeconds)));
+    await ctx.receiver.waitFor(warmUp, (await steady(warmUp)).startedAt);
+    await ctx.receiver.reset();
+    const report = await steady(total);
     await ctx.receiver.waitFor(total, report.startedAt);
     const sorted = (await ctx.receiver.latencies()).sort((a, b) => a - b);
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
@@ -183,7 +192,7 @@ export async function latency(ctx: Context): Promise<Row[]> {
   const fmt = (l: { p50: number; p99: number; max: number }) => `p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(0)} ms`;
   return [
     {
-      scenario: 'latency, publish sent → webhook received, steady 1,000/s',
+      scenario: `latency, publish sent → webhook received, steady 1,000/s (after ${WARM_UP_SECONDS} s of the same load)`,
       measured: fmt(hookpost),
       value: hookpost.p99,
       ratio: null,
@@ -278,19 +287,26 @@ export async function fanOut(ctx: Context): Promise<Row[]> {
   const server = await seededServer(ctx, { tenants: 1, subscriptionsPerTenant: subscriptions });
   try {
     const token = (await server.call('POST', '/v1/tenants/t0/api-keys', {})).key as string;
-    await ctx.receiver.reset();
-    const started = performance.timeOrigin + performance.now();
-    await server.call('POST', '/v1/tenants/t0/events', { type: TYPE, data: { order_id: 'fan' } }, token);
-    const seconds = await ctx.receiver.waitFor(subscriptions, started);
+    // The first fan-out of a fresh process also opens every subscription's secret, its connections
+    // and compiles the hot paths; the second shows a running server. Both are reported.
+    const fanOutOnce = async (n: number) => {
+      await ctx.receiver.reset();
+      const started = performance.timeOrigin + performance.now();
+      await server.call('POST', '/v1/tenants/t0/events', { type: TYPE, data: { order_id: `fan-${n}` } }, token);
+      return ctx.receiver.waitFor(subscriptions, started);
+    };
+    const cold = await fanOutOnce(1);
+    const seconds = await fanOutOnce(2);
     const rawSeconds = subscriptions / ctx.rawRate;
     return [
       {
-        scenario: `fan-out: 1 event → ${subscriptions.toLocaleString('en')} subscriptions, until all delivered`,
+        scenario: `fan-out: 1 event → ${subscriptions.toLocaleString('en')} subscriptions, until all delivered (the second such event)`,
         measured: `${seconds.toFixed(2)} s (raw ${rawSeconds.toFixed(2)} s)`,
         value: seconds,
         ratio: seconds / rawSeconds,
         target: '≤ 2 × raw time',
         met: seconds / rawSeconds <= 2,
+        note: `the first event after start: ${cold.toFixed(2)} s, ${(cold / rawSeconds).toFixed(2)} × raw`,
       },
     ];
   } finally {
