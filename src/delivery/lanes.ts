@@ -60,9 +60,8 @@ export class Lanes {
   // Lanes with deliveries waiting, in the order they are visited (a lane that starts a send moves
   // to the back, so one busy subscription cannot take every freed slot first).
   readonly #waiting = new Map<string, ClaimedDelivery[]>();
-  // The tenant of each waiting lane, and the tenants in the order they get a freed slot (a tenant
-  // whose lane starts a send moves to the back).
-  readonly #tenantOf = new Map<string, string>();
+  // The tenants in the order they get a freed slot (a tenant whose lane starts a send moves to the
+  // back). A lane's tenant is its deliveries' subscription's: a waiting lane is never empty.
   readonly #tenantTurns = new Set<string>();
   readonly #timers = new Map<string, EpochMs>();
   // When each lane with waiting deliveries last made progress (a send finished).
@@ -104,7 +103,6 @@ export class Lanes {
     const queue = this.#waiting.get(lane);
     if (queue) queue.push(claimed);
     else this.#waiting.set(lane, [claimed]);
-    this.#tenantOf.set(lane, claimed.subscription.tenantId);
     this.#tenantTurns.add(claimed.subscription.tenantId);
     if (!this.#progress.has(lane)) this.#progress.set(lane, this.#options.now());
     this.#pumpLane(lane);
@@ -133,7 +131,6 @@ export class Lanes {
   takeWaiting(): ClaimedDelivery[] {
     const all = [...this.#waiting.values()].flat();
     this.#waiting.clear();
-    this.#tenantOf.clear();
     this.#tenantTurns.clear();
     return all;
   }
@@ -158,7 +155,7 @@ export class Lanes {
   #inTurn(): string[] {
     const byTenant = new Map<string, string[]>();
     for (const tenant of this.#tenantTurns) byTenant.set(tenant, []);
-    for (const lane of this.#waiting.keys()) byTenant.get(this.#tenantOf.get(lane)!)?.push(lane);
+    for (const [lane, queue] of this.#waiting) byTenant.get(queue[0]!.subscription.tenantId)?.push(lane);
     for (const [tenant, lanes] of byTenant) {
       // A tenant with nothing waiting leaves the turns (its next delivery brings it back, at the end).
       if (lanes.length > 0) continue;
@@ -178,7 +175,7 @@ export class Lanes {
     const queue = this.#waiting.get(lane);
     if (!queue) return;
     const now = this.#options.now();
-    let startedAny = false;
+    let started: ClaimedDelivery | null = null;
     while (queue.length > 0 && this.#sending < this.#options.concurrency) {
       const head = queue[0]!;
       const verdict = this.#admit(head, now);
@@ -189,17 +186,16 @@ export class Lanes {
       queue.shift();
       this.#sending += 1;
       for (const rule of this.#options.rules) rule.started?.(head, now);
-      startedAny = true;
+      started = head;
       this.#options.start(head);
     }
-    if (startedAny) {
-      const tenant = this.#tenantOf.get(lane);
-      if (tenant !== undefined && this.#tenantTurns.delete(tenant)) this.#tenantTurns.add(tenant);
+    if (started) {
+      const tenant = started.subscription.tenantId;
+      if (this.#tenantTurns.delete(tenant)) this.#tenantTurns.add(tenant);
     }
     if (queue.length === 0) {
       this.#waiting.delete(lane);
-      this.#tenantOf.delete(lane);
-    } else if (startedAny && this.#waiting.get(lane) === queue) {
+    } else if (started && this.#waiting.get(lane) === queue) {
       this.#waiting.delete(lane);
       this.#waiting.set(lane, queue);
     }
