@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/sqlite/native-handles.js';
-import { releaseWriteGatesOf, shareWriteGates } from '../src/store/sqlite/write-gate.js';
+import { releaseWriteGatesOf, shareWriteGates, writeGateWithoutBlocking } from '../src/store/sqlite/write-gate.js';
 
 // The write gate lets the threads of one process take turns writing a SQLite file (the API's
 // publishes, the delivery thread's claims) instead of sleeping in SQLite's busy handler. Real
@@ -84,6 +84,44 @@ describe('SQLite write gate', () => {
     Atomics.notify(flagWords, 1);
     await Promise.all(done);
     expect(db.prepare('SELECT who FROM writes ORDER BY n').all()).toEqual([{ who: 'holder' }, { who: 'writer' }]);
+  });
+
+  it('keeps a waiting thread\'s event loop running while it waits for the gate without blocking', async () => {
+    const { file, db } = freshFile();
+    const flags = new SharedArrayBuffer(8);
+    const flagWords = new Int32Array(flags);
+    const holder = startWorker(file, flags, 'hold');
+    workers.push(holder);
+    const done = finished(holder);
+    while (Atomics.load(flagWords, 0) === 0) await new Promise((r) => setTimeout(r, 10));
+    const insert = db.prepare('INSERT INTO writes (who, at) VALUES (?, ?)');
+    const order: string[] = [];
+    const waiting = writeGateWithoutBlocking(file)!(() => {
+      order.push('waiter writes');
+      insert.run('waiter', 1);
+    });
+    // Only this timer lets the holder go: a thread blocked in its wait would never run it, and
+    // would write first, after the gate's 5 s limit.
+    setTimeout(() => {
+      order.push('timer fired');
+      Atomics.store(flagWords, 1, 1);
+      Atomics.notify(flagWords, 1);
+    }, 50);
+    await waiting;
+    await done;
+    expect(order).toEqual(['timer fired', 'waiter writes']);
+    expect(db.prepare('SELECT who FROM writes ORDER BY n').all()).toEqual([{ who: 'holder' }, { who: 'waiter' }]);
+  });
+
+  it('lets a thread that waited without blocking nest its gated statements and transactions', async () => {
+    const { file, db } = freshFile();
+    const insert = db.prepare('INSERT INTO writes (who, at) VALUES (?, ?)');
+    const inner = db.transaction((who: string) => insert.run(who, 1));
+    await writeGateWithoutBlocking(file)!(() => {
+      inner('first');
+      insert.run('second', 2);
+    });
+    expect(db.prepare('SELECT who FROM writes ORDER BY n').all()).toEqual([{ who: 'first' }, { who: 'second' }]);
   });
 
   it('lets this thread nest transactions and write statements inside its own gate', () => {

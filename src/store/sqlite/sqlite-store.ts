@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './native-handles.js';
+import { writeGateWithoutBlocking, type GatedWithoutBlocking } from './write-gate.js';
 import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
 import { toSqliteStoreError } from './sqlite-errors.js';
 import { explainSqliteHotQueries } from './sqlite-explain.js';
@@ -79,12 +80,17 @@ class SqliteStore implements Store {
   #senderLock: SenderLock | null = null;
 
   readonly #queueOptions: QueueOptions;
+  /** Runs a queue write once this process's other threads let go of the file (see write-gate.ts). */
+  readonly #queueWrite: GatedWithoutBlocking;
   #parking: SqliteParking | undefined;
 
   constructor(db: Database.Database, file: string, queueOptions: QueueOptions) {
     this.#db = db;
     this.#file = file;
     this.#queueOptions = queueOptions;
+    // The delivery thread's claims and outcomes wait for the API thread's commits without blocking
+    // its event loop: sends and responses go on meanwhile.
+    this.#queueWrite = writeGateWithoutBlocking(file) ?? (async (work) => work());
     this.#wakeups.setMaxListeners(0);
     Object.assign(this, createSqliteApplications(db));
   }
@@ -384,19 +390,19 @@ class SqliteStore implements Store {
   }
 
   claimDueDeliveries(request: Parameters<Store['claimDueDeliveries']>[0]) {
-    return Promise.resolve(this.#q.claimDueDeliveries(request));
+    return this.#queueWrite(() => this.#q.claimDueDeliveries(request));
   }
 
   async renewLeases(owner: string, deliveryIds: string[], until: number) {
-    this.#q.renewLeases(owner, deliveryIds, until);
+    await this.#queueWrite(() => this.#q.renewLeases(owner, deliveryIds, until));
   }
 
   async releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
-    this.#q.releaseDeliveries(owner, deliveryIds, dueAt);
+    await this.#queueWrite(() => this.#q.releaseDeliveries(owner, deliveryIds, dueAt));
   }
 
   async recordOutcomes(outcomes: Parameters<Store['recordOutcomes']>[0]) {
-    const disabled = this.#q.recordOutcomes(outcomes);
+    const disabled = await this.#queueWrite(() => this.#q.recordOutcomes(outcomes));
     // Switched off (a 410, or failing for too long): park in the background (the claim skips inactive subscriptions meanwhile).
     for (const id of disabled) void this.#p.setParked(id, true).catch(() => undefined);
   }

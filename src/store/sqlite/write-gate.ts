@@ -52,13 +52,40 @@ function enter(word: Int32Array): void {
   }
 }
 
+// The same as enter, but the wait is a promise, so this thread's event loop keeps running
+// meanwhile (the delivery thread goes on sending and reading responses while the API thread
+// commits). The depth is counted only once the gate is held: until then this thread holds nothing.
+async function enterWithoutBlocking(word: Int32Array): Promise<void> {
+  const deadline = performance.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const depth = depths.get(word) ?? 0;
+    // Held by this thread already (another of its calls got in while this one waited): nest.
+    if (depth > 0 || Atomics.compareExchange(word, 0, FREE, me) === FREE) {
+      depths.set(word, depth + 1);
+      return;
+    }
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      depths.set(word, 1);
+      bypassed.add(word);
+      return;
+    }
+    const holder = Atomics.load(word, 0);
+    if (holder === FREE) continue;
+    const waited = Atomics.waitAsync(word, 0, holder, Math.min(left, 100));
+    if (waited.async) await waited.value;
+  }
+}
+
 function leave(word: Int32Array): void {
   const depth = (depths.get(word) ?? 1) - 1;
   depths.set(word, depth);
   if (depth > 0) return;
   if (bypassed.delete(word)) return;
   Atomics.store(word, 0, FREE);
-  Atomics.notify(word, 0, 1);
+  // Every waiter, not one: a waiter woken in a busy event loop tries only when that loop gets to
+  // it, and a waiter of another thread must not sleep out its timeout meanwhile.
+  Atomics.notify(word, 0);
 }
 
 /** Runs `work` holding the file's gate (at once when this thread already holds it). */
@@ -70,6 +97,27 @@ export function writeGate(file: string): Gated | null {
   if (!word) return null;
   return (work) => {
     enter(word);
+    try {
+      return work();
+    } finally {
+      leave(word);
+    }
+  };
+}
+
+/** Runs `work` holding the file's gate, like Gated, but waits for the gate without blocking this thread. */
+export type GatedWithoutBlocking = <T>(work: () => T) => Promise<T>;
+
+/**
+ * The gate of a database file for this thread, waited for asynchronously, or null for an
+ * in-memory database. `work` runs synchronously once the gate is held, so the gated statements
+ * and transactions inside it pass at once (they nest).
+ */
+export function writeGateWithoutBlocking(file: string): GatedWithoutBlocking | null {
+  const word = wordFor(file);
+  if (!word) return null;
+  return async (work) => {
+    await enterWithoutBlocking(word);
     try {
       return work();
     } finally {
@@ -91,6 +139,6 @@ export function adoptWriteGates(shared: Record<string, SharedArrayBuffer> | unde
 /** Frees every gate the given thread held when it ended (a crashed worker must not block the others). */
 export function releaseWriteGatesOf(deadThreadId: number): void {
   for (const word of words.values()) {
-    if (Atomics.compareExchange(word, 0, deadThreadId + 1, FREE) === deadThreadId + 1) Atomics.notify(word, 0, 1);
+    if (Atomics.compareExchange(word, 0, deadThreadId + 1, FREE) === deadThreadId + 1) Atomics.notify(word, 0);
   }
 }
