@@ -1,4 +1,5 @@
 import type { PostgresDb } from './postgres-db.js';
+import { DUE_BACKLOG } from './postgres-operations.js';
 import { PARK, UNPARK } from './postgres-parking.js';
 import { CLAIM, CLAIM_CANDIDATES, SELECT_STREAM, TAKE_PROBES, listDeliveriesStatement } from './postgres-queue.js';
 
@@ -27,6 +28,7 @@ export async function explainPostgresHotQueries(db: PostgresDb): Promise<Record<
         subscriptionStream: await plan(SELECT_STREAM, ['t', 's', '', 50]),
         park: await plan(PARK, ['s', 2000]),
         unpark: await plan(UNPARK, ['s', 2000]),
+        dueBacklog: await plan(DUE_BACKLOG, [0]),
       };
     } finally {
       await client.query('RESET enable_seqscan');

@@ -4,9 +4,19 @@ import type { DueBacklog } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { MIGRATIONS_DIR } from './postgres-migrate.js';
 
-// A range on the deliveries_backlog index; in-flight rows (due_at = lease expiry) and parked ones
-// (of paused subscriptions) are not backlog.
-const DUE_BACKLOG = `SELECT count(*)::int AS due, min(due_at) AS oldest FROM deliveries WHERE due_at <= $1 AND NOT parked AND status = 'pending'`;
+/** Pending deliveries due by $1 and the earliest due time: one range of deliveries_due per
+ * subscription with due work, found by a loose index scan, so the gauge needs no index of its own
+ * that every claim and outcome would have to update. In-flight rows (due_at = lease expiry) and
+ * parked ones (of paused subscriptions) are not backlog. */
+export const DUE_BACKLOG = `WITH RECURSIVE subs(id) AS (
+     SELECT (SELECT subscription_id FROM deliveries WHERE due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
+     UNION ALL
+     SELECT (SELECT subscription_id FROM deliveries
+             WHERE subscription_id > subs.id AND due_at IS NOT NULL AND NOT parked ORDER BY subscription_id LIMIT 1)
+     FROM subs WHERE subs.id IS NOT NULL
+   )
+   SELECT count(*)::int AS due, min(d.due_at) AS oldest FROM subs JOIN deliveries d ON d.subscription_id = subs.id
+   WHERE d.due_at <= $1 AND NOT d.parked AND d.status = 'pending'`;
 
 /** Migrations not yet applied to this database; querying it also proves it reachable. */
 export async function pendingPostgresMigrations(db: PostgresDb): Promise<number> {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { DUE_BACKLOG } from './sqlite-operations.js';
 import { PARK, UNPARK } from './sqlite-parking.js';
 import { CLAIM_CANDIDATES, CLAIM_SHARE, SUBSCRIPTION_STREAM, TAKE_PROBE, deliveryPageSql } from './sqlite-queue.js';
 
@@ -17,5 +18,6 @@ export function explainSqliteHotQueries(db: Database.Database): Record<string, s
     subscriptionStream: plan(SUBSCRIPTION_STREAM, { tenantId: 't', subscriptionId: 's', after: '', limit: 50 }),
     park: plan(PARK, ['s', 2000]),
     unpark: plan(UNPARK, ['s', 2000]),
+    dueBacklog: plan(DUE_BACKLOG, { now: 0 }),
   };
 }

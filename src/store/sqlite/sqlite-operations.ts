@@ -4,6 +4,20 @@ import { readMigrations } from '../migration-files.js';
 import type { DueBacklog } from '../store.js';
 import { MIGRATIONS_DIR } from './sqlite-migrate.js';
 
+/** Pending deliveries due by @now and the earliest due time: one range of deliveries_due per
+ * subscription with due work, found by a loose index scan (as CLAIM_CANDIDATES finds them), so the
+ * gauge needs no index of its own that every claim and outcome would have to update. In-flight
+ * rows (due_at = lease expiry) and parked ones (of paused subscriptions) are not backlog. */
+export const DUE_BACKLOG = `WITH RECURSIVE subs(id) AS (
+     SELECT (SELECT subscription_id FROM deliveries WHERE due_at IS NOT NULL AND parked = 0 ORDER BY subscription_id LIMIT 1)
+     UNION ALL
+     SELECT (SELECT subscription_id FROM deliveries
+             WHERE subscription_id > subs.id AND due_at IS NOT NULL AND parked = 0 ORDER BY subscription_id LIMIT 1)
+     FROM subs WHERE subs.id IS NOT NULL
+   )
+   SELECT count(*) AS due, min(d.due_at) AS oldest FROM subs JOIN deliveries d ON d.subscription_id = subs.id
+   WHERE d.due_at <= @now AND d.parked = 0 AND d.status = 'pending'`;
+
 /** What /readyz and /metrics read from SQLite. */
 export function createSqliteOperations(db: Database.Database) {
   return {
@@ -15,12 +29,8 @@ export function createSqliteOperations(db: Database.Database) {
       return known.filter((version) => !applied.has(version)).length;
     },
 
-    // A range on the deliveries_backlog index; in-flight rows (due_at = lease expiry) and parked ones
-    // (of paused subscriptions) are not backlog.
     dueBacklog(now: EpochMs): DueBacklog {
-      const row = db
-        .prepare("SELECT count(*) AS due, min(due_at) AS oldest FROM deliveries WHERE due_at <= ? AND parked = 0 AND status = 'pending'")
-        .get(now) as { due: number; oldest: number | null };
+      const row = db.prepare(DUE_BACKLOG).get({ now }) as { due: number; oldest: number | null };
       return { due: row.due, oldestDueAt: row.oldest };
     },
   };

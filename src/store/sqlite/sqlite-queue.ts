@@ -132,14 +132,12 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
      WHERE subscription_id = @id`,
   );
   const claim = db.prepare(CLAIM_SHARE);
+  // The claimed rows' events and subscriptions, each read once by its key: the claim knows the keys,
+  // so no join back through deliveries, and no DISTINCT that would compare whole rows (payloads included).
   const claimedEvents = db.prepare(
-    `SELECT DISTINCT e.* FROM deliveries d JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
-     WHERE d.id IN (SELECT value FROM json_each(?))`,
+    `SELECT e.* FROM json_each(?) k JOIN events e ON e.tenant_id = k.value ->> 0 AND e.id = k.value ->> 1`,
   );
-  const claimedSubscriptions = db.prepare(
-    `SELECT DISTINCT s.* FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-     WHERE d.id IN (SELECT value FROM json_each(?))`,
-  );
+  const claimedSubscriptions = db.prepare('SELECT * FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))');
 
   // Through deliveries_in_flight.
   const returnOrphans = db.prepare(
@@ -303,11 +301,13 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       }
       for (const [id, throttle] of limits.throttles()) saveThrottle.run({ id, ...throttle });
       if (rows.length === 0) return [];
-      const ids = JSON.stringify(rows.map((r) => r.id));
+      const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
       const events = new Map<string, HookEvent>();
-      for (const row of claimedEvents.all(ids) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEvent(row));
+      for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEvent(row));
       const subscriptions = new Map<string, Subscription>();
-      for (const row of claimedSubscriptions.all(ids) as DbSubscription[]) subscriptions.set(row.id, toSubscription(row));
+      for (const row of claimedSubscriptions.all(JSON.stringify([...new Set(rows.map((r) => r.subscription_id))])) as DbSubscription[]) {
+        subscriptions.set(row.id, toSubscription(row));
+      }
       return rows.map((row) => ({
         delivery: toDelivery(row),
         event: events.get(`${row.tenant_id}\u0000${row.event_id}`)!,
