@@ -9,3 +9,8 @@ export function awaitsClaim(deliveries: NewDelivery[]): boolean {
 export function writesAwaitClaim(items: NewEventWrite[], results: InsertEventResult[]): boolean {
   return results.some((result, i) => result.created && awaitsClaim(items[i]!.deliveries));
 }
+
+/** Whether writing these events wrote deliveries at all (handed off or not). */
+export function writesDeliveries(items: NewEventWrite[], results: InsertEventResult[]): boolean {
+  return results.some((result, i) => result.created && items[i]!.deliveries.length > 0);
+}

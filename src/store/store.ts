@@ -391,8 +391,13 @@ export interface Store extends ApplicationStore, EngineStore {
   deleteExpiredHealth(tenantId: string, before: EpochMs, limit: number): Promise<number>;
   /** What the tenant keeps: events, deliveries by status, attempts, live subscriptions. */
   tenantUsage(tenantId: string): Promise<TenantUsage>;
-  /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
+  /**
+   * Calls `listener` whenever deliveries may have become due for a claim (a publish or a requeue;
+   * not deliveries handed off leased to this process's engine, which need no claim). Returns an unsubscribe.
+   */
   onDeliveriesDue(listener: () => void): () => void;
+  /** Calls `listener` whenever this process wrote events with deliveries, handed off or not (what a stream's long poll waits for). Returns an unsubscribe. */
+  onEventsWritten(listener: () => void): () => void;
   /** Calls `listener` whenever a background task was started (a recovery), so a task runner looks now. Returns an unsubscribe. */
   onTasksDue(listener: () => void): () => void;
 

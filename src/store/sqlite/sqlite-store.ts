@@ -7,7 +7,7 @@ import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
 import { toSqliteStoreError } from './sqlite-errors.js';
 import { explainSqliteHotQueries } from './sqlite-explain.js';
 import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
-import { awaitsClaim, writesAwaitClaim } from '../new-deliveries.js';
+import { awaitsClaim, writesAwaitClaim, writesDeliveries } from '../new-deliveries.js';
 import type { ApiKey, AuditEntry, DeliveryStatus, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -334,6 +334,7 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503 to every call of the group: none was acknowledged.
       throw toSqliteStoreError(error);
     }
+    if (writesDeliveries(items, results)) this.#wakeups.emit('written');
     if (writesAwaitClaim(items, results)) this.#wakeups.emit('due');
     return results;
   }
@@ -346,6 +347,7 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503: the event was not acknowledged, so nothing is lost.
       throw toSqliteStoreError(error);
     }
+    if (result.created && deliveries.length > 0) this.#wakeups.emit('written');
     if (result.created && awaitsClaim(deliveries)) this.#wakeups.emit('due');
     return result;
   }
@@ -451,6 +453,11 @@ class SqliteStore implements Store {
   onDeliveriesDue(listener: () => void) {
     this.#wakeups.on('due', listener);
     return () => void this.#wakeups.off('due', listener);
+  }
+
+  onEventsWritten(listener: () => void) {
+    this.#wakeups.on('written', listener);
+    return () => void this.#wakeups.off('written', listener);
   }
 
   onTasksDue(listener: () => void) {
