@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import type { LoadJob, LoadReport } from './load.js';
+import type { LoadJob, LoadMessage, LoadReport } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The Hookpost checkout whose server is measured (BENCH_HOOKPOST_ROOT measures another build, e.g. a baseline). */
@@ -96,11 +96,25 @@ export class Receiver {
   }
 }
 
-/** Runs one load job in its own process. */
-export function runLoad(job: LoadJob): Promise<LoadReport> {
+/**
+ * Runs one load job in its own process: its warm-up items first, then `afterWarmUp` with their
+ * report (to let what they caused finish, say), then the measured items; resolves with the
+ * measured items' report.
+ */
+export function runLoad(job: LoadJob, afterWarmUp: (warmUp: LoadReport) => Promise<void>): Promise<LoadReport> {
   const child = fork(path.join(here, 'load.js'));
   return new Promise((resolve, reject) => {
-    child.once('message', (report: LoadReport) => resolve(report));
+    child.on('message', ({ phase, report }: LoadMessage) => {
+      if (phase === 'measured') resolve(report);
+      else
+        afterWarmUp(report).then(
+          () => child.send('go'),
+          (error) => {
+            child.kill();
+            reject(error);
+          },
+        );
+    });
     child.once('exit', (code) => code !== 0 && reject(new Error(`the load generator exited with ${code}`)));
     child.send(job);
   });
