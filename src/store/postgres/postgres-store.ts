@@ -382,6 +382,10 @@ class PostgresStore implements Store {
     return this.#queue.renewLeases(owner, deliveryIds, until);
   }
 
+  takeHandedOff(owner: string, deliveryIds: string[], now: number) {
+    return this.#queue.takeHandedOff(owner, deliveryIds, now);
+  }
+
   releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
     return this.#queue.releaseDeliveries(owner, deliveryIds, dueAt);
   }

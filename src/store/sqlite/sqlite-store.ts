@@ -7,6 +7,7 @@ import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
 import { toSqliteStoreError } from './sqlite-errors.js';
 import { explainSqliteHotQueries } from './sqlite-explain.js';
 import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
+import { awaitsClaim, writesAwaitClaim } from '../new-deliveries.js';
 import type { ApiKey, AuditEntry, DeliveryStatus, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -333,7 +334,7 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503 to every call of the group: none was acknowledged.
       throw toSqliteStoreError(error);
     }
-    if (results.some((result, i) => result.created && items[i]!.deliveries.length > 0)) this.#wakeups.emit('due');
+    if (writesAwaitClaim(items, results)) this.#wakeups.emit('due');
     return results;
   }
 
@@ -345,7 +346,7 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503: the event was not acknowledged, so nothing is lost.
       throw toSqliteStoreError(error);
     }
-    if (result.created && deliveries.length > 0) this.#wakeups.emit('due');
+    if (result.created && awaitsClaim(deliveries)) this.#wakeups.emit('due');
     return result;
   }
 
@@ -389,6 +390,10 @@ class SqliteStore implements Store {
 
   async renewLeases(owner: string, deliveryIds: string[], until: number) {
     this.#q.renewLeases(owner, deliveryIds, until);
+  }
+
+  async takeHandedOff(owner: string, deliveryIds: string[], now: number) {
+    return deliveryIds.length === 0 ? [] : this.#q.takeHandedOff(owner, deliveryIds, now);
   }
 
   async releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
