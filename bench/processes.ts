@@ -126,6 +126,8 @@ export class HookpostServer {
     readonly child: ChildProcess,
     readonly base: string,
     readonly readySeconds: number,
+    /** CPU time (user + system, every thread) the process had used when /healthz first answered. */
+    readonly readyCpuSeconds: number,
     readonly dataDir: string,
   ) {}
 
@@ -160,7 +162,7 @@ export class HookpostServer {
       }
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    return new HookpostServer(child, base, (performance.now() - started) / 1000, dir);
+    return new HookpostServer(child, base, (performance.now() - started) / 1000, cpuSeconds(child.pid!), dir);
   }
 
   /** Resident memory now and at its peak, in MB (Linux /proc). */
@@ -192,6 +194,17 @@ export class HookpostServer {
     }
     if (removeData) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU time a process has used (Linux /proc, in clock ticks of 10 ms): on a shared machine it
+ * varies far less with the other load than wall time does.
+ */
+function cpuSeconds(pid: number): number {
+  // The fields after the command name (which may hold spaces and parentheses) start with the 3rd: utime is the 14th, stime the 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The BullMQ + undici sender process; resolves once its worker is connected. */
