@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import type { LoadJob, LoadReport } from './load.js';
+import type { LoadJob, LoadMessage, LoadReport } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The Hookpost checkout whose server is measured (BENCH_HOOKPOST_ROOT measures another build, e.g. a baseline). */
@@ -96,11 +96,25 @@ export class Receiver {
   }
 }
 
-/** Runs one load job in its own process. */
-export function runLoad(job: LoadJob): Promise<LoadReport> {
+/**
+ * Runs one load job in its own process: its warm-up items first, then `afterWarmUp` with their
+ * report (to let what they caused finish, say), then the measured items; resolves with the
+ * measured items' report.
+ */
+export function runLoad(job: LoadJob, afterWarmUp: (warmUp: LoadReport) => Promise<void>): Promise<LoadReport> {
   const child = fork(path.join(here, 'load.js'));
   return new Promise((resolve, reject) => {
-    child.once('message', (report: LoadReport) => resolve(report));
+    child.on('message', ({ phase, report }: LoadMessage) => {
+      if (phase === 'measured') resolve(report);
+      else
+        afterWarmUp(report).then(
+          () => child.send('go'),
+          (error) => {
+            child.kill();
+            reject(error);
+          },
+        );
+    });
     child.once('exit', (code) => code !== 0 && reject(new Error(`the load generator exited with ${code}`)));
     child.send(job);
   });
@@ -112,6 +126,8 @@ export class HookpostServer {
     readonly child: ChildProcess,
     readonly base: string,
     readonly readySeconds: number,
+    /** CPU time (user + system, every thread) the process had used when /healthz first answered. */
+    readonly readyCpuSeconds: number,
     readonly dataDir: string,
   ) {}
 
@@ -146,7 +162,7 @@ export class HookpostServer {
       }
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    return new HookpostServer(child, base, (performance.now() - started) / 1000, dir);
+    return new HookpostServer(child, base, (performance.now() - started) / 1000, cpuSeconds(child.pid!), dir);
   }
 
   /** Resident memory now and at its peak, in MB (Linux /proc). */
@@ -178,6 +194,17 @@ export class HookpostServer {
     }
     if (removeData) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU time a process has used (Linux /proc, in clock ticks of 10 ms): on a shared machine it
+ * varies far less with the other load than wall time does.
+ */
+function cpuSeconds(pid: number): number {
+  // The fields after the command name (which may hold spaces and parentheses) start with the 3rd: utime is the 14th, stime the 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The BullMQ + undici sender process; resolves once its worker is connected. */

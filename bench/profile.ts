@@ -4,7 +4,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HookpostServer, Receiver, runLoad } from './processes.js';
+import { HookpostServer, Receiver } from './processes.js';
+import { SIZES } from './sizes.js';
+import { throughput } from './throughput.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, '../../bench/profiles');
@@ -19,9 +21,8 @@ try {
   const tenant = (await server.call('POST', '/v1/tenants', { name: 'bench' })).id as string;
   const token = (await server.call('POST', `/v1/tenants/${tenant}/api-keys`, {})).key as string;
   await server.call('POST', `/v1/tenants/${tenant}/subscriptions`, { url: receiver.url(), event_types: ['bench.order.created'] });
-  const report = await runLoad({ kind: 'publish', base: server.base, token, tenant, type: 'bench.order.created', total, callers: batch === 1 ? 64 : 4, batch });
-  const seconds = await receiver.waitFor(total, report.startedAt);
-  console.log(`${total} events, batch ${batch}: ${Math.round(total / seconds)} delivered/s end to end; statuses ${JSON.stringify(report.statuses)}`);
+  const measured = await throughput({ sizes: SIZES.full, receiver }, { kind: 'publish', base: server.base, token, tenant, type: 'bench.order.created', total, callers: batch === 1 ? 64 : 4, batch });
+  console.log(`${measured.method} events, batch ${batch}: ${Math.round(measured.rate)} delivered/s end to end; statuses ${JSON.stringify(measured.report.statuses)}`);
 } finally {
   await server.stop();
   receiver.stop();

@@ -1,6 +1,7 @@
 // `npm run bench` [-- --quick | --smoke] [-- --only=name,name]: every scenario of issue 9's table,
 // each with Hookpost, the receiver and the load generator as separate processes, beside raw undici
-// POSTs to the same receiver in the same run. Writes bench/results/<date>.json and .md.
+// POSTs to the same receiver in the same run; every throughput is measured warm (throughput.ts).
+// Writes bench/results/<date>.json and .md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { Receiver, hookpostRoot } from './processes.js';
 import * as scenarios from './scenarios.js';
 import type { Context, Row } from './scenarios.js';
+import { SIZES } from './sizes.js';
+import { measureRaw, type Throughput } from './throughput.js';
 
 const args = process.argv.slice(2);
 const mode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const sizes = scenarios.SIZES[mode];
+const sizes = SIZES[mode];
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<number> {
@@ -21,9 +24,9 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   let failures = 0;
   try {
-    const rawBefore = await scenarios.measureRaw(receiver, sizes.events);
-    log(`raw undici: ${Math.round(rawBefore)} POSTs/s`);
-    const ctx: Context = { sizes, receiver, rawRate: rawBefore, log };
+    const rawBefore = await measureRaw({ sizes, receiver });
+    log(`raw undici: ${Math.round(rawBefore.rate)} POSTs/s (${rawBefore.method})`);
+    const ctx: Context = { sizes, receiver, rawRate: rawBefore.rate, log };
     let singleRate = 0;
     const plan: Array<[string, () => Promise<Row[]>]> = [
       ['single', async () => {
@@ -56,8 +59,8 @@ async function main(): Promise<number> {
         rows.push({ scenario: name, measured: `failed: ${(error as Error).message}`, value: 0, ratio: null, target: '', met: false });
       }
     }
-    const rawAfter = await scenarios.measureRaw(receiver, sizes.events);
-    log(`raw undici again: ${Math.round(rawAfter)} POSTs/s`);
+    const rawAfter = await measureRaw({ sizes, receiver });
+    log(`raw undici again: ${Math.round(rawAfter.rate)} POSTs/s`);
     write(rows, rawBefore, rawAfter);
   } finally {
     receiver.stop();
@@ -65,19 +68,27 @@ async function main(): Promise<number> {
   return failures;
 }
 
-function write(rows: Row[], rawBefore: number, rawAfter: number): void {
+const METHOD =
+  'Every throughput is steady state: each load process first sends a warm-up of the same shape (callers, batch size, target; not counted), ' +
+  'the receiver gets everything the warm-up caused and is reset, and the measured items are timed from their first request until the receiver ' +
+  'has counted all they caused. "how measured" gives the warm-up and measured counts (docs/benchmarks.md).';
+
+function write(rows: Row[], rawBefore: Throughput, rawAfter: Throughput): void {
   const date = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = path.resolve(here, '../../bench/results');
   mkdirSync(dir, { recursive: true });
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
   const file = path.join(dir, `${date}${mode === 'full' ? '' : `-${mode}`}`);
-  writeFileSync(`${file}.json`, JSON.stringify({ date, mode, machine, hookpostRoot, rawBefore, rawAfter, sizes, rows }, null, 2));
+  const raw = (measured: Throughput) => ({ rate: measured.rate, seconds: measured.seconds, method: measured.method });
+  writeFileSync(`${file}.json`, JSON.stringify({ date, mode, machine, hookpostRoot, method: METHOD, rawBefore: raw(rawBefore), rawAfter: raw(rawAfter), sizes, rows }, null, 2));
   const lines = [
-    `Mode ${mode}; ${machine}. Raw undici POSTs to the same receiver, this run: ${Math.round(rawBefore)}/s before, ${Math.round(rawAfter)}/s after (ratios use the first).`,
+    `Mode ${mode}; ${machine}. Raw undici POSTs to the same receiver, this run: ${Math.round(rawBefore.rate)}/s before, ${Math.round(rawAfter.rate)}/s after (ratios use the first); each ${rawBefore.method}.`,
     '',
-    '| scenario | measured | ratio | target | met |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.scenario}${r.note ? ` (${r.note})` : ''} | ${r.measured} | ${r.ratio === null ? '' : r.ratio.toFixed(3)} | ${r.target} | ${r.met === null ? 'n/a' : r.met ? 'yes' : 'no'} |`),
+    METHOD,
+    '',
+    '| scenario | measured | ratio | target | met | how measured |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.scenario}${r.note ? ` (${r.note})` : ''} | ${r.measured} | ${r.ratio === null ? '' : r.ratio.toFixed(3)} | ${r.target} | ${r.met === null ? 'n/a' : r.met ? 'yes' : 'no'} | ${r.method ?? ''} |`),
   ];
   writeFileSync(`${file}.md`, lines.join('\n') + '\n');
   console.log('\n' + lines.join('\n'));

@@ -192,6 +192,63 @@ describeEachStore('store reliability', (testStore) => {
     });
   });
 
+  describe('deliveries handed off (written leased to the engine of the publishing process)', () => {
+    /** One event with a delivery to `subscription` written leased to `owner` until `until`; returns the delivery id. */
+    async function publishLeased(subscription: Subscription, owner: string, until: number): Promise<string> {
+      const id = newId('delivery');
+      await store.insertEvents([
+        {
+          event: { tenantId, id: newId('event'), type: 'order.created', data: { n: 1 }, resourceId: null, createdAt: now, deliverAt: null },
+          deliveries: [{ id, subscriptionId: subscription.id, dueAt: now, lease: { owner, until } }],
+        },
+      ]);
+      return id;
+    }
+
+    it('are in flight from the start: no other claimer takes them, and their owner takes them with event and subscription', async () => {
+      const subscription = await addSubscription();
+      const id = await publishLeased(subscription, 'engine', now + LEASE);
+      expect(await claim(100, 'w2')).toEqual([]);
+      expect(await store.getDelivery(tenantId, id)).toMatchObject({ status: 'in_flight', attemptCount: 0 });
+      // Another owner's ids are not taken.
+      expect(await store.takeHandedOff('someone-else', [id], now)).toEqual([]);
+      const [taken, ...rest] = await store.takeHandedOff('engine', [id], now);
+      expect(rest).toEqual([]);
+      expect(taken).toMatchObject({ delivery: { id, status: 'in_flight' }, event: { data: { n: 1 } }, subscription: { id: subscription.id, url: subscription.url } });
+      await store.recordOutcomes([succeeded(taken!.delivery, 'engine')]);
+      expect(await store.getDelivery(tenantId, id)).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+    });
+
+    it('are claimed by another claimer once their lease runs out (the engine that should have taken them died)', async () => {
+      const subscription = await addSubscription();
+      const id = await publishLeased(subscription, 'dead-engine', now + 1_000);
+      expect(await claim(100, 'w2')).toEqual([]);
+      now += 1_001;
+      expect((await claim(100, 'w2')).map((c) => c.delivery.id)).toEqual([id]);
+    });
+
+    it('to a paused subscription or an open circuit are handed back, due now, for a claim to apply the circuit', async () => {
+      now = Date.now();
+      const paused = await addSubscription();
+      const failing = await addSubscription();
+      // Three failures open the failing subscription's circuit.
+      await publish(failing, 3);
+      await store.recordOutcomes((await claim(3)).map((c) => finished(c.delivery, 'w1')));
+      expect((await store.getEndpointHealth(failing.id, Date.now())).circuit).toBe('open');
+      const toOpen = await publishLeased(failing, 'engine', now + LEASE);
+      const toPaused = await publishLeased(paused, 'engine', now + LEASE);
+      await store.updateSubscription(tenantId, paused.id, { active: false }, now);
+
+      expect(await store.takeHandedOff('engine', [toOpen, toPaused], now)).toEqual([]);
+      for (const id of [toOpen, toPaused]) expect(await store.getDelivery(tenantId, id)).toMatchObject({ status: 'pending', attemptCount: 0 });
+      // Pending, the open circuit's delivery waits for its cooldown like any other.
+      expect(await claim(100, 'w2')).toEqual([]);
+      // (The circuit timed itself by the clock its outcomes were recorded at.)
+      const afterCooldown = Date.now() + CIRCUIT.cooldownMs + 1_000;
+      expect((await store.claimDueDeliveries({ owner: 'w2', now: afterCooldown, leaseMs: LEASE, limit: 100 })).map((c) => c.delivery.id)).toEqual([toOpen]);
+    });
+  });
+
   describe('query plans', () => {
     it('serves each hot statement from an index, never a scan of the deliveries table', async () => {
       const plans = await store.explainHotQueries();

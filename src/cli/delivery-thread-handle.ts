@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { releaseWriteGatesOf, shareWriteGates } from '../store/sqlite/write-gate.js';
+import { DeliveryHandoff } from '../service/handoff.js';
 import type { Store } from '../store/store.js';
 import type { ThreadCommand, ThreadReport } from './delivery-thread.js';
 
@@ -9,6 +10,8 @@ import type { ThreadCommand, ThreadReport } from './delivery-thread.js';
 export interface DeliveryThread {
   /** Deliveries the thread held at its last report. */
   readonly held: number;
+  /** Publishes hand fresh deliveries to the thread through this (see service/handoff.ts). */
+  readonly handoff: DeliveryHandoff;
   /** Drains the thread's deliveries in flight and ends it. */
   stop(): Promise<void>;
 }
@@ -33,11 +36,17 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
     }
     if (report.kind === 'stopped') stopped?.();
   });
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on('message', (report: ThreadReport) => report.kind === 'ready' && resolve());
+  const ready = new Promise<Extract<ThreadReport, { kind: 'ready' }>>((resolve, reject) => {
+    worker.on('message', (report: ThreadReport) => report.kind === 'ready' && resolve(report));
     worker.once('error', reject);
   });
-  await ready;
+  const { owner, leaseMs, handoffRoom } = await ready;
+  const handoff = new DeliveryHandoff({
+    owner,
+    leaseMs,
+    room: handoffRoom,
+    take: (ids) => worker.postMessage({ kind: 'handoff', ids } satisfies ThreadCommand),
+  });
 
   // Wake-ups fold: one message per turn of the event loop however many publishes committed.
   let wakePending = false;
@@ -60,6 +69,7 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
     get held() {
       return held;
     },
+    handoff,
     async stop() {
       unsubscribe();
       const done = new Promise<void>((resolve) => (stopped = resolve));

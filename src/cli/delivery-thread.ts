@@ -14,11 +14,14 @@ import { queueOptions } from '../runtime/sending.js';
 import { openTracing } from '../runtime/tracing.js';
 import { createLogger } from './logger.js';
 
-/** What the thread reports to the API's thread. */
-export type ThreadReport = { kind: 'ready' } | { kind: 'stopped' } | { kind: 'status'; held: number; metrics: unknown };
+/** What the thread reports to the API's thread; 'ready' carries what publishes need to hand deliveries off to it. */
+export type ThreadReport =
+  | { kind: 'ready'; owner: string; leaseMs: number; handoffRoom: Int32Array }
+  | { kind: 'stopped' }
+  | { kind: 'status'; held: number; metrics: unknown };
 
-/** What the API's thread tells the delivery thread. */
-export type ThreadCommand = 'due' | 'stop';
+/** What the API's thread tells the delivery thread: deliveries are due, these were handed off to it, or stop. */
+export type ThreadCommand = 'due' | 'stop' | { kind: 'handoff'; ids: string[] };
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
   const timer = setInterval(() => void report(), 1_000);
   port.on('message', (command: ThreadCommand) => {
     if (command === 'due') dispatcher.wake();
+    else if (typeof command === 'object' && command.kind === 'handoff') void dispatcher.take(command.ids);
     if (command === 'stop') {
       clearInterval(timer);
       void (async () => {
@@ -56,7 +60,8 @@ async function main(): Promise<void> {
     }
   });
   dispatcher.start();
-  port.postMessage({ kind: 'ready' } satisfies ThreadReport);
+  // The room is shared memory: the API's thread takes from it as it publishes, this thread gives back.
+  port.postMessage({ kind: 'ready', owner: dispatcher.owner, leaseMs: config.delivery.leaseMs, handoffRoom: dispatcher.handoffRoom } satisfies ThreadReport);
 }
 
 if (!isMainThread) await main();

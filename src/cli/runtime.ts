@@ -119,13 +119,19 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       // Before anything is claimed, here or on the delivery thread.
       await takeOverSending(store, logger);
       dispatcher?.start();
+      if (delivery) service.handoff = delivery.handoff;
       tasks?.start();
       operationalEvents?.start();
       retention?.start();
-      if (threaded) thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
+      if (threaded) {
+        thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
+        service.handoff = thread.handoff;
+      }
     },
     async close() {
       await app.close();
+      // From here on what is published (operational events while draining) waits for a claim.
+      delete service.handoff;
       await tasks?.stop();
       await operationalEvents?.stop();
       await retention?.stop();

@@ -48,6 +48,13 @@ export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #now: () => number;
   readonly #held = new Map<string, ClaimedDelivery>();
+  /** Held deliveries that came by hand-off: each holds a unit of `handoffRoom` until its outcome is written. */
+  readonly #handedOff = new Set<string>();
+  /**
+   * How many more deliveries publishes may hand off to this dispatcher (see service/handoff.ts);
+   * shared memory, so that the API's thread can take from it while this one gives back.
+   */
+  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   readonly #lanes: Lanes;
   readonly #attempts: AttemptMaker;
   readonly #outcomes: OutcomeWriter;
@@ -77,12 +84,13 @@ export class Dispatcher {
       random: deps.random ?? Math.random,
       tracing: deps.tracing,
     });
+    Atomics.store(this.handoffRoom, 0, deps.config.concurrency);
     this.#outcomes = new OutcomeWriter({
       store: deps.store,
       logger: deps.logger,
       ...(deps.outcomeWindowMs !== undefined ? { windowMs: deps.outcomeWindowMs } : {}),
       onWritten: (ids) => {
-        for (const id of ids) this.#held.delete(id);
+        for (const id of ids) this.#forget(id);
         // Room for new claims.
         this.#signal();
       },
@@ -111,7 +119,7 @@ export class Dispatcher {
     this.#signal();
     await this.#loop;
     const unstarted = this.#lanes.takeWaiting();
-    for (const claimed of unstarted) this.#held.delete(claimed.delivery.id);
+    for (const claimed of unstarted) this.#forget(claimed.delivery.id);
     await this.#deps.store.releaseDeliveries(this.owner, unstarted.map((c) => c.delivery.id), this.#now());
     await this.#lanes.idle();
     await this.#outcomes.flush();
@@ -121,6 +129,31 @@ export class Dispatcher {
   /** Wakes the claim loop now (a publish in this process made deliveries due). */
   wake(): void {
     this.#signal();
+  }
+
+  /**
+   * Takes deliveries a publish of this process wrote leased to this dispatcher (the hand-off) and
+   * sends them like claimed ones. Those whose subscription may not send now come back from the
+   * store handed back, due now, for a claim to apply its circuit; the room of every one not kept
+   * is given back.
+   */
+  async take(deliveryIds: string[]): Promise<void> {
+    let kept = 0;
+    try {
+      if (!this.#running) {
+        await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
+        return;
+      }
+      const taken = await this.#deps.store.takeHandedOff(this.owner, deliveryIds, this.#now());
+      // Claimed meanwhile (its lease ran out before it arrived): it is held once, as claimed.
+      const fresh = taken.filter((item) => !this.#held.has(item.delivery.id));
+      kept = await this.#admit(fresh, 'handoff');
+    } catch (error) {
+      // Their leases run out and a claim takes them: late, never lost.
+      this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
+    } finally {
+      Atomics.add(this.handoffRoom, 0, deliveryIds.length - kept);
+    }
   }
 
   /** How many deliveries this dispatcher holds (claimed and not yet recorded). */
@@ -143,20 +176,7 @@ export class Dispatcher {
           await sleep(Math.min(pollIntervalMs, 1000));
           continue;
         }
-        const overflow: string[] = [];
-        for (const item of claimed) {
-          // A lane that already has a full round waiting and has not finished a send for a while
-          // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
-          // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
-          // healthy lane keeps finishing sends and keeps everything it claimed.
-          if (this.#lanes.waitingIn(item) >= this.#deps.config.perEndpointConcurrency && this.#lanes.stalledFor(item) >= STALL_MS) {
-            overflow.push(item.delivery.id);
-            continue;
-          }
-          this.#held.set(item.delivery.id, item);
-          this.#lanes.add(item);
-        }
-        if (overflow.length > 0) await this.#handBack(overflow);
+        await this.#admit(claimed, 'claim');
       }
       // A full batch means more may be due now: claim again at once (after letting I/O run).
       if (claimed.length > 0 && claimed.length === room) {
@@ -198,6 +218,35 @@ export class Dispatcher {
     }
     this.#outcomes.add(outcome);
     this.#lanes.finished(claimed, verdict);
+  }
+
+  /** Holds the deliveries and gives them to the lanes, except the overflow of stalled lanes (handed back); returns how many it kept. */
+  async #admit(items: ClaimedDelivery[], path: 'claim' | 'handoff'): Promise<number> {
+    let kept = 0;
+    const overflow: string[] = [];
+    for (const item of items) {
+      // A lane that already has a full round waiting and has not finished a send for a while
+      // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
+      // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
+      // healthy lane keeps finishing sends and keeps everything it claimed.
+      if (this.#lanes.waitingIn(item) >= this.#deps.config.perEndpointConcurrency && this.#lanes.stalledFor(item) >= STALL_MS) {
+        overflow.push(item.delivery.id);
+        continue;
+      }
+      this.#held.set(item.delivery.id, item);
+      if (path === 'handoff') this.#handedOff.add(item.delivery.id);
+      this.#lanes.add(item);
+      kept += 1;
+    }
+    this.#deps.metrics?.recordTaken(path, kept);
+    if (overflow.length > 0) await this.#handBack(overflow);
+    return kept;
+  }
+
+  /** No longer holds the delivery (its outcome was written, or it was handed back); a handed-off one's room is free again. */
+  #forget(deliveryId: string): void {
+    this.#held.delete(deliveryId);
+    if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, 0, 1);
   }
 
   async #handBack(deliveryIds: string[]): Promise<void> {

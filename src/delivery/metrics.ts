@@ -5,6 +5,8 @@ import type { OutboundResult } from './outbound.js';
 /** What the dispatcher reports about its attempts. */
 export interface DeliveryMetrics {
   recordAttempt(result: OutboundResult, status: 'succeeded' | 'failed' | 'pending'): void;
+  /** Deliveries that reached the dispatcher, by how: claimed from the store, or handed off by a publish of this process. */
+  recordTaken(path: 'claim' | 'handoff', count: number): void;
 }
 
 /** Delivery counters and the attempt-duration histogram, registered on `registry`. */
@@ -27,7 +29,16 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const taken = new Counter({
+    name: 'hookpost_deliveries_taken_total',
+    help: 'Deliveries a dispatcher took to send: claimed from the store, or handed off by a publish in the same process (sent without a claim).',
+    labelNames: ['path'] as const,
+    registers: [registry],
+  });
   return {
+    recordTaken(path, count) {
+      if (count > 0) taken.inc({ path }, count);
+    },
     recordAttempt(result, status) {
       attempts.inc({ outcome: status === 'pending' ? 'retry_scheduled' : status, error_class: result.errorClass ?? 'none' });
       duration.observe(result.durationMs / 1000);

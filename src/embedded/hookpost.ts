@@ -102,6 +102,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
       throw error;
     }
     delivery.dispatcher.start();
+    service.handoff = delivery.handoff;
   }
   const isPostgres = !config.databaseUrl.startsWith('sqlite:');
 
@@ -140,6 +141,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
       retry: (tenant, id) => retryDelivery(service, tenant, id),
     },
     async close() {
+      delete service.handoff;
       await delivery?.dispatcher.stop();
       await delivery?.outbound.close();
       await service.tracing?.shutdown();

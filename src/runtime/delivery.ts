@@ -10,12 +10,15 @@ import { Dispatcher } from '../delivery/dispatcher.js';
 import { createDeliveryMetrics } from '../delivery/metrics.js';
 import { originConcurrency } from '../delivery/origin-concurrency.js';
 import { createOutboundClient, type OutboundClient } from '../delivery/outbound.js';
+import { DeliveryHandoff } from '../service/handoff.js';
 import type { Store } from '../store/store.js';
 
-/** The sending half of a process: the guarded outbound client and the dispatcher that uses it. */
+/** The sending half of a process: the guarded outbound client, the dispatcher that uses it, and the hand-off of this thread's publishes to it. */
 export interface Delivery {
   dispatcher: Dispatcher;
   outbound: OutboundClient;
+  /** Set it as the service's `handoff` once the dispatcher runs. */
+  handoff: DeliveryHandoff;
 }
 
 /** Builds the outbound client and the dispatcher from the configuration (on the API's thread or its own). */
@@ -48,5 +51,11 @@ export function createDelivery(
     ],
     tracing: deps.tracing,
   });
-  return { dispatcher, outbound };
+  const handoff = new DeliveryHandoff({
+    owner: dispatcher.owner,
+    leaseMs: config.delivery.leaseMs,
+    room: dispatcher.handoffRoom,
+    take: (ids) => void dispatcher.take(ids),
+  });
+  return { dispatcher, outbound, handoff };
 }

@@ -3,6 +3,7 @@ import type { Tracing } from '../core/tracing.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
 import type { PlatformCatalogs } from './event-catalog.js';
+import type { DeliveryHandoff } from './handoff.js';
 
 /** What every use case may use: the store, the secret box, the clock and the outbound target policy. */
 export interface ServiceDeps {
@@ -18,4 +19,6 @@ export interface ServiceDeps {
   accessTokenTtlMs?: number;
   /** Where publish spans go (OpenTelemetry, when configured); absent: none. */
   tracing?: Tracing;
+  /** The hand-off of fresh deliveries to this process's delivery engine, once it runs; absent: every delivery is claimed. */
+  handoff?: DeliveryHandoff;
 }

@@ -6,6 +6,7 @@ import type { HookEvent, Subscription } from '../core/model.js';
 import { orderingGroup } from '../core/ordering.js';
 import type { NewDelivery } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
+import type { DeliveryHandoff } from './handoff.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 import type { PublishInput } from './publish.js';
 import { resolveEventType } from './tenant-event-types.js';
@@ -30,8 +31,17 @@ export async function checkPayload(deps: ServiceDeps, schemas: PayloadSchemas, t
   }
 }
 
-/** The event to store and one delivery per active subscription of the tenant whose types and filter match it. */
-export async function planDeliveries(deps: ServiceDeps, tenantId: string, input: PublishInput): Promise<{ event: HookEvent; deliveries: NewDelivery[] }> {
+/**
+ * The event to store and one delivery per active subscription of the tenant whose types and filter
+ * match it; with a hand-off, those the engine of this process can take at once are leased to it
+ * (the caller then settles them, see DeliveryHandoff).
+ */
+export async function planDeliveries(
+  deps: ServiceDeps,
+  tenantId: string,
+  input: PublishInput,
+  handoff?: DeliveryHandoff,
+): Promise<{ event: HookEvent; deliveries: NewDelivery[] }> {
   const now = deps.now();
   const event: HookEvent = {
     tenantId,
@@ -59,7 +69,10 @@ export async function planDeliveries(deps: ServiceDeps, tenantId: string, input:
         reachesChannels(subscription.channels, event.channels) &&
         matchesFilter(subscription.filter, subject),
     )
-    .map((subscription) => newDelivery(subscription, event, dueAt));
+    .map((subscription) => {
+      const delivery = newDelivery(subscription, event, dueAt);
+      return handoff ? handoff.lease(subscription, delivery, now) : delivery;
+    });
   return { event, deliveries };
 }
 

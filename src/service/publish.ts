@@ -1,7 +1,7 @@
 import { HookpostError } from '../core/errors.js';
 import type { HookEvent } from '../core/model.js';
 import { noTracing, type TraceSpan } from '../core/tracing.js';
-import type { NewEventWrite } from '../store/store.js';
+import type { InsertEventResult, NewEventWrite } from '../store/store.js';
 import { uidTaken } from '../store/uids.js';
 import type { ServiceDeps } from './deps.js';
 import { checkPayload, planDeliveries } from './event-plan.js';
@@ -63,7 +63,7 @@ export async function prepareEvent(
     const repeated = input.id !== undefined && (await deps.store.getEvent(tenantId, input.id)) !== undefined;
     if (!repeated && (await deps.store.getEventByUid(tenantId, input.applicationId ?? null, input.uid))) throw uidTaken(input);
   }
-  return planDeliveries(deps, tenantId, input);
+  return planDeliveries(deps, tenantId, input, deps.handoff);
 }
 
 /**
@@ -81,11 +81,26 @@ export async function publishEvent(
   const span = (deps.tracing ?? noTracing).startPublish(caller.traceParent, { 'hookpost.tenant_id': tenantId, 'hookpost.event_type': input.type });
   return traced(span, async () => {
     const write = await prepareEvent(deps, schemas, tenantId, { ...input, traceParent: span.traceParent });
-    const result = await groupCommitsOf(deps.store).events.write(write);
-    const deliveries = result.created ? write.deliveries.length : 0;
-    span.setAttributes({ 'hookpost.event_id': result.event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !result.created });
-    return { event: result.event, created: result.created, deliveries };
+    const [result] = await settled(deps, [write], async () => [await groupCommitsOf(deps.store).events.write(write)]);
+    const deliveries = result!.created ? write.deliveries.length : 0;
+    span.setAttributes({ 'hookpost.event_id': result!.event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !result!.created });
+    return { event: result!.event, created: result!.created, deliveries };
   });
+}
+
+/** Writes `writes` through `write`, then settles their leased deliveries with the hand-off: handed over if written, given back if not. */
+async function settled(deps: ServiceDeps, writes: NewEventWrite[], write: () => Promise<InsertEventResult[]>): Promise<InsertEventResult[]> {
+  const { handoff } = deps;
+  if (!handoff) return write();
+  let results: InsertEventResult[];
+  try {
+    results = await write();
+  } catch (error) {
+    for (const item of writes) handoff.settle(item.deliveries, false);
+    throw error;
+  }
+  writes.forEach((item, i) => handoff.settle(item.deliveries, results[i]!.created));
+  return results;
 }
 
 /** Runs `work` inside `span`, ending it with the error that work threw, if any. */
@@ -126,7 +141,7 @@ async function publishBatch(deps: ServiceDeps, schemas: PayloadSchemas, tenantId
     }
   }
   const writes = prepared.filter((p): p is NewEventWrite => !(p instanceof HookpostError));
-  const written = writes.length > 0 ? await deps.store.insertEvents(writes) : [];
+  const written = writes.length > 0 ? await settled(deps, writes, () => deps.store.insertEvents(writes)) : [];
   let next = 0;
   return prepared.map((p, i): BatchItemResult => {
     if (p instanceof HookpostError) return { id: inputs[i]!.id ?? null, status: 'rejected', error: p };

@@ -45,17 +45,19 @@ export async function readSubscriptionStream(deps: ServiceDeps, tenantId: string
   }
 }
 
-/** Resolves after `ms`, or sooner when deliveries come due in this process (a publish) or the wait is abandoned. */
+/** Resolves after `ms`, or sooner when this process wrote events with deliveries (a publish), made deliveries due (a resend), or the wait is abandoned. */
 function nextChance(deps: ServiceDeps, ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       unsubscribe();
+      unsubscribeWritten();
       signal?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
     const unsubscribe = deps.store.onDeliveriesDue(done);
+    const unsubscribeWritten = deps.store.onEventsWritten(done);
     signal?.addEventListener('abort', done);
   });
 }

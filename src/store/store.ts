@@ -51,6 +51,11 @@ export interface NewDelivery {
   dueAt: EpochMs;
   /** The ordered group it waits in (core/ordering.ts `orderingGroup`); null or absent: not ordered. */
   orderingKey?: string | null;
+  /**
+   * Written already claimed by this dispatcher, in flight until `until` (the hand-off of a
+   * publish's deliveries to the engine of the same process, see service/handoff.ts); absent: pending.
+   */
+  lease?: { owner: string; until: EpochMs };
 }
 
 /** The result of inserting an event: `created` is false when the id was already taken (idempotent replay). */
@@ -352,6 +357,13 @@ export interface Store extends ApplicationStore, EngineStore {
   explainHotQueries(): Promise<Record<string, string>>;
   /** Extends the leases this owner still holds. */
   renewLeases(owner: string, deliveryIds: string[], until: EpochMs): Promise<void>;
+  /**
+   * The deliveries among `deliveryIds` still leased to `owner` (written leased by a publish of
+   * this process, see NewDelivery.lease), with their events and subscriptions: those whose
+   * subscription may send now (active, circuit closed). The others are handed back, due at `now`,
+   * so that a claim applies their circuit. Reads only, unless some must be handed back.
+   */
+  takeHandedOff(owner: string, deliveryIds: string[], now: EpochMs): Promise<ClaimedDelivery[]>;
   /** Hands claimed deliveries back unattempted, due at `dueAt`. */
   releaseDeliveries(owner: string, deliveryIds: string[], dueAt: EpochMs): Promise<void>;
   /**
@@ -379,8 +391,13 @@ export interface Store extends ApplicationStore, EngineStore {
   deleteExpiredHealth(tenantId: string, before: EpochMs, limit: number): Promise<number>;
   /** What the tenant keeps: events, deliveries by status, attempts, live subscriptions. */
   tenantUsage(tenantId: string): Promise<TenantUsage>;
-  /** Calls `listener` whenever deliveries may have become due (a publish or a requeue). Returns an unsubscribe. */
+  /**
+   * Calls `listener` whenever deliveries may have become due for a claim (a publish or a requeue;
+   * not deliveries handed off leased to this process's engine, which need no claim). Returns an unsubscribe.
+   */
   onDeliveriesDue(listener: () => void): () => void;
+  /** Calls `listener` whenever this process wrote events with deliveries, handed off or not (what a stream's long poll waits for). Returns an unsubscribe. */
+  onEventsWritten(listener: () => void): () => void;
   /** Calls `listener` whenever a background task was started (a recovery), so a task runner looks now. Returns an unsubscribe. */
   onTasksDue(listener: () => void): () => void;
 

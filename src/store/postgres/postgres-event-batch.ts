@@ -2,6 +2,8 @@ import type { HookEvent } from '../../core/model.js';
 import type { InsertEventResult, NewEventWrite } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import type { DueNotifier } from './postgres-notify.js';
+import { awaitsClaim } from '../new-deliveries.js';
+import { HANDED_OFF_STATUS, dueAtOf } from './postgres-queue.js';
 import { toEvent, type EventRow } from '../rows.js';
 
 /**
@@ -20,10 +22,10 @@ const INSERT_EVENTS = `
     ON CONFLICT DO NOTHING
     RETURNING tenant_id, id, created_at
   ), fanned_out AS (
-    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
-    SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at, d.ordering_key
-    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $18::text[])
-      AS d(tenant_id, event_id, id, subscription_id, due_at, ordering_key)
+    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key, lease_owner)
+    SELECT d.id, i.tenant_id, i.id, d.subscription_id, ${HANDED_OFF_STATUS}, 0, d.due_at, i.created_at, i.created_at, d.ordering_key, d.lease_owner
+    FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $18::text[], $20::text[])
+      AS d(tenant_id, event_id, id, subscription_id, due_at, ordering_key, lease_owner)
     JOIN inserted i ON i.tenant_id = d.tenant_id AND i.id = d.event_id
   )
   SELECT tenant_id, id FROM inserted`;
@@ -56,7 +58,7 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
     deliveries.map((d) => d.event.id),
     deliveries.map((d) => d.id),
     deliveries.map((d) => d.subscriptionId),
-    deliveries.map((d) => d.dueAt),
+    deliveries.map(dueAtOf),
     unique.map((i) => i.event.applicationId ?? null),
     unique.map((i) => i.event.uid ?? null),
     unique.map((i) => (i.event.channels ? JSON.stringify(i.event.channels) : null)),
@@ -64,9 +66,10 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
     unique.map((i) => i.event.orderingKey ?? null),
     deliveries.map((d) => d.orderingKey ?? null),
     unique.map((i) => i.event.traceParent ?? null),
+    deliveries.map((d) => d.lease?.owner ?? null),
   ]);
   const created = new Set(inserted.map((row) => keyOf(row.tenant_id, row.id)));
-  if (unique.some((item) => created.has(keyOf(item.event.tenantId, item.event.id)) && item.deliveries.length > 0)) notifier.poke();
+  if (unique.some((item) => created.has(keyOf(item.event.tenantId, item.event.id)) && awaitsClaim(item.deliveries))) notifier.poke();
 
   const stored = new Map<string, HookEvent>();
   const missing = unique.filter((item) => !created.has(keyOf(item.event.tenantId, item.event.id)));

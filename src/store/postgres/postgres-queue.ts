@@ -1,3 +1,4 @@
+import { awaitsClaim } from '../new-deliveries.js';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
@@ -22,15 +23,21 @@ import type { DueNotifier } from './postgres-notify.js';
  * (or our own retry of a commit whose answer was lost) insert nothing; the deliveries CTE reads
  * the event CTE, so it too inserts nothing then. A row comes back only when the event was new.
  */
+/** A new delivery written with a lease (handed off to this process's engine) is in flight, else pending. */
+export const HANDED_OFF_STATUS = `CASE WHEN d.lease_owner IS NULL THEN 'pending' ELSE 'in_flight' END`;
+
+/** A new delivery's due_at: its lease's expiry when written leased (as a claim sets it), else when it is due. */
+export const dueAtOf = (delivery: NewDelivery): number => delivery.lease?.until ?? delivery.dueAt;
+
 export const INSERT_EVENT = `
   WITH inserted AS (
     INSERT INTO events (tenant_id, id, type, data, resource_id, created_at, deliver_at, application_id, uid, channels, tags, ordering_key, trace_parent)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $12, $13, $14, $15, $17) ON CONFLICT DO NOTHING
     RETURNING tenant_id, id, created_at
   ), fanned_out AS (
-    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
-    SELECT d.id, i.tenant_id, i.id, d.subscription_id, 'pending', 0, d.due_at, i.created_at, i.created_at, d.ordering_key
-    FROM inserted i, unnest($8::text[], $9::text[], $10::bigint[], $16::text[]) AS d(id, subscription_id, due_at, ordering_key)
+    INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key, lease_owner)
+    SELECT d.id, i.tenant_id, i.id, d.subscription_id, ${HANDED_OFF_STATUS}, 0, d.due_at, i.created_at, i.created_at, d.ordering_key, d.lease_owner
+    FROM inserted i, unnest($8::text[], $9::text[], $10::bigint[], $16::text[], $18::text[]) AS d(id, subscription_id, due_at, ordering_key, lease_owner)
   )
   SELECT id FROM inserted`;
 
@@ -46,7 +53,7 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
     event.deliverAt,
     deliveries.map((d) => d.id),
     deliveries.map((d) => d.subscriptionId),
-    deliveries.map((d) => d.dueAt),
+    deliveries.map(dueAtOf),
     event.applicationId ?? null,
     event.uid ?? null,
     event.channels ? JSON.stringify(event.channels) : null,
@@ -54,6 +61,7 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
     event.orderingKey ?? null,
     deliveries.map((d) => d.orderingKey ?? null),
     event.traceParent ?? null,
+    deliveries.map((d) => d.lease?.owner ?? null),
   ];
 }
 
@@ -151,6 +159,16 @@ const SAVE_THROTTLES = `
 const RENEW = `
   UPDATE deliveries SET due_at = $3
   WHERE lease_owner = $1 AND status = 'in_flight' AND id = ANY($2::text[])`;
+
+/** The ones of $2 still leased to $1 with their events and subscriptions, and whether the subscription may send now. */
+const HANDED_OFF = `
+  SELECT row_to_json(d) AS delivery, row_to_json(e) AS event, row_to_json(s) AS subscription,
+    s.active AND s.circuit = 'closed' AS sendable
+  FROM deliveries d
+  JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+  JOIN subscriptions s ON s.id = d.subscription_id
+  WHERE d.id = ANY($2::text[]) AND d.status = 'in_flight' AND d.lease_owner = $1
+  ORDER BY d.id`;
 
 const RELEASE = `
   UPDATE deliveries SET status = 'pending', lease_owner = NULL, due_at = $3, updated_at = $4
@@ -277,7 +295,7 @@ export class PostgresQueue {
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
     const created = await this.#db.rows(INSERT_EVENT, insertEventParams(event, deliveries));
     if (created.length > 0) {
-      if (deliveries.length > 0) this.#notifier.poke();
+      if (awaitsClaim(deliveries)) this.#notifier.poke();
       return { created: true, event };
     }
     const [existing] = await this.#db.rows<EventRow>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [event.tenantId, event.id]);
@@ -371,6 +389,17 @@ export class PostgresQueue {
 
   async renewLeases(owner: string, ids: string[], until: number): Promise<void> {
     if (ids.length > 0) await this.#db.rows(RENEW, [owner, ids, until]);
+  }
+
+  async takeHandedOff(owner: string, ids: string[], now: number): Promise<ClaimedDelivery[]> {
+    if (ids.length === 0) return [];
+    type Row = { delivery: DeliveryRow; event: EventRow; subscription: SubscriptionRow; sendable: boolean };
+    const rows = await this.#db.rows<Row>(HANDED_OFF, [owner, ids]);
+    const blocked = rows.filter((row) => !row.sendable).map((row) => row.delivery.id);
+    if (blocked.length > 0) await this.releaseDeliveries(owner, blocked, now);
+    return rows
+      .filter((row) => row.sendable)
+      .map((row) => ({ delivery: toDelivery(row.delivery), event: toEvent(row.event), subscription: toSubscription(row.subscription) }));
   }
 
   async releaseDeliveries(owner: string, ids: string[], dueAt: number): Promise<void> {

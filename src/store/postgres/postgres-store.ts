@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import { writesDeliveries } from '../new-deliveries.js';
 import { HookpostError } from '../../core/errors.js';
 import type { ApiKey, AuditEntry, DeliveryStatus, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -125,6 +127,8 @@ class PostgresStore implements Store {
   readonly #notifier: DueNotifier;
   readonly #tasksNotifier: DueNotifier;
   readonly #wakeups: NoticeListener;
+  /** This process's own event writes (long polls of subscription streams wait for them). */
+  readonly #written = new EventEmitter().setMaxListeners(0);
   #configVersion = 0;
   #configWatched = false;
 
@@ -330,12 +334,16 @@ class PostgresStore implements Store {
     return rows.map(toSubscription);
   }
 
-  insertEvents(items: NewEventWrite[]): Promise<InsertEventResult[]> {
-    return insertEvents(this.#db, this.#notifier, items);
+  async insertEvents(items: NewEventWrite[]): Promise<InsertEventResult[]> {
+    const results = await insertEvents(this.#db, this.#notifier, items);
+    if (writesDeliveries(items, results)) this.#written.emit('written');
+    return results;
   }
 
-  insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
-    return this.#queue.insertEventWithDeliveries(event, deliveries);
+  async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
+    const result = await this.#queue.insertEventWithDeliveries(event, deliveries);
+    if (result.created && deliveries.length > 0) this.#written.emit('written');
+    return result;
   }
 
   async getEvent(tenantId: string, id: string) {
@@ -380,6 +388,10 @@ class PostgresStore implements Store {
 
   renewLeases(owner: string, deliveryIds: string[], until: number) {
     return this.#queue.renewLeases(owner, deliveryIds, until);
+  }
+
+  takeHandedOff(owner: string, deliveryIds: string[], now: number) {
+    return this.#queue.takeHandedOff(owner, deliveryIds, now);
   }
 
   releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
@@ -442,6 +454,11 @@ class PostgresStore implements Store {
 
   onDeliveriesDue(listener: () => void) {
     return this.#wakeups.subscribe(DUE_CHANNEL, listener);
+  }
+
+  onEventsWritten(listener: () => void) {
+    this.#written.on('written', listener);
+    return () => void this.#written.off('written', listener);
   }
 
   onTasksDue(listener: () => void) {

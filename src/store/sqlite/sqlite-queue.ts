@@ -55,15 +55,22 @@ export const CLAIM_SHARE = `UPDATE deliveries SET status = 'in_flight', lease_ow
      ORDER BY due_at LIMIT @limit)
    RETURNING *`;
 
-/** Inserts one new delivery, pending (the one statement every fan-out path on SQLite uses). */
+/** Inserts one new delivery, pending or, with a lease, in flight (the one statement every fan-out path on SQLite uses). */
 export function prepareInsertDelivery(db: Database.Database) {
   const insert = db.prepare(
-    `INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
-     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
+    `INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key, lease_owner)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
   );
   return (tenantId: string, eventId: string, d: NewDelivery, now: number) =>
-    insert.run(d.id, tenantId, eventId, d.subscriptionId, d.dueAt, now, now, d.orderingKey ?? null);
+    d.lease
+      ? // In flight, so due_at is the lease's expiry (as a claim sets it).
+        insert.run(d.id, tenantId, eventId, d.subscriptionId, 'in_flight', d.lease.until, now, now, d.orderingKey ?? null, d.lease.owner)
+      : insert.run(d.id, tenantId, eventId, d.subscriptionId, 'pending', d.dueAt, now, now, d.orderingKey ?? null, null);
 }
+
+/** The ones of @ids still leased to @owner, with whether their subscription may send now. */
+const HANDED_OFF = `SELECT d.*, s.active = 1 AND s.circuit = 'closed' AS sendable FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+   WHERE d.id IN (SELECT value FROM json_each(@ids)) AND d.status = 'in_flight' AND d.lease_owner = @owner`;
 
 type CircuitRow = { id: string; active: number; circuit: StoredCircuit['circuit']; circuit_retry_at: number | null; consecutive_failures: number; failing_since: number | null };
 type HealthRow = { subscription_id: string; minute: number; successes: number; failures: number; total_ms: number; max_ms: number };
@@ -227,6 +234,24 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     };
   };
 
+  const handedOff = db.prepare(HANDED_OFF);
+  const releaseNow = withoutFsync((owner: string, ids: string[], now: number) => release.run(now, now, owner, JSON.stringify(ids)));
+  /** Claimed rows with their events and subscriptions, read in one query each. */
+  const withEventsAndSubscriptions = (rows: DbDelivery[]): ClaimedDelivery[] => {
+    const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
+    const events = new Map<string, HookEvent>();
+    for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEvent(row));
+    const subscriptions = new Map<string, Subscription>();
+    for (const row of claimedSubscriptions.all(JSON.stringify([...new Set(rows.map((r) => r.subscription_id))])) as DbSubscription[]) {
+      subscriptions.set(row.id, toSubscription(row));
+    }
+    return rows.map((row) => ({
+      delivery: toDelivery(row),
+      event: events.get(`${row.tenant_id}\u0000${row.event_id}`)!,
+      subscription: subscriptions.get(row.subscription_id)!,
+    }));
+  };
+
   const withAttempts = (deliveries: Delivery[]): DeliveryWithAttempts[] => {
     if (deliveries.length === 0) return [];
     const byDelivery = new Map<string, DeliveryWithAttempts>(deliveries.map((d) => [d.id, { ...d, attempts: [] }]));
@@ -300,20 +325,16 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         open = nextRound(open, shares, claimed);
       }
       for (const [id, throttle] of limits.throttles()) saveThrottle.run({ id, ...throttle });
-      if (rows.length === 0) return [];
-      const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
-      const events = new Map<string, HookEvent>();
-      for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEvent(row));
-      const subscriptions = new Map<string, Subscription>();
-      for (const row of claimedSubscriptions.all(JSON.stringify([...new Set(rows.map((r) => r.subscription_id))])) as DbSubscription[]) {
-        subscriptions.set(row.id, toSubscription(row));
-      }
-      return rows.map((row) => ({
-        delivery: toDelivery(row),
-        event: events.get(`${row.tenant_id}\u0000${row.event_id}`)!,
-        subscription: subscriptions.get(row.subscription_id)!,
-      }));
+      return rows.length === 0 ? [] : withEventsAndSubscriptions(rows);
     }),
+
+    takeHandedOff(owner: string, ids: string[], now: number): ClaimedDelivery[] {
+      const rows = handedOff.all({ owner, ids: JSON.stringify(ids) }) as Array<DbDelivery & { sendable: number }>;
+      const blocked = rows.filter((row) => row.sendable !== 1).map((row) => row.id);
+      if (blocked.length > 0) releaseNow(owner, blocked, now);
+      const sendable = rows.filter((row) => row.sendable === 1);
+      return sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable);
+    },
 
     returnOrphanedDeliveries: (now: number): number => returnOrphans.run({ now }).changes,
 

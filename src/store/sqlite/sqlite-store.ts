@@ -8,6 +8,7 @@ import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
 import { toSqliteStoreError } from './sqlite-errors.js';
 import { explainSqliteHotQueries } from './sqlite-explain.js';
 import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
+import { awaitsClaim, writesAwaitClaim, writesDeliveries } from '../new-deliveries.js';
 import type { ApiKey, AuditEntry, DeliveryStatus, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -339,7 +340,8 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503 to every call of the group: none was acknowledged.
       throw toSqliteStoreError(error);
     }
-    if (results.some((result, i) => result.created && items[i]!.deliveries.length > 0)) this.#wakeups.emit('due');
+    if (writesDeliveries(items, results)) this.#wakeups.emit('written');
+    if (writesAwaitClaim(items, results)) this.#wakeups.emit('due');
     return results;
   }
 
@@ -351,7 +353,8 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503: the event was not acknowledged, so nothing is lost.
       throw toSqliteStoreError(error);
     }
-    if (result.created && deliveries.length > 0) this.#wakeups.emit('due');
+    if (result.created && deliveries.length > 0) this.#wakeups.emit('written');
+    if (result.created && awaitsClaim(deliveries)) this.#wakeups.emit('due');
     return result;
   }
 
@@ -395,6 +398,10 @@ class SqliteStore implements Store {
 
   async renewLeases(owner: string, deliveryIds: string[], until: number) {
     await this.#queueWrite(() => this.#q.renewLeases(owner, deliveryIds, until));
+  }
+
+  async takeHandedOff(owner: string, deliveryIds: string[], now: number) {
+    return deliveryIds.length === 0 ? [] : this.#q.takeHandedOff(owner, deliveryIds, now);
   }
 
   async releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
@@ -452,6 +459,11 @@ class SqliteStore implements Store {
   onDeliveriesDue(listener: () => void) {
     this.#wakeups.on('due', listener);
     return () => void this.#wakeups.off('due', listener);
+  }
+
+  onEventsWritten(listener: () => void) {
+    this.#wakeups.on('written', listener);
+    return () => void this.#wakeups.off('written', listener);
   }
 
   onTasksDue(listener: () => void) {

@@ -1,0 +1,71 @@
+import type { Subscription } from '../core/model.js';
+import type { NewDelivery } from '../store/store.js';
+
+/** What a hand-off needs from the engine it feeds (on this thread or the delivery thread). */
+export interface HandoffTarget {
+  /** The dispatcher's lease owner: handed-off deliveries are written leased to it. */
+  owner: string;
+  leaseMs: number;
+  /**
+   * The room the engine keeps for handed-off deliveries, shared with it (a SharedArrayBuffer
+   * across threads): a publish takes one unit per delivery it leases, the engine gives it back
+   * when that delivery's outcome is written or it is handed back.
+   */
+  room: Int32Array;
+  /** Gives the engine the ids of deliveries written leased to it (after their commit). */
+  take(deliveryIds: string[]): void;
+}
+
+/**
+ * The hand-off of a publish's deliveries to the delivery engine of the same process. A delivery
+ * that is due at once, to a subscription the engine may send to without asking the store (no
+ * ordering, rate limit or cross-worker in-flight cap), is written already leased to the engine and,
+ * once committed, given to it directly: it is sent without waiting for a claim, the claim's
+ * transaction is saved, and the other dispatchers are not woken for it. Within the engine's room
+ * only; past it deliveries are written pending and claimed as before. Nothing depends on the
+ * hand-off arriving: a leased delivery whose engine died is claimed again when its lease runs out
+ * (on SQLite, at the next start), like any claimed one.
+ */
+export class DeliveryHandoff {
+  readonly #target: HandoffTarget;
+  #ready: string[] = [];
+  #flushing = false;
+
+  constructor(target: HandoffTarget) {
+    this.#target = target;
+  }
+
+  /** The delivery as it is to be written: leased to the engine if it can take it now, else unchanged. */
+  lease(subscription: Subscription, delivery: NewDelivery, now: number): NewDelivery {
+    // An ordered delivery ('' is the whole subscription's group) waits for its group's head, which only a claim knows.
+    const ordered = delivery.orderingKey !== null && delivery.orderingKey !== undefined;
+    if (delivery.dueAt > now || ordered || subscription.rateLimitPerSecond || subscription.maxInFlight) return delivery;
+    if (Atomics.sub(this.#target.room, 0, 1) <= 0) {
+      Atomics.add(this.#target.room, 0, 1);
+      return delivery;
+    }
+    return { ...delivery, lease: { owner: this.#target.owner, until: now + this.#target.leaseMs } };
+  }
+
+  /**
+   * After the write: hands the leased deliveries over if their event was written, else gives
+   * their room back (a repeated event id writes nothing; a failed commit neither).
+   */
+  settle(deliveries: NewDelivery[], written: boolean): void {
+    for (const delivery of deliveries) {
+      if (!delivery.lease) continue;
+      if (written) this.#ready.push(delivery.id);
+      else Atomics.add(this.#target.room, 0, 1);
+    }
+    // The publishes committed in one group settle in the same turn: one hand-off for all of them.
+    if (this.#ready.length > 0 && !this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(() => {
+        this.#flushing = false;
+        const ids = this.#ready;
+        this.#ready = [];
+        this.#target.take(ids);
+      });
+    }
+  }
+}

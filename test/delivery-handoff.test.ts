@@ -1,0 +1,140 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clusterEnv } from './support/cluster.js';
+import { spawnHookpost, type RoleProcess } from './support/processes.js';
+import { startReceiver, type Receiver } from './support/receiver.js';
+import { call, createTenant, defineEventType, eventually, publish, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
+import { describeEachStore } from './support/stores.js';
+
+// A publish hands the deliveries the engine of its own process can send at once straight to it
+// (service/handoff.ts): written leased, sent without a claim. What goes which way is counted by
+// hookpost_deliveries_taken_total{path}. The poll interval is 30 s, so nothing here waits for it.
+// (A handed-off delivery to an open circuit is handed back and waits for the probe: the circuit
+// breaker's own test, endpoint-health.test.ts, publishes exactly such deliveries.)
+
+const TAKEN = 'hookpost_deliveries_taken_total';
+
+/** The counter's value for one path on a /metrics page (0 when it has no sample yet). */
+function taken(metrics: string, path: 'claim' | 'handoff'): number {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${TAKEN}{path="${path}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+describeEachStore('the hand-off of fresh deliveries to the engine of the same process', (store) => {
+  let receiver: Receiver;
+  beforeEach(async () => {
+    receiver = await startReceiver();
+  });
+  afterEach(() => receiver.close());
+
+  describe('with the default room', () => {
+    let server: TestServer;
+    let tenant: TestTenant;
+    const counts = async () => {
+      const metrics = String((await call(server, 'GET', '/metrics')).body);
+      return { handoff: taken(metrics, 'handoff'), claim: taken(metrics, 'claim') };
+    };
+
+    beforeAll(async () => {
+      server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_POLL_INTERVAL: '30s' } });
+      await defineEventType(server, 'order.created');
+    });
+    afterAll(() => server.close());
+    beforeEach(async () => {
+      tenant = await createTenant(server);
+    });
+
+    it("sends a publish's deliveries without a claim", async () => {
+      const before = await counts();
+      for (let i = 0; i < 2; i += 1) await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
+      for (let n = 0; n < 3; n += 1) expect((await publish(server, tenant, { type: 'order.created', data: { n } })).status).toBe(202);
+      await receiver.waitFor(6);
+      expect(await counts()).toEqual({ handoff: before.handoff + 6, claim: before.claim });
+    });
+
+    it('leaves ordered, rate-limited and capped subscriptions to the claim', async () => {
+      const before = await counts();
+      await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'], ordering: 'key' });
+      await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'], rate_limit_per_second: 100 });
+      await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'], max_in_flight: 2 });
+      expect((await publish(server, tenant, { type: 'order.created', data: { n: 1 }, ordering_key: 'k' })).status).toBe(202);
+      await receiver.waitFor(3);
+      expect(await eventually(async () => ((await counts()).claim === before.claim + 3 ? counts() : undefined), 10_000, 'three claimed')).toEqual({
+        handoff: before.handoff,
+        claim: before.claim + 3,
+      });
+    });
+  });
+
+  describe('with room for one delivery (HOOKPOST_DELIVERY_CONCURRENCY=1)', () => {
+    let server: TestServer;
+    let tenant: TestTenant;
+    const counts = async () => {
+      const metrics = String((await call(server, 'GET', '/metrics')).body);
+      return { handoff: taken(metrics, 'handoff'), claim: taken(metrics, 'claim') };
+    };
+    const succeeded = (eventId: string) =>
+      eventually(async () => {
+        const { body } = await call(server, 'GET', `/v1/tenants/${tenant.id}/deliveries?event_id=${eventId}`, { token: tenant.key });
+        return body.data[0]?.status === 'succeeded' ? true : undefined;
+      }, 10_000, `the delivery of ${eventId} to succeed`);
+
+    beforeAll(async () => {
+      server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_POLL_INTERVAL: '30s', HOOKPOST_DELIVERY_CONCURRENCY: '1' } });
+      await defineEventType(server, 'order.created');
+    });
+    afterAll(() => server.close());
+    beforeEach(async () => {
+      tenant = await createTenant(server);
+      await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
+    });
+
+    it('hands off what fits and leaves the rest to the claim', async () => {
+      const before = await counts();
+      const batch = await call(server, 'POST', `/v1/tenants/${tenant.id}/events/batch`, {
+        token: tenant.key,
+        body: { events: Array.from({ length: 5 }, (_, n) => ({ type: 'order.created', data: { n } })) },
+      });
+      expect(batch.status).toBe(200);
+      await receiver.waitFor(5);
+      expect(await eventually(async () => ((await counts()).claim === before.claim + 4 ? counts() : undefined), 10_000, 'four claimed')).toEqual({
+        handoff: before.handoff + 1,
+        claim: before.claim + 4,
+      });
+    });
+
+    it('gives the room of a repeated event id back: the next publish is handed off too', async () => {
+      const before = await counts();
+      const first = await publish(server, tenant, { id: 'evt_handoff_repeat', type: 'order.created', data: { n: 1 } });
+      await succeeded(first.body.id);
+      const repeated = await publish(server, tenant, { id: 'evt_handoff_repeat', type: 'order.created', data: { n: 1 } });
+      expect(repeated.body.id).toBe(first.body.id);
+      const next = await publish(server, tenant, { type: 'order.created', data: { n: 2 } });
+      await succeeded(next.body.id);
+      expect(receiver.requests).toHaveLength(2);
+      expect(await counts()).toEqual({ handoff: before.handoff + 2, claim: before.claim });
+    });
+  });
+
+  describe('`serve`, the engine on its own thread', () => {
+    let serve: RoleProcess;
+    let adminToken: string;
+    beforeAll(async () => {
+      const env = clusterEnv(await store.freshDatabaseUrl(), { HOOKPOST_POLL_INTERVAL: '30s' });
+      adminToken = env.HOOKPOST_ADMIN_TOKEN!;
+      serve = await spawnHookpost('serve', env);
+    }, 90_000);
+    afterAll(() => serve.kill('SIGTERM'));
+
+    it('hands the API thread’s publishes to the delivery thread', async () => {
+      const server = { url: serve.url, adminToken } as TestServer;
+      await defineEventType(server, 'order.created');
+      const tenant = await createTenant(server);
+      await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
+      for (let n = 0; n < 3; n += 1) expect((await publish(server, tenant, { type: 'order.created', data: { n } })).status).toBe(202);
+      await receiver.waitFor(3);
+      // The thread reports its metrics to the API thread every second.
+      expect(await eventually(async () => ((await serve.metric(`${TAKEN}{path="handoff"}`)) === 3 ? true : undefined), 10_000, 'three handed off')).toBe(true);
+      expect(await serve.metric(`${TAKEN}{path="claim"}`)).toBe(0);
+    }, 60_000);
+  });
+});
