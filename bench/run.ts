@@ -37,7 +37,8 @@ async function main(): Promise<number> {
       ['batch', () => scenarios.batchPublishes(ctx)],
       ['latency', () => scenarios.latency(ctx)],
       ['postgres', () => scenarios.postgres(ctx)],
-      ['bullmq', () => scenarios.bullmq(ctx, singleRate)],
+      // Compared with Hookpost's single publishes of this run (measured here if `single` was not run).
+      ['bullmq', async () => scenarios.bullmq(ctx, singleRate || (await scenarios.singlePublishes(ctx))[0]!.value)],
       ['fanout', () => scenarios.fanOut(ctx)],
       ['cost', () => scenarios.publishCost(ctx)],
       ['backlog', () => scenarios.dueBacklog(ctx)],

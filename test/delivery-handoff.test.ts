@@ -19,6 +19,12 @@ function taken(metrics: string, path: 'claim' | 'handoff'): number {
   return line === undefined ? 0 : Number(line.split(' ').pop());
 }
 
+/** How many deliveries the server's engine took each way so far. */
+async function countsOf(server: TestServer): Promise<{ handoff: number; claim: number }> {
+  const metrics = String((await call(server, 'GET', '/metrics')).body);
+  return { handoff: taken(metrics, 'handoff'), claim: taken(metrics, 'claim') };
+}
+
 describeEachStore('the hand-off of fresh deliveries to the engine of the same process', (store) => {
   let receiver: Receiver;
   beforeEach(async () => {
@@ -29,10 +35,7 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
   describe('with the default room', () => {
     let server: TestServer;
     let tenant: TestTenant;
-    const counts = async () => {
-      const metrics = String((await call(server, 'GET', '/metrics')).body);
-      return { handoff: taken(metrics, 'handoff'), claim: taken(metrics, 'claim') };
-    };
+    const counts = () => countsOf(server);
 
     beforeAll(async () => {
       server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_POLL_INTERVAL: '30s' } });
@@ -68,10 +71,7 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
   describe('with room for one delivery (HOOKPOST_DELIVERY_CONCURRENCY=1)', () => {
     let server: TestServer;
     let tenant: TestTenant;
-    const counts = async () => {
-      const metrics = String((await call(server, 'GET', '/metrics')).body);
-      return { handoff: taken(metrics, 'handoff'), claim: taken(metrics, 'claim') };
-    };
+    const counts = () => countsOf(server);
     const succeeded = (eventId: string) =>
       eventually(async () => {
         const { body } = await call(server, 'GET', `/v1/tenants/${tenant.id}/deliveries?event_id=${eventId}`, { token: tenant.key });

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifySchema } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '../vendor/typebox.js';
 import type { HookpostError } from '../core/errors.js';
 import type { Scope } from '../core/model.js';
 import { issueClientCredentialsToken, oauthError, oauthErrorCode, readTokenRequest } from '../service/oauth.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
-import { Type } from 'typebox';
+import { Type } from '../vendor/typebox.js';
 import type { Store } from '../store/store.js';
 
 /**

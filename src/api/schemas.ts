@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../vendor/typebox.js';
 
 
 // Request and response shapes of the native API, defined once: Fastify validates and serialises

@@ -1,4 +1,4 @@
-import type { Static } from 'typebox';
+import type { Static } from '../vendor/typebox.js';
 import type * as S from '../api/schemas.js';
 import type * as E from '../api/v1/engine-schemas.js';
 

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../vendor/typebox.js';
 import { HookpostError } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
 import { TENANT_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from '../../service/api-keys.js';

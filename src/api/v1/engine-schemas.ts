@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../../vendor/typebox.js';
 
 // Request and answer shapes of the delivery engine's routes (recovery, tasks, resend, tests, health).
 const Timestamp = Type.String({ format: 'date-time' });

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../vendor/typebox.js';
 import { MAX_STREAM_WAIT_SECONDS, readSubscriptionStream } from '../../service/subscription-stream.js';
 import { presentEvent } from '../presenters.js';
 import { Event, TenantResourceParams } from '../schemas.js';

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../vendor/typebox.js';
 import type { Filter } from '../../core/filter.js';
 import { requireTenant } from '../../service/tenants.js';
 import {

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../vendor/typebox.js';
 import { createTenant, deleteTenant, listTenants, requireTenant } from '../../service/tenants.js';
 import { audit } from '../audit-trail.js';
 import { pageRequest, presentPage, presentTenant } from '../presenters.js';

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../../vendor/typebox.js';
 import type { ErrorMapper } from '../shared/errors.js';
 import { fieldOf, isUnknownRoute, problemsOf } from '../shared/errors.js';
 

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../../../vendor/typebox.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { FOURTHWALL_EVENT_TYPES } from './catalog.js';
 import { shopSecretOfKey } from './secrets.js';

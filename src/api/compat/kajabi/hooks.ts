@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from '../../../vendor/typebox.js';
 import { Nullable } from '../shared/nullable.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { iso } from '../shared/formats.js';

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../../vendor/typebox.js';
 import { HookpostError } from '../../../core/errors.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { holdsPlatformScopes } from '../shared/credentials.js';

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../../vendor/typebox.js';
 import { callerOf, READS_WEBHOOKS, WRITES_WEBHOOKS } from '../shared/credentials.js';
 import { installPlatformErrors } from '../shared/errors.js';
 import { noBody } from '../shared/openapi.js';

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../../../vendor/typebox.js';
 import { HookpostError } from '../../../core/errors.js';
 import type { Filter } from '../../../core/filter.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema } from '../../../vendor/typebox.js';
 
 /** What a door's own OpenAPI document says about the platform besides its routes. */
 export interface DoorDescription {

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema } from '../../../vendor/typebox.js';
 import { Nullable } from '../shared/nullable.js';
 
 // The answers of Svix's API as the door presents them (see presenters.ts), in Svix's own names

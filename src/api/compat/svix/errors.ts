@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../../vendor/typebox.js';
 import type { HookpostError } from '../../../core/errors.js';
 import { UID_TAKEN } from '../../../store/uids.js';
 import { distinctProblems, problemsOf, type PlatformError } from '../shared/errors.js';

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../../../vendor/typebox.js';
 import { Nullable } from '../shared/nullable.js';
 
 // The request shapes of Svix's API as the official SDK (1.x and 2.x) sends them. Fields either

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type } from '../../../vendor/typebox.js';
 import type { HookpostError } from '../../../core/errors.js';
 import { distinctProblems, fieldOf, problemsOf, type PlatformError } from '../shared/errors.js';
 

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../../../vendor/typebox.js';
 import type { HookEvent } from '../../../core/model.js';
 import type { SubscriptionView } from '../../../service/subscriptions.js';
 import { iso } from '../shared/formats.js';

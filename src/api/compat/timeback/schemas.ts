@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '../../../vendor/typebox.js';
 import { Nullable } from '../shared/nullable.js';
 import { FILTER_OPERATIONS, FILTER_TYPES } from './filters.js';
 
