@@ -235,7 +235,6 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   };
 
   const handedOff = db.prepare(HANDED_OFF);
-  const releaseNow = withoutFsync((owner: string, ids: string[], now: number) => release.run(now, now, owner, JSON.stringify(ids)));
   /** Claimed rows with their events and subscriptions, read in one query each. */
   const withEventsAndSubscriptions = (rows: DbDelivery[]): ClaimedDelivery[] => {
     const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
@@ -328,12 +327,14 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       return rows.length === 0 ? [] : withEventsAndSubscriptions(rows);
     }),
 
-    takeHandedOff(owner: string, ids: string[], now: number): ClaimedDelivery[] {
+    /** Reads only: the caller hands `blocked` back (a write, so through the write gate). */
+    readHandedOff(owner: string, ids: string[]): { sendable: ClaimedDelivery[]; blocked: string[] } {
       const rows = handedOff.all({ owner, ids: JSON.stringify(ids) }) as Array<DbDelivery & { sendable: number }>;
-      const blocked = rows.filter((row) => row.sendable !== 1).map((row) => row.id);
-      if (blocked.length > 0) releaseNow(owner, blocked, now);
       const sendable = rows.filter((row) => row.sendable === 1);
-      return sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable);
+      return {
+        sendable: sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable),
+        blocked: rows.filter((row) => row.sendable !== 1).map((row) => row.id),
+      };
     },
 
     returnOrphanedDeliveries: (now: number): number => returnOrphans.run({ now }).changes,

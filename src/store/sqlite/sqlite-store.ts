@@ -401,7 +401,10 @@ class SqliteStore implements Store {
   }
 
   async takeHandedOff(owner: string, deliveryIds: string[], now: number) {
-    return deliveryIds.length === 0 ? [] : this.#q.takeHandedOff(owner, deliveryIds, now);
+    if (deliveryIds.length === 0) return [];
+    const { sendable, blocked } = this.#q.readHandedOff(owner, deliveryIds);
+    if (blocked.length > 0) await this.#queueWrite(() => this.#q.releaseDeliveries(owner, blocked, now));
+    return sendable;
   }
 
   async releaseDeliveries(owner: string, deliveryIds: string[], dueAt: number) {
