@@ -48,7 +48,7 @@ export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #now: () => number;
   readonly #held = new Map<string, ClaimedDelivery>();
-  /** Held deliveries that came by hand-off: each holds a unit of `handoffRoom` until its outcome is written. */
+  /** Held deliveries that came by hand-off: each holds a unit of `handoffRoom` until its outcome is written (or it is handed back). */
   readonly #handedOff = new Set<string>();
   /**
    * How many more deliveries publishes may hand off to this dispatcher (see service/handoff.ts);
@@ -64,6 +64,7 @@ export class Dispatcher {
   #wakePending = false;
   #unsubscribe: (() => void) | null = null;
   #renewTimer: NodeJS.Timeout | null = null;
+  #sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -105,6 +106,8 @@ export class Dispatcher {
     const { leaseMs } = this.#deps.config;
     this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(leaseMs / 3)));
     this.#renewTimer.unref();
+    this.#sweepTimer = setInterval(() => void this.#handBackStalled(), STALL_MS);
+    this.#sweepTimer.unref();
     this.#loop = this.#claimLoop();
   }
 
@@ -124,6 +127,7 @@ export class Dispatcher {
     await this.#lanes.idle();
     await this.#outcomes.flush();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
   }
 
   /** Wakes the claim loop now (a publish in this process made deliveries due). */
@@ -229,7 +233,9 @@ export class Dispatcher {
       // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
       // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
       // healthy lane keeps finishing sends and keeps everything it claimed.
-      if (this.#lanes.waitingIn(item) >= this.#deps.config.perEndpointConcurrency && this.#lanes.stalledFor(item) >= STALL_MS) {
+      // A handed-off one does not even wait behind a stalled lane: the claim brings it back in turn.
+      const full = path === 'handoff' || this.#lanes.waitingIn(item) >= this.#deps.config.perEndpointConcurrency;
+      if (full && this.#lanes.stalledFor(item) >= STALL_MS) {
         overflow.push(item.delivery.id);
         continue;
       }
@@ -243,7 +249,21 @@ export class Dispatcher {
     return kept;
   }
 
-  /** No longer holds the delivery (its outcome was written, or it was handed back); a handed-off one's room is free again. */
+  /**
+   * Hands back what waits in stalled lanes (hanging endpoints; their sends in flight go on), due a
+   * little later: a hanging subscription then holds no more of the window, and of the hand-off's
+   * room, than its sends in flight, and the claim's fair shares decide when its backlog returns.
+   */
+  async #handBackStalled(): Promise<void> {
+    const stalled = this.#lanes.takeStalled(STALL_MS);
+    if (stalled.length === 0) return;
+    const ids = stalled.map((claimed) => claimed.delivery.id);
+    for (const id of ids) this.#forget(id);
+    await this.#handBack(ids);
+    this.#signal();
+  }
+
+  /** No longer holds the delivery (its outcome was written, or it was handed back). */
   #forget(deliveryId: string): void {
     this.#held.delete(deliveryId);
     if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, 0, 1);

@@ -135,6 +135,24 @@ export class Lanes {
     return all;
   }
 
+  /**
+   * Empties the lanes that have had deliveries waiting with no send of theirs finishing for at
+   * least `minMs` (a hanging endpoint) and returns what was waiting, so that it can be handed back
+   * instead of holding the dispatcher's window (and hand-off room) for a timeout per round.
+   */
+  takeStalled(minMs: number): ClaimedDelivery[] {
+    const now = this.#options.now();
+    const taken: ClaimedDelivery[] = [];
+    for (const [lane, queue] of this.#waiting) {
+      const since = this.#progress.get(lane);
+      if (since === undefined || now - since < minMs) continue;
+      taken.push(...queue);
+      this.#waiting.delete(lane);
+      this.#progress.delete(lane);
+    }
+    return taken;
+  }
+
   /** Resolves once no send is in flight. */
   async idle(): Promise<void> {
     while (this.#sending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));

@@ -20,6 +20,26 @@ function lanesWith(concurrency: number, rules: LaneRule[], clock = new FakeClock
 }
 
 describe('lanes', () => {
+  it('gives up what waits in a lane whose sends have not finished for a while, and only that', () => {
+    const { lanes, clock, started } = lanesWith(10, [subscriptionConcurrency(1)]);
+    const hanging = [1, 2, 3].map(() => claimedDelivery('sub_hanging'));
+    const busy = [1, 2].map(() => claimedDelivery('sub_busy'));
+    for (const item of [...hanging, ...busy]) lanes.add(item);
+    clock.advance(600);
+    // The busy lane finishes a send: it made progress, the hanging one did not.
+    lanes.finished(busy[0]!, { status: 'succeeded' });
+    expect(lanes.takeStalled(1_000)).toEqual([]);
+    clock.advance(500);
+    expect(lanes.takeStalled(1_000)).toEqual(hanging.slice(1));
+    expect(lanes.queued).toBe(0);
+    // Its send in flight still finishes normally, and a later delivery waits in a fresh lane.
+    lanes.finished(hanging[0]!, { status: 'failed', disableSubscription: false });
+    const later = claimedDelivery('sub_hanging');
+    lanes.add(later);
+    expect(started.at(-1)).toBe(later);
+    expect(lanes.takeStalled(1_000)).toEqual([]);
+  });
+
   it('starts deliveries at once up to the overall concurrency, then one per finished send', () => {
     const { lanes, started } = lanesWith(2, []);
     const items = [claimedDelivery('sub_1'), claimedDelivery('sub_2'), claimedDelivery('sub_3')];
