@@ -81,10 +81,10 @@ export async function publishEvent(
   const span = (deps.tracing ?? noTracing).startPublish(caller.traceParent, { 'hookpost.tenant_id': tenantId, 'hookpost.event_type': input.type });
   return traced(span, async () => {
     const write = await prepareEvent(deps, schemas, tenantId, { ...input, traceParent: span.traceParent });
-    const [result] = await settled(deps, [write], async () => [await groupCommitsOf(deps.store).events.write(write)]);
-    const deliveries = result!.created ? write.deliveries.length : 0;
-    span.setAttributes({ 'hookpost.event_id': result!.event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !result!.created });
-    return { event: result!.event, created: result!.created, deliveries };
+    const { event, created } = (await settled(deps, [write], async () => [await groupCommitsOf(deps.store).events.write(write)]))[0]!;
+    const deliveries = created ? write.deliveries.length : 0;
+    span.setAttributes({ 'hookpost.event_id': event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !created });
+    return { event, created, deliveries };
   });
 }
 

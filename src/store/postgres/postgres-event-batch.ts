@@ -2,8 +2,8 @@ import type { HookEvent } from '../../core/model.js';
 import type { InsertEventResult, NewEventWrite } from '../store.js';
 import type { PostgresDb } from './postgres-db.js';
 import type { DueNotifier } from './postgres-notify.js';
-import { awaitsClaim } from '../new-deliveries.js';
-import { HANDED_OFF_STATUS, dueAtOf } from './postgres-queue.js';
+import { awaitsClaim, dueAtOf } from '../new-deliveries.js';
+import { HANDED_OFF_STATUS } from './postgres-queue.js';
 import { toEvent, type EventRow } from '../rows.js';
 
 /**

@@ -1,4 +1,4 @@
-import { awaitsClaim } from '../new-deliveries.js';
+import { awaitsClaim, dueAtOf } from '../new-deliveries.js';
 import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest } from '../../core/model.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
@@ -25,9 +25,6 @@ import type { DueNotifier } from './postgres-notify.js';
  */
 /** A new delivery written with a lease (handed off to this process's engine) is in flight, else pending. */
 export const HANDED_OFF_STATUS = `CASE WHEN d.lease_owner IS NULL THEN 'pending' ELSE 'in_flight' END`;
-
-/** A new delivery's due_at: its lease's expiry when written leased (as a claim sets it), else when it is due. */
-export const dueAtOf = (delivery: NewDelivery): number => delivery.lease?.until ?? delivery.dueAt;
 
 export const INSERT_EVENT = `
   WITH inserted AS (

@@ -342,7 +342,7 @@ class PostgresStore implements Store {
 
   async insertEventWithDeliveries(event: HookEvent, deliveries: NewDelivery[]): Promise<InsertEventResult> {
     const result = await this.#queue.insertEventWithDeliveries(event, deliveries);
-    if (result.created && deliveries.length > 0) this.#written.emit('written');
+    if (writesDeliveries([{ event, deliveries }], [result])) this.#written.emit('written');
     return result;
   }
 

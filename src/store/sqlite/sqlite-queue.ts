@@ -7,6 +7,7 @@ import { dayWindowStart, healthWindows, planHealth, subscriptionsOf, type Endpoi
 import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, type ThrottleRow } from '../limited-claim.js';
 import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
+import { dueAtOf } from '../new-deliveries.js';
 import { uidTaken } from '../uids.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions, StreamItem } from '../store.js';
 import {
@@ -62,10 +63,7 @@ export function prepareInsertDelivery(db: Database.Database) {
      VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
   );
   return (tenantId: string, eventId: string, d: NewDelivery, now: number) =>
-    d.lease
-      ? // In flight, so due_at is the lease's expiry (as a claim sets it).
-        insert.run(d.id, tenantId, eventId, d.subscriptionId, 'in_flight', d.lease.until, now, now, d.orderingKey ?? null, d.lease.owner)
-      : insert.run(d.id, tenantId, eventId, d.subscriptionId, 'pending', d.dueAt, now, now, d.orderingKey ?? null, null);
+    insert.run(d.id, tenantId, eventId, d.subscriptionId, d.lease ? 'in_flight' : 'pending', dueAtOf(d), now, now, d.orderingKey ?? null, d.lease?.owner ?? null);
 }
 
 /** The ones of @ids still leased to @owner, with whether their subscription may send now. */

@@ -8,7 +8,7 @@ import { takeSenderLock, type SenderLock } from './sqlite-sender-lock.js';
 import { toSqliteStoreError } from './sqlite-errors.js';
 import { explainSqliteHotQueries } from './sqlite-explain.js';
 import { createSqliteParking, type SqliteParking } from './sqlite-parking.js';
-import { awaitsClaim, writesAwaitClaim, writesDeliveries } from '../new-deliveries.js';
+import { writesAwaitClaim, writesDeliveries } from '../new-deliveries.js';
 import type { ApiKey, AuditEntry, DeliveryStatus, EventType, HookEvent, PageRequest, Subscription, Tenant } from '../../core/model.js';
 import { HookpostError } from '../../core/errors.js';
 import { decodeCursor, decodeTimeCursor, timeKey, toPage } from '../cursor.js';
@@ -340,8 +340,7 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503 to every call of the group: none was acknowledged.
       throw toSqliteStoreError(error);
     }
-    if (writesDeliveries(items, results)) this.#wakeups.emit('written');
-    if (writesAwaitClaim(items, results)) this.#wakeups.emit('due');
+    this.#announceWrites(items, results);
     return results;
   }
 
@@ -353,9 +352,14 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503: the event was not acknowledged, so nothing is lost.
       throw toSqliteStoreError(error);
     }
-    if (result.created && deliveries.length > 0) this.#wakeups.emit('written');
-    if (result.created && awaitsClaim(deliveries)) this.#wakeups.emit('due');
+    this.#announceWrites([{ event, deliveries }], [result]);
     return result;
+  }
+
+  /** Tells stream long polls that events with deliveries were written, and dispatchers when some await a claim. */
+  #announceWrites(items: NewEventWrite[], results: InsertEventResult[]): void {
+    if (writesDeliveries(items, results)) this.#wakeups.emit('written');
+    if (writesAwaitClaim(items, results)) this.#wakeups.emit('due');
   }
 
   async getEvent(tenantId: string, id: string) {
