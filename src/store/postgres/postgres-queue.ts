@@ -196,11 +196,15 @@ const RECORD_OUTCOMES = `
   FROM outcome o
   WHERE d.id = o.delivery_id AND d.lease_owner = o.owner AND d.status = 'in_flight'`;
 
-// FOR UPDATE, in id order: workers recording outcomes of one subscription at once move its
-// circuit one after the other, and never deadlock.
+// Locked in id order: workers recording outcomes of one subscription at once move its circuit one
+// after the other, and never deadlock. FOR NO KEY UPDATE, not FOR UPDATE: every delivery written
+// takes FOR KEY SHARE on its subscription (the foreign-key check), which FOR UPDATE conflicts
+// with, so each outcome batch waited for every publish in progress to commit and held up the
+// publishes after it until its own commit. Outcome writers still exclude one another, and deleting
+// the subscription (FOR UPDATE) still waits for them.
 const LOCK_CIRCUITS = `
   SELECT id, active, circuit, circuit_retry_at, consecutive_failures, failing_since
-  FROM subscriptions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
+  FROM subscriptions WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`;
 
 const SAVE_CIRCUITS = `
   UPDATE subscriptions s SET circuit = c.circuit, circuit_retry_at = c.retry_at, consecutive_failures = c.failures, failing_since = c.since

@@ -103,10 +103,11 @@ const FIND_SUBSCRIPTIONS_FOR_EVENT = `
   SELECT s.* FROM subscription_event_types t JOIN subscriptions s ON s.id = t.subscription_id
   WHERE t.tenant_id = $1 AND t.event_type IN ($2, '*') AND s.active ORDER BY s.id`;
 
-// Newest first; the cursor holds created_at and id of the last row shown.
+// Newest first; the cursor holds created_at and id of the last row shown. "created_at IS NOT NULL"
+// (always true) lets the planner use events_by_time, whose predicate it is (migration 0014).
 const LIST_EVENTS = `
   SELECT * FROM events
-  WHERE tenant_id = $1 AND ($2::bigint IS NULL OR (created_at, id) < ($2, $3::text))
+  WHERE tenant_id = $1 AND created_at IS NOT NULL AND ($2::bigint IS NULL OR (created_at, id) < ($2, $3::text))
   ORDER BY created_at DESC, id DESC LIMIT $4`;
 
 /**
@@ -417,7 +418,7 @@ class PostgresStore implements Store {
   }
 
   async deleteExpiredEvents(tenantId: string, before: number, limit: number) {
-    // Through events_by_time; the cascade takes each event's deliveries (deliveries_by_event) and their attempts.
+    // Through events_by_time (created_at < $2 implies its predicate); the cascade takes each event's deliveries (deliveries_by_event) and their attempts.
     const deleted = await this.#db.rows<{ id: string }>(
       `DELETE FROM events WHERE tenant_id = $1 AND id IN (
          SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.created_at < $2
