@@ -202,26 +202,27 @@ const RECORD_OUTCOMES = `
 // with, so each outcome batch waited for every publish in progress to commit and held up the
 // publishes after it until its own commit. Outcome writers still exclude one another, and deleting
 // the subscription (FOR UPDATE) still waits for them.
-const LOCK_CIRCUITS = `
+export const LOCK_CIRCUITS = `
   SELECT id, active, circuit, circuit_retry_at, consecutive_failures, failing_since
   FROM subscriptions WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`;
 
-const SAVE_CIRCUITS = `
-  UPDATE subscriptions s SET circuit = c.circuit, circuit_retry_at = c.retry_at, consecutive_failures = c.failures, failing_since = c.since
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[]) AS c(id, circuit, retry_at, failures, since)
-  WHERE s.id = c.id`;
+/** The circuits moved and the minute's health buckets added to, in one round trip while the circuits are locked. */
+const SAVE_CIRCUITS_AND_HEALTH = `
+  WITH saved AS (
+    UPDATE subscriptions s SET circuit = c.circuit, circuit_retry_at = c.retry_at, consecutive_failures = c.failures, failing_since = c.since
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[]) AS c(id, circuit, retry_at, failures, since)
+    WHERE s.id = c.id
+  )
+  INSERT INTO endpoint_health (subscription_id, minute, successes, failures, total_ms, max_ms)
+  SELECT * FROM unnest($6::text[], $7::bigint[], $8::int[], $9::int[], $10::bigint[], $11::int[])
+  ON CONFLICT (subscription_id, minute) DO UPDATE SET successes = endpoint_health.successes + excluded.successes,
+    failures = endpoint_health.failures + excluded.failures, total_ms = endpoint_health.total_ms + excluded.total_ms,
+    max_ms = greatest(endpoint_health.max_ms, excluded.max_ms)`;
 
 const DISABLE = `
   UPDATE subscriptions s SET active = false, disabled_reason = g.reason, updated_at = $3
   FROM unnest($1::text[], $2::text[]) AS g(id, reason)
   WHERE s.id = g.id AND s.active`;
-
-const ADD_HEALTH = `
-  INSERT INTO endpoint_health (subscription_id, minute, successes, failures, total_ms, max_ms)
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::bigint[], $6::int[])
-  ON CONFLICT (subscription_id, minute) DO UPDATE SET successes = endpoint_health.successes + excluded.successes,
-    failures = endpoint_health.failures + excluded.failures, total_ms = endpoint_health.total_ms + excluded.total_ms,
-    max_ms = greatest(endpoint_health.max_ms, excluded.max_ms)`;
 
 const ADD_NOTICES = `
   INSERT INTO operational_notices (id, tenant_id, type, data, created_at)
@@ -407,15 +408,20 @@ export class PostgresQueue {
     if (ids.length > 0) await this.#db.rows(RELEASE, [owner, ids, dueAt, Date.now()]);
   }
 
-  /** Records the outcomes and what they do to endpoint health in one transaction; returns the subscriptions it disabled. */
+  /**
+   * Records the outcomes and what they do to endpoint health in one transaction; returns the
+   * subscriptions it disabled. The rows other workers' outcome batches need too (a subscription's
+   * circuit, its health bucket of the minute) are locked last, after the attempts and deliveries
+   * (this worker's own leased rows), so they are held for two round trips and the commit instead of
+   * the whole transaction: with several workers sending to one subscription, their batches queue
+   * on those rows (docs/performance.md).
+   */
   async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<string[]> {
     if (outcomes.length === 0) return [];
     const column = <T>(pick: (outcome: DeliveryOutcome) => T) => outcomes.map(pick);
     const slowed = outcomes.flatMap((o) => (o.slowDown ? [o.slowDown] : []));
     return this.#db.transaction(async (client) => {
       const now = Date.now();
-      const locked = await client.query<CircuitRow>(LOCK_CIRCUITS, [subscriptionsOf(outcomes)]);
-      const stored = new Map(locked.rows.map((row) => [row.id, toStoredCircuit(row)]));
       await client.query(RECORD_OUTCOMES, [
         column((o) => o.attempt.id),
         column((o) => o.deliveryId),
@@ -435,17 +441,15 @@ export class PostgresQueue {
         slowed.map((o) => o.until),
         MIN_ADAPTED_RATE,
       ]);
-      const plan = planHealth(outcomes, stored, this.#options.circuit, now);
-      const { circuits, disable, buckets, notices } = plan;
-      await client.query(SAVE_CIRCUITS, [
+      const locked = await client.query<CircuitRow>(LOCK_CIRCUITS, [subscriptionsOf(outcomes)]);
+      const stored = new Map(locked.rows.map((row) => [row.id, toStoredCircuit(row)]));
+      const { circuits, disable, buckets, notices } = planHealth(outcomes, stored, this.#options.circuit, now);
+      await client.query(SAVE_CIRCUITS_AND_HEALTH, [
         circuits.map((c) => c.id),
         circuits.map((c) => c.circuit),
         circuits.map((c) => c.retryAt),
         circuits.map((c) => c.consecutiveFailures),
         circuits.map((c) => c.failingSince),
-      ]);
-      if (disable.length > 0) await client.query(DISABLE, [disable.map((d) => d.id), disable.map((d) => d.reason), now]);
-      await client.query(ADD_HEALTH, [
         buckets.map((b) => b.subscriptionId),
         buckets.map((b) => b.minute),
         buckets.map((b) => b.successes),
@@ -453,6 +457,7 @@ export class PostgresQueue {
         buckets.map((b) => b.totalMs),
         buckets.map((b) => b.maxMs),
       ]);
+      if (disable.length > 0) await client.query(DISABLE, [disable.map((d) => d.id), disable.map((d) => d.reason), now]);
       if (notices.length > 0) {
         await client.query(ADD_NOTICES, [
           notices.map((n) => n.id),

@@ -105,10 +105,19 @@ const FIND_SUBSCRIPTIONS_FOR_EVENT = `
 
 // Newest first; the cursor holds created_at and id of the last row shown. "created_at IS NOT NULL"
 // (always true) lets the planner use events_by_time, whose predicate it is (migration 0014).
-const LIST_EVENTS = `
+export const LIST_EVENTS = `
   SELECT * FROM events
   WHERE tenant_id = $1 AND created_at IS NOT NULL AND ($2::bigint IS NULL OR (created_at, id) < ($2, $3::text))
   ORDER BY created_at DESC, id DESC LIMIT $4`;
+
+// Through events_by_time (created_at < $2 implies its predicate); the cascade takes each event's
+// deliveries (deliveries_by_event) and their attempts.
+export const DELETE_EXPIRED_EVENTS = `
+  DELETE FROM events WHERE tenant_id = $1 AND id IN (
+    SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.created_at < $2
+      AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id AND d.status IN ('pending', 'in_flight'))
+    LIMIT $3)
+  RETURNING id`;
 
 /**
  * The PostgreSQL store: any number of API and worker processes share one database. Workers claim
@@ -418,15 +427,7 @@ class PostgresStore implements Store {
   }
 
   async deleteExpiredEvents(tenantId: string, before: number, limit: number) {
-    // Through events_by_time (created_at < $2 implies its predicate); the cascade takes each event's deliveries (deliveries_by_event) and their attempts.
-    const deleted = await this.#db.rows<{ id: string }>(
-      `DELETE FROM events WHERE tenant_id = $1 AND id IN (
-         SELECT e.id FROM events e WHERE e.tenant_id = $1 AND e.created_at < $2
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id AND d.status IN ('pending', 'in_flight'))
-         LIMIT $3)
-       RETURNING id`,
-      [tenantId, before, limit],
-    );
+    const deleted = await this.#db.rows<{ id: string }>(DELETE_EXPIRED_EVENTS, [tenantId, before, limit]);
     return deleted.length;
   }
 
