@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.js';
 import type { Subscription } from '../src/core/model.js';
 import { createStore, type Store } from '../src/store/index.js';
+import { DEFAULT_RETRY, PostgresDb } from '../src/store/postgres/postgres-db.js';
 import { LOCK_CIRCUITS } from '../src/store/postgres/postgres-queue.js';
 import { DELETE_EXPIRED_EVENTS, LIST_EVENTS } from '../src/store/postgres/postgres-store.js';
 import { postgresServerUrl, testStores } from './support/stores.js';
@@ -68,6 +69,21 @@ describe.skipIf(!postgresServerUrl())('PostgreSQL publishes under load', () => {
     await client.query('SET enable_seqscan = off');
     expect(await plan(client, LIST_EVENTS, 'text, bigint, text, int', ['ten_x', null, null, 50])).toContain('events_by_time');
     expect(await plan(client, DELETE_EXPIRED_EVENTS, 'text, bigint, int', ['ten_x', NOW, 100])).toContain('events_by_time');
+  });
+
+  it('commits a lazy transaction without waiting for the flush, and the connection goes back to the pool flushing again', async () => {
+    // One connection, so the statement after the transaction runs on the very same session.
+    const db = new PostgresDb({ connectionString: databaseUrl, poolSize: 1, retry: DEFAULT_RETRY, warn: () => undefined });
+    try {
+      const inside = await db.transaction(async (client) => (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit, 'lazy');
+      expect(inside).toBe('off');
+      // Publishes share these connections: the setting must end with the transaction (SET LOCAL).
+      expect((await db.rows<{ synchronous_commit: string }>('SHOW synchronous_commit'))[0]!.synchronous_commit).toBe('on');
+      const durable = await db.transaction(async (client) => (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit);
+      expect(durable).toBe('on');
+    } finally {
+      await db.close();
+    }
   });
 
   it('lets an outcome batch lock a subscription’s circuit while a publish to it is uncommitted, and outcome batches still take turns', async () => {

@@ -77,12 +77,19 @@ export class PostgresDb {
     return name;
   }
 
-  /** Runs `work` inside BEGIN … COMMIT on one connection; the whole transaction is retried on transient errors. */
-  async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` inside BEGIN … COMMIT on one connection; the whole transaction is retried on
+   * transient errors. `flush: 'lazy'` commits without waiting for the WAL flush (synchronous_commit
+   * off, for this transaction only): only for bookkeeping whose loss in a server crash can cause
+   * no more than a re-send, never for a write a client was told is durable. A later flushed commit
+   * (any publish) flushes it too, so only the last few hundred milliseconds are at risk.
+   */
+  async transaction<T>(work: (client: Queryable) => Promise<T>, flush: 'wait' | 'lazy' = 'wait'): Promise<T> {
     return this.#retrying(async () => {
       const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
+        // One round trip either way: a simple query may hold several statements.
+        await client.query(flush === 'lazy' ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
         client.release();

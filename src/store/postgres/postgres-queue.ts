@@ -414,7 +414,10 @@ export class PostgresQueue {
    * circuit, its health bucket of the minute) are locked last, after the attempts and deliveries
    * (this worker's own leased rows), so they are held for two round trips and the commit instead of
    * the whole transaction: with several workers sending to one subscription, their batches queue
-   * on those rows (docs/performance.md).
+   * on those rows (docs/performance.md). The commit does not wait for the WAL flush, so neither do
+   * the batches queued behind it: a batch lost to a server crash leaves its deliveries in flight
+   * under a lease that runs out, and they are sent again (at least once, as SQLite's
+   * synchronous = NORMAL for the same writes).
    */
   async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<string[]> {
     if (outcomes.length === 0) return [];
@@ -468,7 +471,7 @@ export class PostgresQueue {
         ]);
       }
       return disable.map((d) => d.id);
-    });
+    }, 'lazy');
   }
 
   async getEndpointHealth(subscriptionId: string, now: number): Promise<EndpointHealth> {
