@@ -148,7 +148,8 @@ export class Lanes {
       if (since === undefined || now - since < minMs) continue;
       taken.push(...queue);
       this.#waiting.delete(lane);
-      this.#progress.delete(lane);
+      // Its progress stays: the lane is stalled until a send of it finishes, so a delivery that
+      // joins it meanwhile finds it stalled for as long as it has been (see Dispatcher#handBack).
     }
     return taken;
   }

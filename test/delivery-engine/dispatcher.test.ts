@@ -125,18 +125,19 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
   });
 
   it('hands back what a stalled lane cannot start, so one hanging subscription cannot fill the claim window', async () => {
-    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { batchSize: 20, concurrency: 10, perEndpointConcurrency: 2 });
+    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { batchSize: 20, concurrency: 10, perEndpointConcurrency: 2, requestTimeoutMs: 30_000 });
     dispatcher.start();
     store.publish(...Array.from({ length: 4 }, () => claimedDelivery('sub_hanging')));
     await until(() => outbound.waiting === 2, 'two sends in flight, two waiting');
-    // Nothing of that lane finishes for 2 s; what is claimed for it next goes back, due in 1 s.
+    // Nothing of that lane finishes for 2 s; what is claimed for it next goes back, due again
+    // after as long as the lane has been stalled (2 s; at most the request timeout).
     clock.advance(2_000);
     const more = Array.from({ length: 5 }, () => claimedDelivery('sub_hanging'));
     const healthy = Array.from({ length: 3 }, () => claimedDelivery('sub_healthy'));
     store.publish(...more, ...healthy);
     await until(() => outbound.waiting === 4, 'the healthy subscription\'s sends');
     expect(store.released).toEqual(more.map((c) => c.delivery.id));
-    expect(store.releasedDueAt).toEqual([clock.now() + 1_000]);
+    expect(store.releasedDueAt).toEqual([clock.now() + 2_000]);
     expect(dispatcher.held).toBe(4 + 3);
     outbound.immediateStatus = 200;
     outbound.answer(200);

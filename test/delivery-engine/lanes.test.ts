@@ -40,6 +40,26 @@ describe('lanes', () => {
     expect(lanes.takeStalled(1_000)).toEqual([]);
   });
 
+  it('keeps a lane stalled, and its stall counting, until a send of it finishes', () => {
+    const { lanes, clock } = lanesWith(10, [subscriptionConcurrency(1)]);
+    const [inFlight, waiting] = [claimedDelivery('sub_hanging'), claimedDelivery('sub_hanging')];
+    lanes.add(inFlight!);
+    lanes.add(waiting!);
+    clock.advance(1_500);
+    expect(lanes.takeStalled(1_000)).toEqual([waiting]);
+    // Handed back and claimed again while the first send still hangs: stalled for 3 s by now, not a fresh lane.
+    clock.advance(1_500);
+    const back = claimedDelivery('sub_hanging');
+    lanes.add(back);
+    expect(lanes.stalledFor(back)).toBe(3_000);
+    expect(lanes.takeStalled(1_000)).toEqual([back]);
+    // The send finishes: the lane made progress, and what joins it next starts a fresh count.
+    lanes.finished(inFlight!, { status: 'failed', disableSubscription: false });
+    const after = [claimedDelivery('sub_hanging'), claimedDelivery('sub_hanging')];
+    for (const item of after) lanes.add(item);
+    expect(lanes.stalledFor(after[1]!)).toBe(0);
+  });
+
   it('starts deliveries at once up to the overall concurrency, then one per finished send', () => {
     const { lanes, started } = lanesWith(2, []);
     const items = [claimedDelivery('sub_1'), claimedDelivery('sub_2'), claimedDelivery('sub_3')];
