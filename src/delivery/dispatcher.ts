@@ -62,6 +62,8 @@ export class Dispatcher {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #wakePending = false;
+  /** The claim loop waits because it holds all it may, not because nothing was claimable. */
+  #waitingForRoom = false;
   #unsubscribe: (() => void) | null = null;
   #renewTimer: NodeJS.Timeout | null = null;
   #sweepTimer: NodeJS.Timeout | null = null;
@@ -91,9 +93,13 @@ export class Dispatcher {
       logger: deps.logger,
       ...(deps.outcomeWindowMs !== undefined ? { windowMs: deps.outcomeWindowMs } : {}),
       onWritten: (ids) => {
+        // A claimed delivery's outcome may make more claimable (the next of its ordering group,
+        // room under its max_in_flight, a closed circuit), and any outcome makes room for a loop
+        // that waits for it. Outcomes of handed-off deliveries (unordered, unlimited, sent on a
+        // closed circuit) do neither: a claim after them would find nothing, yet take the write lock.
+        const unblocks = this.#waitingForRoom || ids.some((id) => this.#held.has(id) && !this.#handedOff.has(id));
         for (const id of ids) this.#forget(id);
-        // Room for new claims.
-        this.#signal();
+        if (unblocks) this.#signal();
       },
     });
   }
@@ -187,6 +193,7 @@ export class Dispatcher {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
+      this.#waitingForRoom = room <= 0;
       await this.#waitForWork(pollIntervalMs);
     }
   }

@@ -65,6 +65,7 @@ export class FakeQueueStore {
   renewed: string[][] = [];
   failWrites = 0;
   #listeners = new Set<() => void>();
+  #handedOff = new Map<string, ClaimedDelivery>();
 
   asStore(): Store {
     return this as unknown as Store;
@@ -74,6 +75,16 @@ export class FakeQueueStore {
   publish(...items: ClaimedDelivery[]): void {
     this.due.push(...items);
     for (const listener of this.#listeners) listener();
+  }
+
+  /** Hands deliveries straight to the dispatcher's engine, as a publish of its own process does (no claim). */
+  handOff(dispatcher: { take(ids: string[]): Promise<void> }, ...items: ClaimedDelivery[]): Promise<void> {
+    for (const item of items) this.#handedOff.set(item.delivery.id, item);
+    return dispatcher.take(items.map((item) => item.delivery.id));
+  }
+
+  async takeHandedOff(_owner: string, ids: string[]): Promise<ClaimedDelivery[]> {
+    return ids.flatMap((id) => this.#handedOff.get(id) ?? []);
   }
 
   async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {
