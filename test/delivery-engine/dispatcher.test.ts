@@ -95,6 +95,28 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     outbound.answer(200);
   });
 
+  it('claims half a round at a time, not each freed slot, while it holds a full round beyond its sends', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    dispatcher.start();
+    store.publish(...Array.from({ length: 30 }, (_, i) => claimedDelivery(`sub_${i}`)));
+    await until(() => dispatcher.held === 8, 'claims up to 2 × concurrency');
+    const claimsBefore = store.claims.length;
+    // One send finishes: a slot is free, but 7 are still held (4 of them waiting): no claim for 1.
+    outbound.answer(200, 1);
+    await until(() => store.outcomes.length === 1, 'the first outcome');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(store.claims.length).toBe(claimsBefore);
+    expect(dispatcher.held).toBe(7);
+    // A second one frees half a round (2 of concurrency 4): claimed together.
+    outbound.answer(200, 1);
+    await until(() => store.claims.length > claimsBefore, 'a claim of half a round');
+    expect(store.claims[claimsBefore]!.limit).toBe(2);
+    await until(() => dispatcher.held === 8, 'the window full again');
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+    await until(() => store.outcomes.length === 30, 'every delivery sent');
+  });
+
   it('stops by handing back unstarted deliveries and recording the ones in flight', async () => {
     const { store, outbound, dispatcher } = dispatcherWith(null);
     dispatcher.start();
