@@ -173,8 +173,15 @@ export class Lanes {
     const full = new Map<LaneRule, Set<string>>();
     for (const lane of lanes) {
       if (this.#sending >= this.#options.concurrency) return;
+      const head = full.size > 0 ? this.#waiting.get(lane)?.[0] : undefined;
+      if (head !== undefined && this.#inFullGroup(head, full)) continue;
       this.#pumpLane(lane, full);
     }
+  }
+
+  #inFullGroup(claimed: ClaimedDelivery, full: Map<LaneRule, Set<string>>): boolean {
+    for (const [rule, groups] of full) if (groups.has(rule.group!(claimed))) return true;
+    return false;
   }
 
   /** The waiting lanes in the order freed slots go to them: the first lane of each tenant (tenants in turn), then the second of each, … */
@@ -230,7 +237,6 @@ export class Lanes {
   #admit(claimed: ClaimedDelivery, now: EpochMs, full?: Map<LaneRule, Set<string>>): LaneVerdict {
     for (const rule of this.#options.rules) {
       const groups = full?.get(rule);
-      if (groups !== undefined && groups.has(rule.group!(claimed))) return 'wait';
       const verdict = rule.admit(claimed, now);
       if (verdict === 'go') continue;
       if (verdict === 'full' && full !== undefined && rule.group !== undefined) {
