@@ -122,6 +122,33 @@ describe('lanes', () => {
     expect(new Set(started.filter((c) => c.subscription.tenantId === 'ten_busy').slice(0, 3).map((c) => c.subscription.id)).size).toBe(3);
   });
 
+  it('asks no other lane of a group a rule called full until a send finishes, and keeps asking other groups', () => {
+    // One slot per group (the first letter of the subscription id); counts what it is asked.
+    const asked: string[] = [];
+    const active = new Map<string, number>();
+    const groupOf = (c: ClaimedDelivery) => c.subscription.id.slice(4, 5);
+    const perGroup: LaneRule = {
+      name: 'one-per-group',
+      group: groupOf,
+      admit: (c) => {
+        asked.push(c.subscription.id);
+        return (active.get(groupOf(c)) ?? 0) < 1 ? 'go' : 'full';
+      },
+      started: (c) => void active.set(groupOf(c), (active.get(groupOf(c)) ?? 0) + 1),
+      finished: (c) => void active.set(groupOf(c), (active.get(groupOf(c)) ?? 1) - 1),
+    };
+    const { lanes, started } = lanesWith(100, [perGroup]);
+    const xs = Array.from({ length: 50 }, (_, i) => claimedDelivery(`sub_x${i}`));
+    const y = claimedDelivery('sub_y0');
+    for (const item of [...xs, y]) lanes.add(item);
+    expect(started.map((c) => c.subscription.id)).toEqual(['sub_x0', 'sub_y0']);
+    asked.length = 0;
+    lanes.finished(started[0]!, { status: 'succeeded' });
+    // The freed slot goes to the next x lane; the pass then finds x full once and skips the other 48.
+    expect(started.map((c) => c.subscription.id)).toEqual(['sub_x0', 'sub_y0', 'sub_x1']);
+    expect(asked).toEqual(['sub_x1', 'sub_x2']);
+  });
+
   it('holds a lane back until the time a rule names, then starts it on the timer', () => {
     const clock = new FakeClock();
     const openUntil = clock.now() + 30_000;
