@@ -5,9 +5,11 @@ import type { AttemptVerdict } from './decide.js';
  * What a rule answers for the delivery at the head of a lane:
  * - `'go'`: this rule lets it start now;
  * - `'wait'`: not now; ask again when a send of any lane finishes (a slot frees up);
+ * - `'full'`: as `'wait'`, and the same for every lane in this delivery's group (the rule's
+ *   `group`, e.g. its origin) until a send finishes: the lanes do not ask about them meanwhile;
  * - a number: not before this epoch ms (a rate limit, an open circuit); the lanes set a timer.
  */
-export type LaneVerdict = 'go' | 'wait' | EpochMs;
+export type LaneVerdict = 'go' | 'wait' | 'full' | EpochMs;
 
 /** How a send that a rule admitted ended: the verdict of its attempt, or `released` (handed back unsent). */
 export type LaneFinish = AttemptVerdict | { status: 'released' };
@@ -25,6 +27,8 @@ export interface LaneRule {
   /** Short name for logs and tests. */
   readonly name: string;
   admit(claimed: ClaimedDelivery, now: EpochMs): LaneVerdict;
+  /** The group a delivery's `'full'` answer covers (needed by a rule that answers `'full'`). */
+  group?(claimed: ClaimedDelivery): string;
   started?(claimed: ClaimedDelivery, now: EpochMs): void;
   finished?(claimed: ClaimedDelivery, finish: LaneFinish, now: EpochMs): void;
 }
@@ -148,7 +152,8 @@ export class Lanes {
       if (since === undefined || now - since < minMs) continue;
       taken.push(...queue);
       this.#waiting.delete(lane);
-      this.#progress.delete(lane);
+      // Its progress stays: the lane is stalled until a send of it finishes, so a delivery that
+      // joins it meanwhile finds it stalled for as long as it has been (see Dispatcher#handBack).
     }
     return taken;
   }
@@ -163,10 +168,21 @@ export class Lanes {
     // order on every finished send. Map iteration tolerates the moves #pumpLane makes; it stops once
     // slots run out.
     const lanes = this.#tenantTurns.size <= 1 ? this.#waiting.keys() : this.#inTurn();
+    // Groups a rule declared full in this pass: nothing finishes during a pass, so their other lanes
+    // are not asked (a fan-out to one origin waits in thousands of lanes behind its connection cap,
+    // and every finished send would otherwise ask each of them in turn).
+    const full = new Map<LaneRule, Set<string>>();
     for (const lane of lanes) {
       if (this.#sending >= this.#options.concurrency) return;
-      this.#pumpLane(lane);
+      const head = full.size > 0 ? this.#waiting.get(lane)?.[0] : undefined;
+      if (head !== undefined && this.#inFullGroup(head, full)) continue;
+      this.#pumpLane(lane, full);
     }
+  }
+
+  #inFullGroup(claimed: ClaimedDelivery, full: Map<LaneRule, Set<string>>): boolean {
+    for (const [rule, groups] of full) if (groups.has(rule.group!(claimed))) return true;
+    return false;
   }
 
   /** The waiting lanes in the order freed slots go to them: the first lane of each tenant (tenants in turn), then the second of each, … */
@@ -188,15 +204,15 @@ export class Lanes {
     return order;
   }
 
-  /** Starts the lane's head while the overall cap and every rule say go. */
-  #pumpLane(lane: string): void {
+  /** Starts the lane's head while the overall cap and every rule say go; `full` holds the groups found full in this pass. */
+  #pumpLane(lane: string, full?: Map<LaneRule, Set<string>>): void {
     const queue = this.#waiting.get(lane);
     if (!queue) return;
     const now = this.#options.now();
     let started: ClaimedDelivery | null = null;
     while (queue.length > 0 && this.#sending < this.#options.concurrency) {
       const head = queue[0]!;
-      const verdict = this.#admit(head, now);
+      const verdict = this.#admit(head, now, full);
       if (verdict !== 'go') {
         if (typeof verdict === 'number') this.#wakeAt(lane, verdict, now);
         break;
@@ -219,10 +235,16 @@ export class Lanes {
     }
   }
 
-  #admit(claimed: ClaimedDelivery, now: EpochMs): LaneVerdict {
+  #admit(claimed: ClaimedDelivery, now: EpochMs, full?: Map<LaneRule, Set<string>>): LaneVerdict {
     for (const rule of this.#options.rules) {
+      const groups = full?.get(rule);
       const verdict = rule.admit(claimed, now);
-      if (verdict !== 'go') return verdict;
+      if (verdict === 'go') continue;
+      if (verdict === 'full' && full !== undefined && rule.group !== undefined) {
+        if (groups !== undefined) groups.add(rule.group(claimed));
+        else full.set(rule, new Set([rule.group(claimed)]));
+      }
+      return verdict === 'full' ? 'wait' : verdict;
     }
     return 'go';
   }

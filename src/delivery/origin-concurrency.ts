@@ -66,9 +66,13 @@ export function originConcurrency(options: OriginConcurrencyOptions): LaneRule {
 
   return {
     name: 'origin-concurrency',
+    group: originOf,
     admit(claimed, now) {
       sweep(now);
       const { state, sender } = senderOf(claimed, now);
+      // At the cap itself no sender of this origin may start, whoever else starts asking: the lanes
+      // skip its other lanes until a send finishes (those lanes' subscriptions count once asked).
+      if (state.active >= options.maxPerOrigin) return 'full';
       const originLimit = Math.min(options.maxPerOrigin, state.totalLimit);
       const share = originShare(sender.limit, state.totalLimit, options.maxPerOrigin);
       return state.active < originLimit && sender.active < share ? 'go' : 'wait';

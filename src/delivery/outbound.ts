@@ -2,7 +2,6 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { EventEmitter } from 'node:events';
 import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent } from 'undici';
 import type { AttemptErrorClass } from '../core/attempt-error.js';
 import {
   checkTargetUrl,
@@ -10,6 +9,7 @@ import {
   type TargetCheck,
   type TargetPolicy,
 } from '../core/address-policy.js';
+import { Agent, request } from './undici-agent.js';
 
 /**
  * How the outbound client connects, times out and caps what it reads; resolved once by the
@@ -138,7 +138,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
       }
       deadline = new Deadline();
       timer = setTimeout(abortOnTimeout, timeoutMs, deadline);
-      const res = await agent.request({
+      const res = await request(agent, {
         origin: target.origin,
         path: target.path,
         method: 'POST',

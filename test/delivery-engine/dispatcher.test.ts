@@ -110,6 +110,45 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     await until(() => store.claims.length === 3, 'a claim after the claimed outcome');
   });
 
+  it('claims half a round at a time, not each freed slot, while it holds a full round beyond its sends', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    dispatcher.start();
+    store.publish(...Array.from({ length: 30 }, (_, i) => claimedDelivery(`sub_${i}`)));
+    await until(() => dispatcher.held === 8, 'claims up to 2 × concurrency');
+    const claimsBefore = store.claims.length;
+    // One send finishes: a slot is free, but 7 are still held (4 of them waiting): no claim for 1.
+    outbound.answer(200, 1);
+    await until(() => store.outcomes.length === 1, 'the first outcome');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(store.claims.length).toBe(claimsBefore);
+    expect(dispatcher.held).toBe(7);
+    // A second one frees half a round (2 of concurrency 4): claimed together.
+    outbound.answer(200, 1);
+    await until(() => store.claims.length > claimsBefore, 'a claim of half a round');
+    expect(store.claims[claimsBefore]!.limit).toBe(2);
+    await until(() => dispatcher.held === 8, 'the window full again');
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+    await until(() => store.outcomes.length === 30, 'every delivery sent');
+  });
+
+  it('claims once handed-off outcomes free half a round, though they alone would start no claim', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    dispatcher.start();
+    await until(() => store.claims.length === 1, 'the first claim at start');
+    void store.handOff(dispatcher, ...Array.from({ length: 8 }, (_, i) => claimedDelivery(`sub_handed_${i}`)));
+    await until(() => dispatcher.held === 8 && outbound.waiting === 4, 'a full window handed off');
+    store.publish(...Array.from({ length: 10 }, (_, i) => claimedDelivery(`sub_due_${i}`)));
+    // Two handed-off sends finish, one at a time: the second frees half a round, claimed at once.
+    outbound.answer(200, 1);
+    await until(() => store.outcomes.length === 1, 'the first outcome');
+    outbound.answer(200, 1);
+    await until(() => store.claims.some((claim) => claim.limit === 2), 'a claim of half a round');
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+    await until(() => store.outcomes.length === 18, 'every delivery sent');
+  });
+
   it('stops by handing back unstarted deliveries and recording the ones in flight', async () => {
     const { store, outbound, dispatcher } = dispatcherWith(null);
     dispatcher.start();
@@ -125,18 +164,19 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
   });
 
   it('hands back what a stalled lane cannot start, so one hanging subscription cannot fill the claim window', async () => {
-    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { batchSize: 20, concurrency: 10, perEndpointConcurrency: 2 });
+    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { batchSize: 20, concurrency: 10, perEndpointConcurrency: 2, requestTimeoutMs: 30_000 });
     dispatcher.start();
     store.publish(...Array.from({ length: 4 }, () => claimedDelivery('sub_hanging')));
     await until(() => outbound.waiting === 2, 'two sends in flight, two waiting');
-    // Nothing of that lane finishes for 2 s; what is claimed for it next goes back, due in 1 s.
+    // Nothing of that lane finishes for 2 s; what is claimed for it next goes back, due again
+    // after as long as the lane has been stalled (2 s; at most the request timeout).
     clock.advance(2_000);
     const more = Array.from({ length: 5 }, () => claimedDelivery('sub_hanging'));
     const healthy = Array.from({ length: 3 }, () => claimedDelivery('sub_healthy'));
     store.publish(...more, ...healthy);
     await until(() => outbound.waiting === 4, 'the healthy subscription\'s sends');
     expect(store.released).toEqual(more.map((c) => c.delivery.id));
-    expect(store.releasedDueAt).toEqual([clock.now() + 1_000]);
+    expect(store.releasedDueAt).toEqual([clock.now() + 2_000]);
     expect(dispatcher.held).toBe(4 + 3);
     outbound.immediateStatus = 200;
     outbound.answer(200);

@@ -40,6 +40,26 @@ describe('lanes', () => {
     expect(lanes.takeStalled(1_000)).toEqual([]);
   });
 
+  it('keeps a lane stalled, and its stall counting, until a send of it finishes', () => {
+    const { lanes, clock } = lanesWith(10, [subscriptionConcurrency(1)]);
+    const [inFlight, waiting] = [claimedDelivery('sub_hanging'), claimedDelivery('sub_hanging')];
+    lanes.add(inFlight!);
+    lanes.add(waiting!);
+    clock.advance(1_500);
+    expect(lanes.takeStalled(1_000)).toEqual([waiting]);
+    // Handed back and claimed again while the first send still hangs: stalled for 3 s by now, not a fresh lane.
+    clock.advance(1_500);
+    const back = claimedDelivery('sub_hanging');
+    lanes.add(back);
+    expect(lanes.stalledFor(back)).toBe(3_000);
+    expect(lanes.takeStalled(1_000)).toEqual([back]);
+    // The send finishes: the lane made progress, and what joins it next starts a fresh count.
+    lanes.finished(inFlight!, { status: 'failed', disableSubscription: false });
+    const after = [claimedDelivery('sub_hanging'), claimedDelivery('sub_hanging')];
+    for (const item of after) lanes.add(item);
+    expect(lanes.stalledFor(after[1]!)).toBe(0);
+  });
+
   it('starts deliveries at once up to the overall concurrency, then one per finished send', () => {
     const { lanes, started } = lanesWith(2, []);
     const items = [claimedDelivery('sub_1'), claimedDelivery('sub_2'), claimedDelivery('sub_3')];
@@ -100,6 +120,33 @@ describe('lanes', () => {
     // tenant's one lane gets every other slot, and the busy tenant's go round its three lanes.
     expect(started.map((c) => c.subscription.tenantId)).toEqual(['ten_busy', 'ten_busy', 'ten_quiet', 'ten_busy', 'ten_quiet', 'ten_busy', 'ten_quiet']);
     expect(new Set(started.filter((c) => c.subscription.tenantId === 'ten_busy').slice(0, 3).map((c) => c.subscription.id)).size).toBe(3);
+  });
+
+  it('asks no other lane of a group a rule called full until a send finishes, and keeps asking other groups', () => {
+    // One slot per group (the first letter of the subscription id); counts what it is asked.
+    const asked: string[] = [];
+    const active = new Map<string, number>();
+    const groupOf = (c: ClaimedDelivery) => c.subscription.id.slice(4, 5);
+    const perGroup: LaneRule = {
+      name: 'one-per-group',
+      group: groupOf,
+      admit: (c) => {
+        asked.push(c.subscription.id);
+        return (active.get(groupOf(c)) ?? 0) < 1 ? 'go' : 'full';
+      },
+      started: (c) => void active.set(groupOf(c), (active.get(groupOf(c)) ?? 0) + 1),
+      finished: (c) => void active.set(groupOf(c), (active.get(groupOf(c)) ?? 1) - 1),
+    };
+    const { lanes, started } = lanesWith(100, [perGroup]);
+    const xs = Array.from({ length: 50 }, (_, i) => claimedDelivery(`sub_x${i}`));
+    const y = claimedDelivery('sub_y0');
+    for (const item of [...xs, y]) lanes.add(item);
+    expect(started.map((c) => c.subscription.id)).toEqual(['sub_x0', 'sub_y0']);
+    asked.length = 0;
+    lanes.finished(started[0]!, { status: 'succeeded' });
+    // The freed slot goes to the next x lane; the pass then finds x full once and skips the other 48.
+    expect(started.map((c) => c.subscription.id)).toEqual(['sub_x0', 'sub_y0', 'sub_x1']);
+    expect(asked).toEqual(['sub_x1', 'sub_x2']);
   });
 
   it('holds a lane back until the time a rule names, then starts it on the timer', () => {

@@ -76,6 +76,22 @@ describe('origin concurrency (lane rule)', () => {
     expect(on('sub_ok')).toBe(8);
   });
 
+  it('calls its origin full at the cap (its other lanes need not be asked), but only waits below it', () => {
+    const rule = originConcurrency({ maxPerOrigin: 2, perSubscription: 1 });
+    const [a, b, c] = ['sub_a', 'sub_b', 'sub_c'].map((id) => deliveries(1, id)[0]!);
+    // One sender of limit 1: the origin's limit is 1 for now, but a second sender would raise it.
+    expect(rule.admit(a!, 0)).toBe('go');
+    rule.started?.(a!, 0);
+    expect(rule.admit(a!, 0)).toBe('wait');
+    expect(rule.admit(b!, 0)).toBe('go');
+    rule.started?.(b!, 0);
+    // At the cap of 2 nothing of this origin may start, whoever asks.
+    expect(rule.admit(c!, 0)).toBe('full');
+    expect(rule.group?.(c!)).toBe(ORIGIN);
+    rule.finished?.(a!, { status: 'succeeded' }, 0);
+    expect(rule.admit(c!, 0)).toBe('go');
+  });
+
   it('leaves another origin untouched by a full one', () => {
     const { lanes, on } = lanesWith(4, 4);
     for (const item of deliveries(10, 'sub_full')) lanes.add(item);

@@ -23,7 +23,10 @@ import {
 
 /** The subscriptions with due work after @after, by id, with their tenants: a loose index scan of
  * deliveries_due (one probe per subscription, however many rows each has), with what this claimer
- * holds of each. The tenant comes from the subscription's row, so the scan needs no other index. */
+ * holds of each. The tenant comes from the subscription's row, so the scan needs no other index.
+ * CROSS JOIN keeps the scan's subscriptions as the outer loop, each read by its key: with a plain
+ * JOIN SQLite chose to walk every subscription and probe an automatic index of the scan, so a
+ * claim cost grew with the number of subscriptions (10,000: 31 ms a claim, 11 ms this way). */
 export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
      SELECT (SELECT subscription_id FROM deliveries
              WHERE subscription_id > @after AND due_at IS NOT NULL AND parked = 0 ORDER BY subscription_id LIMIT 1)
@@ -35,7 +38,7 @@ export const CLAIM_CANDIDATES = `WITH RECURSIVE subs(id) AS (
    )
    SELECT s.id AS subscription_id, s.tenant_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
      (SELECT COUNT(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = @owner) AS in_flight
-   FROM subs JOIN subscriptions s ON s.id = subs.id
+   FROM subs CROSS JOIN subscriptions s ON s.id = subs.id
    WHERE s.active = 1
      AND (s.circuit = 'closed' OR s.circuit_retry_at <= @now)
      AND EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id AND d.due_at <= @now AND d.parked = 0)
