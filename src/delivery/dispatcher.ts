@@ -62,8 +62,6 @@ export class Dispatcher {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #wakePending = false;
-  /** The claim loop waits because it holds all it may, not because nothing was claimable. */
-  #waitingForRoom = false;
   #unsubscribe: (() => void) | null = null;
   #renewTimer: NodeJS.Timeout | null = null;
   #sweepTimer: NodeJS.Timeout | null = null;
@@ -93,13 +91,12 @@ export class Dispatcher {
       logger: deps.logger,
       ...(deps.outcomeWindowMs !== undefined ? { windowMs: deps.outcomeWindowMs } : {}),
       onWritten: (ids) => {
-        // A claimed delivery's outcome may make more claimable (the next of its ordering group,
-        // room under its max_in_flight, a closed circuit), and any outcome makes room for a loop
-        // that waits for it. Outcomes of handed-off deliveries (unordered, unlimited, sent on a
-        // closed circuit) do neither: a claim after them would find nothing, yet take the write lock.
-        const unblocks = this.#waitingForRoom || ids.some((id) => this.#held.has(id) && !this.#handedOff.has(id));
         for (const id of ids) this.#forget(id);
-        if (unblocks) this.#signal();
+        // Room for new claims. Every outcome, handed-off ones too: a subscription's claims are
+        // capped by what it holds in flight, handed-off deliveries included, so any outcome may
+        // make more of its due deliveries claimable. (Waking only for claimed deliveries' outcomes
+        // left batch publishes' claimed part waiting for the poll: 19 % fewer events/s.)
+        this.#signal();
       },
     });
   }
@@ -199,8 +196,6 @@ export class Dispatcher {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      // Not claimed for lack of room: the next written outcomes must wake the loop.
-      this.#waitingForRoom = !claiming;
       await this.#waitForWork(pollIntervalMs);
     }
   }
