@@ -237,10 +237,10 @@ export class Lanes {
 
   #admit(claimed: ClaimedDelivery, now: EpochMs, full?: Map<LaneRule, Set<string>>): LaneVerdict {
     for (const rule of this.#options.rules) {
-      const groups = full?.get(rule);
       const verdict = rule.admit(claimed, now);
       if (verdict === 'go') continue;
       if (verdict === 'full' && full !== undefined && rule.group !== undefined) {
+        const groups = full.get(rule);
         if (groups !== undefined) groups.add(rule.group(claimed));
         else full.set(rule, new Set([rule.group(claimed)]));
       }
