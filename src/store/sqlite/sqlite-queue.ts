@@ -9,7 +9,7 @@ import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { dueAtOf } from '../new-deliveries.js';
 import { uidTaken } from '../uids.js';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, QueueOptions, StreamItem } from '../store.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, NewEventWrite, QueueOptions, StreamItem } from '../store.js';
 import {
   toAttempt,
   toDelivery,
@@ -261,32 +261,43 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     return [...byDelivery.values()];
   };
 
+  /** Writes one event with its deliveries, inside the caller's transaction. */
+  const writeEventWithDeliveries = (event: HookEvent, deliveries: NewDelivery[]): InsertEventResult => {
+    const inserted = insertEvent.run({
+      tenant_id: event.tenantId,
+      id: event.id,
+      type: event.type,
+      data: JSON.stringify(event.data),
+      resource_id: event.resourceId,
+      created_at: event.createdAt,
+      deliver_at: event.deliverAt,
+      application_id: event.applicationId ?? null,
+      uid: event.uid ?? null,
+      channels: event.channels ? JSON.stringify(event.channels) : null,
+      tags: event.tags ? JSON.stringify(event.tags) : null,
+      ordering_key: event.orderingKey ?? null,
+      trace_parent: event.traceParent ?? null,
+    });
+    if (inserted.changes === 0) {
+      const existing = selectEvent.get(event.tenantId, event.id) as DbEvent | undefined;
+      // Not the id but the uid was taken (events_by_uid): another event already has it.
+      if (!existing) throw uidTaken(event);
+      return { created: false, event: toEvent(existing) };
+    }
+    for (const d of deliveries) insertDelivery(event.tenantId, event.id, d, event.createdAt);
+    return { created: true, event };
+  };
+
   return {
-    insertEventWithDeliveries: db.transaction((event: HookEvent, deliveries: NewDelivery[]): InsertEventResult => {
-      const inserted = insertEvent.run({
-        tenant_id: event.tenantId,
-        id: event.id,
-        type: event.type,
-        data: JSON.stringify(event.data),
-        resource_id: event.resourceId,
-        created_at: event.createdAt,
-        deliver_at: event.deliverAt,
-        application_id: event.applicationId ?? null,
-        uid: event.uid ?? null,
-        channels: event.channels ? JSON.stringify(event.channels) : null,
-        tags: event.tags ? JSON.stringify(event.tags) : null,
-        ordering_key: event.orderingKey ?? null,
-        trace_parent: event.traceParent ?? null,
-      });
-      if (inserted.changes === 0) {
-        const existing = selectEvent.get(event.tenantId, event.id) as DbEvent | undefined;
-        // Not the id but the uid was taken (events_by_uid): another event already has it.
-        if (!existing) throw uidTaken(event);
-        return { created: false, event: toEvent(existing) };
-      }
-      for (const d of deliveries) insertDelivery(event.tenantId, event.id, d, event.createdAt);
-      return { created: true, event };
-    }) as Database.Transaction<(event: HookEvent, deliveries: NewDelivery[]) => InsertEventResult>,
+    insertEventWithDeliveries: db.transaction(writeEventWithDeliveries) as Database.Transaction<typeof writeEventWithDeliveries>,
+
+    // One transaction for the whole group, and no savepoint per event: a savepoint makes SQLite
+    // keep a copy of every page its statements change (the statement journal), which doubled the
+    // cost of each insert (docs/performance.md, "Batch publishes"). It bought nothing either: an
+    // event that fails throws out of the whole group's transaction, which rolls back every event.
+    insertEvents: db.transaction((items: NewEventWrite[]): InsertEventResult[] => items.map((item) => writeEventWithDeliveries(item.event, item.deliveries))) as Database.Transaction<
+      (items: NewEventWrite[]) => InsertEventResult[]
+    >,
 
     claimDueDeliveries: withoutFsync((request: ClaimRequest): ClaimedDelivery[] => {
       const perSubscription = request.perSubscription ?? options.perSubscriptionClaims;

@@ -330,12 +330,10 @@ class SqliteStore implements Store {
   }
 
   async insertEvents(items: NewEventWrite[]): Promise<InsertEventResult[]> {
-    // One transaction, so one fsync, for the whole group (each item is a savepoint inside it).
-    // The queue's statements are prepared lazily with pragmas, which SQLite refuses inside a transaction.
-    const queue = this.#q;
+    // One transaction, so one fsync, for the whole group (sqlite-queue.ts, insertEvents).
     let results: InsertEventResult[];
     try {
-      results = this.#db.transaction(() => items.map((item) => queue.insertEventWithDeliveries(item.event, item.deliveries)))();
+      results = this.#q.insertEvents(items);
     } catch (error) {
       // A full disk (or a failing one) answers 503 to every call of the group: none was acknowledged.
       throw toSqliteStoreError(error);
