@@ -192,6 +192,38 @@ describeEachStore('store reliability', (testStore) => {
     });
   });
 
+  // A batch publish (and a group of single publishes) is one insertEvents call: one transaction.
+  describe('a group of events written together (insertEvents)', () => {
+    const event = (n: number) => ({ tenantId, id: newId('event'), type: 'order.created', data: { n }, resourceId: null, createdAt: now, deliverAt: null });
+
+    it('writes every event with its deliveries; an id already stored answers the stored event and writes no delivery', async () => {
+      const subscription = await addSubscription();
+      const stored = event(0);
+      await store.insertEvents([{ event: stored, deliveries: [] }]);
+      const items = [1, 2, 3].map((n) => ({ event: event(n), deliveries: [{ id: newId('delivery'), subscriptionId: subscription.id, dueAt: now }] }));
+      const repeat = { event: { ...stored, data: { n: 99 } }, deliveries: [{ id: newId('delivery'), subscriptionId: subscription.id, dueAt: now }] };
+      const results = await store.insertEvents([...items, repeat]);
+      expect(results.map((r) => r.created)).toEqual([true, true, true, false]);
+      expect(results[3]!.event.data).toEqual({ n: 0 });
+      for (const item of items) {
+        expect((await store.getEvent(tenantId, item.event.id))?.data).toEqual(item.event.data);
+        expect(await store.getDelivery(tenantId, item.deliveries[0]!.id)).toMatchObject({ eventId: item.event.id, status: 'pending' });
+      }
+      expect(await store.getDelivery(tenantId, repeat.deliveries[0]!.id)).toBeUndefined();
+    });
+
+    it('writes nothing of the group when one of its events fails: no event of it is acknowledged half-written', async () => {
+      const subscription = await addSubscription();
+      const good = { event: event(1), deliveries: [{ id: newId('delivery'), subscriptionId: subscription.id, dueAt: now }] };
+      // A delivery to a subscription that does not exist breaks the foreign key.
+      const bad = { event: event(2), deliveries: [{ id: newId('delivery'), subscriptionId: newId('subscription'), dueAt: now }] };
+      await expect(store.insertEvents([good, bad])).rejects.toThrow();
+      expect(await store.getEvent(tenantId, good.event.id)).toBeUndefined();
+      expect(await store.getDelivery(tenantId, good.deliveries[0]!.id)).toBeUndefined();
+      expect(await store.getEvent(tenantId, bad.event.id)).toBeUndefined();
+    });
+  });
+
   describe('deliveries handed off (written leased to the engine of the publishing process)', () => {
     /** One event with a delivery to `subscription` written leased to `owner` until `until`; returns the delivery id. */
     async function publishLeased(subscription: Subscription, owner: string, until: number): Promise<string> {
