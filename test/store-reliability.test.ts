@@ -222,6 +222,37 @@ describeEachStore('store reliability', (testStore) => {
       expect(await store.getDelivery(tenantId, good.deliveries[0]!.id)).toBeUndefined();
       expect(await store.getEvent(tenantId, bad.event.id)).toBeUndefined();
     });
+
+    it('fails only the event whose uid another event holds (taken earlier, or earlier in the group); the rest are written', async () => {
+      const subscription = await addSubscription();
+      // A uid is unique within its application.
+      const applicationId = newId('application');
+      await store.insertApplication({ id: applicationId, tenantId, uid: null, name: 'Acme', metadata: {}, throttleRate: null, createdAt: now, updatedAt: now });
+      const withDelivery = (n: number, uid: string | null) => ({
+        event: { ...event(n), applicationId, uid },
+        deliveries: [{ id: newId('delivery'), subscriptionId: subscription.id, dueAt: now }],
+      });
+      const holder = withDelivery(0, 'inv-1');
+      await store.insertEvents([holder]);
+      const [late, first, second, plain] = [withDelivery(1, 'inv-1'), withDelivery(2, 'inv-2'), withDelivery(3, 'inv-2'), withDelivery(4, null)];
+      const results = await store.insertEvents([late, first, second, plain]);
+      expect(results.map((r) => [r.created, r.uidTaken ?? false])).toEqual([
+        [false, true],
+        [true, false],
+        [false, true],
+        [true, false],
+      ]);
+      // A taken uid answers with the event as sent, never another event's.
+      expect(results[0]!.event.id).toBe(late.event.id);
+      for (const lost of [late, second]) {
+        expect(await store.getEvent(tenantId, lost.event.id)).toBeUndefined();
+        expect(await store.getDelivery(tenantId, lost.deliveries[0]!.id)).toBeUndefined();
+      }
+      for (const kept of [first, plain]) {
+        expect((await store.getEvent(tenantId, kept.event.id))?.uid ?? null).toBe(kept.event.uid);
+        expect(await store.getDelivery(tenantId, kept.deliveries[0]!.id)).toMatchObject({ status: 'pending' });
+      }
+    });
   });
 
   describe('deliveries handed off (written leased to the engine of the publishing process)', () => {

@@ -81,7 +81,8 @@ export async function publishEvent(
   const span = (deps.tracing ?? noTracing).startPublish(caller.traceParent, { 'hookpost.tenant_id': tenantId, 'hookpost.event_type': input.type });
   return traced(span, async () => {
     const write = await prepareEvent(deps, schemas, tenantId, { ...input, traceParent: span.traceParent });
-    const { event, created } = (await settled(deps, [write], async () => [await groupCommitsOf(deps.store).events.write(write)]))[0]!;
+    const { event, created, uidTaken: taken } = (await settled(deps, [write], async () => [await groupCommitsOf(deps.store).events.write(write)]))[0]!;
+    if (taken) throw uidTaken(write.event);
     const deliveries = created ? write.deliveries.length : 0;
     span.setAttributes({ 'hookpost.event_id': event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !created });
     return { event, created, deliveries };
@@ -146,6 +147,7 @@ async function publishBatch(deps: ServiceDeps, schemas: PayloadSchemas, tenantId
   return prepared.map((p, i): BatchItemResult => {
     if (p instanceof HookpostError) return { id: inputs[i]!.id ?? null, status: 'rejected', error: p };
     const result = written[next++]!;
+    if (result.uidTaken) return { id: result.event.id, status: 'rejected', error: uidTaken(result.event) };
     return { id: result.event.id, status: result.created ? 'accepted' : 'duplicate', event: result.event };
   });
 }

@@ -61,7 +61,13 @@ export interface NewDelivery {
 /** The result of inserting an event: `created` is false when the id was already taken (idempotent replay). */
 export interface InsertEventResult {
   created: boolean;
+  /** The event as stored: the earlier one when its id existed; this one when it was not written. */
   event: HookEvent;
+  /**
+   * Not written: another event of its application holds its uid (a race that the publish's own
+   * check lost, e.g. two events with one uid in a group). Only this item fails; the rest are written.
+   */
+  uidTaken?: true;
 }
 
 /** One event to write with its deliveries (a publish's share of a group commit or a batch). */

@@ -249,6 +249,26 @@ describeEachStore('Svix compat with the official SDK', (store) => {
         expect((await native(toReceiver('/slow'))).rate_limit_per_second).toBeNull();
       });
 
+      it('answers 409 to all but one of messages sent at once with one eventId, and accepts the other messages sent with them', async () => {
+        const svix = client();
+        const app = await svix.application.create({ name: 'Acme' });
+        await svix.endpoint.create(app.id, { url: toReceiver('/race') });
+        // Sent together, they are written in one group commit (or a few): the uid race is decided there.
+        const sends = Array.from({ length: 12 }, (_, n) =>
+          svix.message.create(app.id, { eventType: 'order.shipped', eventId: n % 2 === 0 ? 'same-order' : `order-${n}`, payload: { n } }),
+        );
+        const settled = await Promise.allSettled(sends);
+        const outcome = (n: number) => settled[n]!;
+        const same = settled.filter((_, n) => n % 2 === 0);
+        expect(same.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+        for (const lost of same.filter((s) => s.status === 'rejected')) expect((lost as PromiseRejectedResult).reason.code).toBe(409);
+        for (let n = 1; n < 12; n += 2) expect(outcome(n).status).toBe('fulfilled');
+        await eventually(() => (requestsTo('/race').length === 7 ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(requestsTo('/race')).toHaveLength(7);
+        expect((await svix.message.list(app.id)).data).toHaveLength(7);
+      });
+
       it('lists attempts by message and by endpoint, reads one, and resends (202 {})', async () => {
         const svix = client();
         const app = await svix.application.create({ name: 'Acme' });

@@ -80,6 +80,8 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
   return items.map((item) => {
     const key = keyOf(item.event.tenantId, item.event.id);
     if (first.get(key) === item && created.has(key)) return { created: true, event: item.event };
-    return { created: false, event: stored.get(key) ?? first.get(key)!.event };
+    const existing = stored.get(key) ?? (created.has(key) ? first.get(key)!.event : undefined);
+    // Skipped, and no event has its id: ON CONFLICT met its uid (events_by_uid), held by another event.
+    return existing ? { created: false, event: existing } : { created: false, event: item.event, uidTaken: true };
   });
 }

@@ -8,7 +8,6 @@ import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, t
 import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { dueAtOf } from '../new-deliveries.js';
-import { uidTaken } from '../uids.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, NewEventWrite, QueueOptions, StreamItem } from '../store.js';
 import {
   toAttempt,
@@ -280,8 +279,9 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     });
     if (inserted.changes === 0) {
       const existing = selectEvent.get(event.tenantId, event.id) as DbEvent | undefined;
-      // Not the id but the uid was taken (events_by_uid): another event already has it.
-      if (!existing) throw uidTaken(event);
+      // Not the id but the uid was taken (events_by_uid): another event already has it. Nothing of
+      // this event was written, so the group's other events still go in.
+      if (!existing) return { created: false, event, uidTaken: true };
       return { created: false, event: toEvent(existing) };
     }
     for (const d of deliveries) insertDelivery(event.tenantId, event.id, d, event.createdAt);

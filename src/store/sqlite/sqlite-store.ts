@@ -350,6 +350,7 @@ class SqliteStore implements Store {
       // A full disk (or a failing one) answers 503: the event was not acknowledged, so nothing is lost.
       throw toSqliteStoreError(error);
     }
+    if (result.uidTaken) throw uidTaken(event);
     this.#announceWrites([{ event, deliveries }], [result]);
     return result;
   }
