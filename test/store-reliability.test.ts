@@ -255,6 +255,8 @@ describeEachStore('store reliability', (testStore) => {
       const uses: Record<string, string> = {
         claimCandidates: 'deliveries_due',
         claimShare: 'deliveries_due',
+        // A fan-out's shares of one delivery each, claimed in one statement: a probe of the due index per subscription.
+        claimSingles: 'deliveries_due',
         listByStatus: 'deliveries_by_status',
         // The tenant's newest-first range (ids are time-ordered: this is also the time order).
         listBySubscription: 'deliveries_',
@@ -288,6 +290,7 @@ describeEachStore('store reliability', (testStore) => {
       expect(plans.claimCandidates).not.toMatch(/^SCAN s USING|AUTOMATIC/m);
       // An ordered delivery's check for an earlier open one of its group probes the ordering index.
       expect(plans.claimShare).toContain('deliveries_ordered_open');
+      expect(plans.claimSingles).toContain('deliveries_ordered_open');
     });
   });
 });
