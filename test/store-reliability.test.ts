@@ -102,6 +102,31 @@ describeEachStore('store reliability', (testStore) => {
       expect(bySubscription(claimed).get(busy.id)).toBe(PER_SUBSCRIPTION);
     });
 
+    it('gives a claim as small as its subscriptions a share of one each: every subscription’s oldest due delivery, an ordered group’s head only', async () => {
+      const backlog = await addSubscription();
+      const [oldest] = await publish(backlog, 1, now - 2_000);
+      await publish(backlog, 1, now - 1_000);
+      // A claimer that died holding this one: its lease has run out by now.
+      const abandoned = await addSubscription();
+      const [expired] = await publish(abandoned, 1, now - LEASE - 2_000);
+      expect((await store.claimDueDeliveries({ owner: 'dead', now: now - LEASE - 1_000, leaseMs: LEASE, limit: 10 })).map((c) => c.delivery.id)).toEqual([expired]);
+      const ordered = await addSubscription();
+      const group = (id: string, dueAt: number) => ({ id, subscriptionId: ordered.id, dueAt, orderingKey: 'k' });
+      const [head, behind] = [newId('delivery'), newId('delivery')];
+      for (const d of [group(head, now), group(behind, now - 5_000)]) {
+        await store.insertEventWithDeliveries({ tenantId, id: newId('event'), type: 'order.created', data: {}, resourceId: null, createdAt: now, deliverAt: null }, [d]);
+      }
+      const later = await addSubscription();
+      await publish(later, 1, now + 60_000);
+
+      const claimed = await claim(3);
+      expect(claimed.map((c) => c.delivery.id).sort()).toEqual([oldest, expired, head].sort());
+      expect(claimed.map((c) => c.delivery.status)).toEqual(['in_flight', 'in_flight', 'in_flight']);
+      expect(claimed.find((c) => c.delivery.id === head)!.subscription.id).toBe(ordered.id);
+      // The group's second waits for its head's outcome; the backlog's second is the next claim's.
+      expect((await claim(3)).map((c) => c.delivery.subscriptionId)).toEqual([backlog.id]);
+    });
+
     it('never lets a claimer hold more than its bound of one subscription, however many claims it makes', async () => {
       const hanging = await addSubscription();
       await publish(hanging, 30);
@@ -318,6 +343,8 @@ describeEachStore('store reliability', (testStore) => {
       const uses: Record<string, string> = {
         claimCandidates: 'deliveries_due',
         claimShare: 'deliveries_due',
+        // A fan-out's shares of one delivery each, claimed in one statement: a probe of the due index per subscription.
+        claimSingles: 'deliveries_due',
         listByStatus: 'deliveries_by_status',
         // The tenant's newest-first range (ids are time-ordered: this is also the time order).
         listBySubscription: 'deliveries_',
@@ -351,6 +378,7 @@ describeEachStore('store reliability', (testStore) => {
       expect(plans.claimCandidates).not.toMatch(/^SCAN s USING|AUTOMATIC/m);
       // An ordered delivery's check for an earlier open one of its group probes the ordering index.
       expect(plans.claimShare).toContain('deliveries_ordered_open');
+      expect(plans.claimSingles).toContain('deliveries_ordered_open');
     });
   });
 });

@@ -70,12 +70,18 @@ export class Lanes {
   readonly #timers = new Map<string, EpochMs>();
   // When each lane with waiting deliveries last made progress (a send finished).
   readonly #progress = new Map<string, EpochMs>();
+  // For each rule with groups: how many waiting lanes have their head in each group. A pass that
+  // has found groups full stops once they hold every waiting lane (see #pumpAll).
+  readonly #heads = new Map<LaneRule, Map<string, number>>();
+  // Groups found full so far (all passes): a pass checks the count above only after finding one.
+  #fullFound = 0;
   #sending = 0;
   #idle: (() => void) | null = null;
 
   constructor(options: LanesOptions) {
     this.#options = options;
     this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    for (const rule of options.rules) if (rule.group !== undefined) this.#heads.set(rule, new Map());
   }
 
   /** Sends in flight. */
@@ -106,7 +112,10 @@ export class Lanes {
     const lane = laneOf(claimed);
     const queue = this.#waiting.get(lane);
     if (queue) queue.push(claimed);
-    else this.#waiting.set(lane, [claimed]);
+    else {
+      this.#waiting.set(lane, [claimed]);
+      this.#countHead(claimed, 1);
+    }
     this.#tenantTurns.add(claimed.subscription.tenantId);
     if (!this.#progress.has(lane)) this.#progress.set(lane, this.#options.now());
     this.#pumpLane(lane);
@@ -136,6 +145,7 @@ export class Lanes {
     const all = [...this.#waiting.values()].flat();
     this.#waiting.clear();
     this.#tenantTurns.clear();
+    for (const heads of this.#heads.values()) heads.clear();
     return all;
   }
 
@@ -152,6 +162,7 @@ export class Lanes {
       if (since === undefined || now - since < minMs) continue;
       taken.push(...queue);
       this.#waiting.delete(lane);
+      this.#countHead(queue[0]!, -1);
       // Its progress stays: the lane is stalled until a send of it finishes, so a delivery that
       // joins it meanwhile finds it stalled for as long as it has been (see Dispatcher#handBack).
     }
@@ -176,7 +187,32 @@ export class Lanes {
       if (this.#sending >= this.#options.concurrency) return;
       const head = full.size > 0 ? this.#waiting.get(lane)?.[0] : undefined;
       if (head !== undefined && this.#inFullGroup(head, full)) continue;
+      const found = this.#fullFound;
       this.#pumpLane(lane, full);
+      // Every lane still waiting is in a full group: the rest of the pass would only skip them
+      // (a fan-out's hundreds of lanes behind one origin's cap, passed over on every finished send).
+      if (this.#fullFound !== found && this.#holdsAllWaiting(full)) return;
+    }
+  }
+
+  /** Whether the groups one rule found full hold the head of every waiting lane (a lane's head is in one group of each rule). */
+  #holdsAllWaiting(full: Map<LaneRule, Set<string>>): boolean {
+    for (const [rule, groups] of full) {
+      const heads = this.#heads.get(rule)!;
+      let held = 0;
+      for (const group of groups) held += heads.get(group) ?? 0;
+      if (held >= this.#waiting.size) return true;
+    }
+    return false;
+  }
+
+  /** Counts a delivery becoming (1) or ceasing to be (-1) the head of a waiting lane, in each rule's group of it. */
+  #countHead(claimed: ClaimedDelivery, delta: 1 | -1): void {
+    for (const [rule, heads] of this.#heads) {
+      const group = rule.group!(claimed);
+      const count = (heads.get(group) ?? 0) + delta;
+      if (count === 0) heads.delete(group);
+      else heads.set(group, count);
     }
   }
 
@@ -218,6 +254,8 @@ export class Lanes {
         break;
       }
       queue.shift();
+      this.#countHead(head, -1);
+      if (queue.length > 0) this.#countHead(queue[0]!, 1);
       this.#sending += 1;
       for (const rule of this.#options.rules) rule.started?.(head, now);
       started = head;
@@ -239,14 +277,17 @@ export class Lanes {
     for (const rule of this.#options.rules) {
       const verdict = rule.admit(claimed, now);
       if (verdict === 'go') continue;
-      if (verdict === 'full' && full !== undefined && rule.group !== undefined) {
-        const groups = full.get(rule);
-        if (groups !== undefined) groups.add(rule.group(claimed));
-        else full.set(rule, new Set([rule.group(claimed)]));
-      }
+      if (verdict === 'full' && full !== undefined && rule.group !== undefined) this.#markFull(rule, rule.group(claimed), full);
       return verdict === 'full' ? 'wait' : verdict;
     }
     return 'go';
+  }
+
+  #markFull(rule: LaneRule, group: string, full: Map<LaneRule, Set<string>>): void {
+    const groups = full.get(rule) ?? new Set<string>();
+    if (groups.has(group)) return;
+    full.set(rule, groups.add(group));
+    this.#fullFound += 1;
   }
 
   #wakeAt(lane: string, at: EpochMs, now: EpochMs): void {

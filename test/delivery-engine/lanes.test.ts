@@ -149,6 +149,50 @@ describe('lanes', () => {
     expect(asked).toEqual(['sub_x1', 'sub_x2']);
   });
 
+  /** One send at a time per group (the letter after `sub_`), counting how often it is asked for a delivery's group. */
+  function onePerGroup() {
+    const active = new Map<string, number>();
+    const counted = { groupCalls: 0 };
+    const groupOf = (c: ClaimedDelivery) => c.subscription.id.slice(4, 5);
+    const rule: LaneRule = {
+      name: 'one-per-group',
+      group: (c) => {
+        counted.groupCalls += 1;
+        return groupOf(c);
+      },
+      admit: (c) => ((active.get(groupOf(c)) ?? 0) < 1 ? 'go' : 'full'),
+      started: (c) => void active.set(groupOf(c), (active.get(groupOf(c)) ?? 0) + 1),
+      finished: (c) => void active.set(groupOf(c), (active.get(groupOf(c)) ?? 1) - 1),
+    };
+    return { rule, counted };
+  }
+
+  it('ends a finished send\'s pass once the groups found full hold every waiting lane, however many wait', () => {
+    const passCost = (waiting: number) => {
+      const { rule, counted } = onePerGroup();
+      const { lanes, started } = lanesWith(10_000, [rule]);
+      for (let i = 0; i <= waiting; i += 1) lanes.add(claimedDelivery(`sub_x${i}`));
+      counted.groupCalls = 0;
+      lanes.finished(started[0]!, { status: 'succeeded' });
+      expect(started.map((c) => c.subscription.id)).toEqual(['sub_x0', 'sub_x1']);
+      return counted.groupCalls;
+    };
+    expect(passCost(500)).toBe(passCost(50));
+  });
+
+  it('goes on past a full group\'s lanes while another group\'s lane waits behind them', () => {
+    const { rule } = onePerGroup();
+    const { lanes, started } = lanesWith(100, [rule]);
+    const xs = Array.from({ length: 50 }, (_, i) => claimedDelivery(`sub_x${i}`));
+    const ys = [claimedDelivery('sub_y0'), claimedDelivery('sub_y1')];
+    for (const item of [...xs, ...ys]) lanes.add(item);
+    expect(started.map((c) => c.subscription.id)).toEqual(['sub_x0', 'sub_y0']);
+    // The pass finds x full at its first lane; y's lane waits behind the other 48 x lanes and starts.
+    lanes.finished(ys[0]!, { status: 'succeeded' });
+    expect(started.map((c) => c.subscription.id)).toEqual(['sub_x0', 'sub_y0', 'sub_y1']);
+    expect(lanes.queued).toBe(49);
+  });
+
   it('holds a lane back until the time a rule names, then starts it on the timer', () => {
     const clock = new FakeClock();
     const openUntil = clock.now() + 30_000;
