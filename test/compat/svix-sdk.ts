@@ -15,11 +15,13 @@ export interface SdkLine {
   put: 'update' | 'upsert';
   /** PUT on an endpoint's headers (`updateHeaders` in 1.x, `setHeaders` in 2.x). */
   putHeaders: 'updateHeaders' | 'setHeaders';
+  /** An endpoint's messages per second at most (`rateLimit` in 1.x, `throttleRate` in 2.x). */
+  rateField: 'rateLimit' | 'throttleRate';
 }
 
 export const SDK_LINES: SdkLine[] = [
-  { name: '1.x', Svix: svix1.Svix, Webhook: svix1.Webhook, typesField: 'filterTypes', put: 'update', putHeaders: 'updateHeaders' },
-  { name: '2.x', Svix: svix2.Svix, Webhook: svix2.Webhook, typesField: 'eventTypes', put: 'upsert', putHeaders: 'setHeaders' },
+  { name: '1.x', Svix: svix1.Svix, Webhook: svix1.Webhook, typesField: 'filterTypes', put: 'update', putHeaders: 'updateHeaders', rateField: 'rateLimit' },
+  { name: '2.x', Svix: svix2.Svix, Webhook: svix2.Webhook, typesField: 'eventTypes', put: 'upsert', putHeaders: 'setHeaders', rateField: 'throttleRate' },
 ];
 
 /** What an SDK call threw: its status and parsed body (the SDK's ApiException). */

@@ -225,6 +225,30 @@ describeEachStore('Svix compat with the official SDK', (store) => {
         expect((await svix.message.list(other.id)).data).toEqual([]);
       });
 
+      it(`throttles an endpoint to its ${line.rateField}: its messages are spread at that rate, an endpoint without one gets them at once, and null lifts it`, async () => {
+        const svix = client();
+        const app = await svix.application.create({ name: 'Acme' });
+        const slow = await svix.endpoint.create(app.id, { url: toReceiver('/slow'), [line.rateField]: 4 });
+        expect(slow[line.rateField]).toBe(4);
+        await svix.endpoint.create(app.id, { url: toReceiver('/fast') });
+        const native = async (url: string) => {
+          const page = await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions`, { token: tenant.key });
+          return page.body.data.find((s: { url: string }) => s.url === url);
+        };
+        expect((await native(toReceiver('/slow'))).rate_limit_per_second).toBe(4);
+        expect((await native(toReceiver('/fast'))).rate_limit_per_second).toBeNull();
+
+        for (let n = 0; n < 8; n++) await svix.message.create(app.id, { eventType: 'order.shipped', payload: { n } });
+        await eventually(() => (requestsTo('/slow').length === 8 && requestsTo('/fast').length === 8 ? true : undefined), 10_000);
+        // A burst of 4 (one second's worth), then one every 250 ms: the last four take at least 750 ms.
+        const arrivals = requestsTo('/slow').map((request) => request.receivedAt);
+        expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(700);
+
+        const lifted = await svix.endpoint.patch(app.id, slow.id, { [line.rateField]: null });
+        expect(lifted[line.rateField]).toBeNull();
+        expect((await native(toReceiver('/slow'))).rate_limit_per_second).toBeNull();
+      });
+
       it('lists attempts by message and by endpoint, reads one, and resends (202 {})', async () => {
         const svix = client();
         const app = await svix.application.create({ name: 'Acme' });

@@ -178,5 +178,8 @@ function endpointInput(body: EndpointFields, existing: SubscriptionView | undefi
     active: body.disabled === undefined ? undefined : !body.disabled,
     secret: existing ? (body.secret ?? undefined) : undefined,
     platformData: data as unknown as Record<string, unknown>,
+    // Svix throttles an endpoint to its throttleRate (messages per second): the subscription's own
+    // rate limit, enforced across workers. 0 or null: no limit. Absent: unchanged.
+    rateLimitPerSecond: throttle === undefined ? undefined : throttle || null,
   };
 }
