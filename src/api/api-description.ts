@@ -1,4 +1,4 @@
-import swagger from '@fastify/swagger';
+import { swaggerOnDemand } from './openapi-on-demand.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 const DOCS = '/docs';
@@ -9,7 +9,7 @@ const DOCS = '/docs';
  * the probes. The doors are left out: each describes itself at /compat/<name>/openapi.json.
  */
 export async function installApiDescription(app: FastifyInstance, version: string): Promise<void> {
-  await app.register(swagger, {
+  await app.register(swaggerOnDemand, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Hookpost API', version, description: 'Durable events, signed webhook deliveries, retries and logs.' },

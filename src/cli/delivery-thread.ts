@@ -3,7 +3,7 @@
 // starves the other. The API's thread wakes it on every publish ('due'); it reports how many
 // deliveries it holds and its delivery metrics, and drains on 'stop'.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Registry } from 'prom-client';
+import { Registry } from '../delivery/metric-classes.js';
 import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from './metric-classes.js';
 import type { Store } from '../store/store.js';
 import type { OutboundResult } from './outbound.js';
 

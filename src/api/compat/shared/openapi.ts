@@ -1,4 +1,4 @@
-import swagger from '@fastify/swagger';
+import { swaggerOnDemand } from '../../openapi-on-demand.js';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { Type, type TSchema } from '../../../vendor/typebox.js';
@@ -40,7 +40,7 @@ export async function describeDoor(app: FastifyInstance, description: DoorDescri
     const error = description.errorMediaType ? { content: { [description.errorMediaType]: { schema: description.error } } } : description.error;
     route.schema = { ...route.schema, response: { ...response, '4xx': error, '5xx': error } };
   });
-  await app.register(swagger, {
+  await app.register(swaggerOnDemand, {
     decorator: DECORATOR,
     openapi: {
       openapi: '3.1.0',
