@@ -127,6 +127,41 @@ describeEachStore('store reliability', (testStore) => {
       expect((await claim(3)).map((c) => c.delivery.subscriptionId)).toEqual([backlog.id]);
     });
 
+    it('gives each subscription of a backlog a small share: its oldest due deliveries, each once, an ordered subscription its groups’ heads only', async () => {
+      const plain = [await addSubscription(), await addSubscription(), await addSubscription()];
+      const due = new Map<string, string[]>();
+      for (const subscription of plain) {
+        // Due newest first, so the oldest due are not the oldest written.
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i += 1) ids.unshift(...(await publish(subscription, 1, now - 1_000 * (i + 1))));
+        due.set(subscription.id, ids);
+      }
+      const ordered = await addSubscription();
+      const heads: string[] = [];
+      for (const key of ['a', 'b', 'c']) {
+        for (let i = 0; i < 2; i += 1) {
+          const id = newId('delivery');
+          if (i === 0) heads.push(id);
+          await store.insertEventWithDeliveries({ tenantId, id: newId('event'), type: 'order.created', data: {}, resourceId: null, createdAt: now, deliverAt: null }, [
+            { id, subscriptionId: ordered.id, dueAt: now - 500, orderingKey: key },
+          ]);
+        }
+      }
+      const claimed = await claim(12);
+      const ofSubscription = (id: string) => claimed.filter((c) => c.subscription.id === id).map((c) => c.delivery.id).sort();
+      for (const subscription of plain) expect(ofSubscription(subscription.id)).toEqual(due.get(subscription.id)!.slice(0, 3).sort());
+      expect(ofSubscription(ordered.id)).toEqual([...heads].sort());
+      expect(new Set(claimed.map((c) => c.delivery.id)).size).toBe(12);
+      // The next claim takes each plain subscription's two left, and no ordered delivery (their heads are in flight).
+      const next = await claim(12);
+      expect(next.map((c) => c.delivery.id).sort()).toEqual(plain.flatMap((s) => due.get(s.id)!.slice(3)).sort());
+      // Once the heads are delivered, their groups' seconds come (and nothing is left due for the next tests).
+      await store.recordOutcomes([...claimed, ...next].map((c) => succeeded(c.delivery, 'w1')));
+      const seconds = await claim(12);
+      expect(seconds.map((c) => c.subscription.id)).toEqual([ordered.id, ordered.id, ordered.id]);
+      await store.recordOutcomes(seconds.map((c) => succeeded(c.delivery, 'w1')));
+    });
+
     it('never lets a claimer hold more than its bound of one subscription, however many claims it makes', async () => {
       const hanging = await addSubscription();
       await publish(hanging, 30);
@@ -343,8 +378,8 @@ describeEachStore('store reliability', (testStore) => {
       const uses: Record<string, string> = {
         claimCandidates: 'deliveries_due',
         claimShare: 'deliveries_due',
-        // A fan-out's shares of one delivery each, claimed in one statement: a probe of the due index per subscription.
-        claimSingles: 'deliveries_due',
+        // Small shares (a fan-out's of one delivery each), claimed in one statement: a walk of the due index per share's delivery.
+        claimSmallShares: 'deliveries_due',
         listByStatus: 'deliveries_by_status',
         // The tenant's newest-first range (ids are time-ordered: this is also the time order).
         listBySubscription: 'deliveries_',
@@ -378,7 +413,7 @@ describeEachStore('store reliability', (testStore) => {
       expect(plans.claimCandidates).not.toMatch(/^SCAN s USING|AUTOMATIC/m);
       // An ordered delivery's check for an earlier open one of its group probes the ordering index.
       expect(plans.claimShare).toContain('deliveries_ordered_open');
-      expect(plans.claimSingles).toContain('deliveries_ordered_open');
+      expect(plans.claimSmallShares).toContain('deliveries_ordered_open');
     });
   });
 });

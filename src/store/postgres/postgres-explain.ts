@@ -22,8 +22,8 @@ export async function explainPostgresHotQueries(db: PostgresDb): Promise<Record<
         claimCandidates: await plan(CLAIM_CANDIDATES, ['', 0, 1000, 'o']),
         takeProbe: await plan(TAKE_PROBES, [['s'], 0, 0]),
         claimShare: await plan(CLAIM, ['o', 0, 0, ['s'], [64]]),
-        // One statement claims every share here, one-delivery shares (SQLite's CLAIM_SINGLES) included.
-        claimSingles: await plan(CLAIM, ['o', 0, 0, ['s', 't'], [1, 1]]),
+        // One statement claims every share here, small shares (SQLite's CLAIM_SMALL_SHARES) included.
+        claimSmallShares: await plan(CLAIM, ['o', 0, 0, ['s', 't'], [1, 3]]),
         listByStatus: await page({ status: 'succeeded' }),
         listBySubscription: await page({ subscriptionId: 's' }),
         listByEvent: await page({ eventId: 'e' }),

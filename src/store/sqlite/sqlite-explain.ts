@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DUE_BACKLOG } from './sqlite-operations.js';
 import { PARK, UNPARK } from './sqlite-parking.js';
-import { CLAIM_CANDIDATES, CLAIM_SHARE, CLAIM_SINGLES, SUBSCRIPTION_STREAM, TAKE_PROBE, deliveryPageSql } from './sqlite-queue.js';
+import { CLAIM_CANDIDATES, CLAIM_SHARE, CLAIM_SMALL_SHARES, SUBSCRIPTION_STREAM, TAKE_PROBE, deliveryPageSql } from './sqlite-queue.js';
 
 /** EXPLAIN QUERY PLAN of each hot statement, by name: what the indexes are checked against. */
 export function explainSqliteHotQueries(db: Database.Database): Record<string, string> {
@@ -12,7 +12,7 @@ export function explainSqliteHotQueries(db: Database.Database): Record<string, s
     claimCandidates: plan(CLAIM_CANDIDATES, { after: '', now: 0, owner: 'o', scan: 1000 }),
     takeProbe: plan(TAKE_PROBE, { id: 's', now: 0, until: 0 }),
     claimShare: plan(CLAIM_SHARE, { owner: 'o', until: 0, now: 0, subscriptionId: 's', limit: 64 }),
-    claimSingles: plan(CLAIM_SINGLES, { owner: 'o', until: 0, now: 0, subscriptionIds: '["s"]' }),
+    claimSmallShares: plan(CLAIM_SMALL_SHARES, { owner: 'o', until: 0, now: 0, shares: '[["s",3]]' }),
     listByStatus: plan(deliveryPageSql(['status = @status']), { ...page, status: 'succeeded' }),
     listBySubscription: plan(deliveryPageSql(['subscription_id = @subscriptionId']), { ...page, subscriptionId: 's' }),
     listByEvent: plan(deliveryPageSql(['event_id = @eventId']), { ...page, eventId: 'e' }),
