@@ -236,3 +236,33 @@ describe('outbound address policy (private targets not allowed)', () => {
     expect(receiver.requests).toHaveLength(0);
   });
 });
+
+describeEachStore('automatic retries come due on time, not at the next poll', (store) => {
+  let server: TestServer;
+  let tenant: TestTenant;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    // A poll far longer than the retry delay: only the dispatcher's own wake-up can send it on time.
+    server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_POLL_INTERVAL: '60s', HOOKPOST_RETRY_SCHEDULE: '0,400ms' } });
+    await defineEventType(server, 'order.created');
+    tenant = await createTenant(server);
+    receiver = await startReceiver((n) => ({ status: n === 1 ? 503 : 200 }));
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await server.close();
+  });
+
+  it('sends the retry of a failed attempt when its delay has passed', async () => {
+    await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
+    expect((await publish(server, tenant, { type: 'order.created', data: { n: 1 } })).status).toBe(202);
+    await receiver.waitFor(2);
+    const [first, retry] = receiver.requests;
+    const gap = retry!.receivedAt - first!.receivedAt;
+    // Not before its delay, and long before the 60 s poll would have found it.
+    expect(gap).toBeGreaterThanOrEqual(390);
+    expect(gap).toBeLessThan(10_000);
+    expect(retry!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+  });
+});

@@ -65,6 +65,9 @@ export class Dispatcher {
   #unsubscribe: (() => void) | null = null;
   #renewTimer: NodeJS.Timeout | null = null;
   #sweepTimer: NodeJS.Timeout | null = null;
+  // The earliest retry this dispatcher scheduled, and the timer that wakes the claim loop for it.
+  #retryAt = Number.POSITIVE_INFINITY;
+  #retryTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -131,6 +134,7 @@ export class Dispatcher {
     await this.#outcomes.flush();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
   }
 
   /** Wakes the claim loop now (a publish in this process made deliveries due). */
@@ -230,7 +234,31 @@ export class Dispatcher {
       this.#deps.logger.warn({ subscriptionId: claimed.subscription.id }, 'endpoint answered 410 Gone; subscription disabled');
     }
     this.#outcomes.add(outcome);
+    if (outcome.status === 'pending' && outcome.nextAttemptAt !== null) this.#wakeForRetry(outcome.nextAttemptAt);
     this.#lanes.finished(claimed, verdict);
+  }
+
+  /**
+   * Wakes the claim loop when a retry it scheduled comes due, instead of at the next poll (up to
+   * HOOKPOST_POLL_INTERVAL late). One timer, for the earliest; the poll still finds the rest, and
+   * a retry due before its outcome is written is claimed on the wake that write gives.
+   */
+  #wakeForRetry(at: number): void {
+    if (!this.#running || at >= this.#retryAt) return;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryAt = at;
+    const arm = () => {
+      // Timers run on the monotonic clock and may fire a millisecond before the wall clock the
+      // claim compares due times with reaches `at`: wait out the rest, or the claim finds nothing.
+      this.#retryTimer = setTimeout(() => {
+        if (this.#now() < at) return arm();
+        this.#retryTimer = null;
+        this.#retryAt = Number.POSITIVE_INFINITY;
+        this.#signal();
+      }, Math.max(0, at - this.#now()) + 1);
+      this.#retryTimer.unref();
+    };
+    arm();
   }
 
   /** Holds the deliveries and gives them to the lanes, except the overflow of stalled lanes (handed back); returns how many it kept. */
