@@ -65,9 +65,8 @@ export class Dispatcher {
   #unsubscribe: (() => void) | null = null;
   #renewTimer: NodeJS.Timeout | null = null;
   #sweepTimer: NodeJS.Timeout | null = null;
-  // The earliest retry this dispatcher scheduled, and the timer that wakes the claim loop for it.
+  // The earliest retry this dispatcher scheduled: the claim loop waits no longer than that.
   #retryAt = Number.POSITIVE_INFINITY;
-  #retryTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -134,7 +133,6 @@ export class Dispatcher {
     await this.#outcomes.flush();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
   }
 
   /** Wakes the claim loop now (a publish in this process made deliveries due). */
@@ -186,8 +184,11 @@ export class Dispatcher {
       let claimed: ClaimedDelivery[] = [];
       const claiming = room > 0 && (room >= minClaim || this.#held.size < concurrency);
       if (claiming) {
+        const now = this.#now();
+        // This claim takes the retry that was due by now (see #waitLimit).
+        if (now >= this.#retryAt) this.#retryAt = Number.POSITIVE_INFINITY;
         try {
-          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now: this.#now(), leaseMs, limit: room });
+          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room });
         } catch (error) {
           this.#deps.logger.error({ err: error }, 'claiming deliveries failed; retrying shortly');
           await sleep(Math.min(pollIntervalMs, 1000));
@@ -200,7 +201,7 @@ export class Dispatcher {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      await this.#waitForWork(pollIntervalMs);
+      await this.#waitForWork(this.#waitLimit(pollIntervalMs));
     }
   }
 
@@ -234,31 +235,24 @@ export class Dispatcher {
       this.#deps.logger.warn({ subscriptionId: claimed.subscription.id }, 'endpoint answered 410 Gone; subscription disabled');
     }
     this.#outcomes.add(outcome);
-    if (outcome.status === 'pending' && outcome.nextAttemptAt !== null) this.#wakeForRetry(outcome.nextAttemptAt);
+    if (outcome.status === 'pending' && outcome.nextAttemptAt !== null) this.#retryAt = Math.min(this.#retryAt, outcome.nextAttemptAt);
     this.#lanes.finished(claimed, verdict);
   }
 
   /**
-   * Wakes the claim loop when a retry it scheduled comes due, instead of at the next poll (up to
-   * HOOKPOST_POLL_INTERVAL late). One timer, for the earliest; the poll still finds the rest, and
-   * a retry due before its outcome is written is claimed on the wake that write gives.
+   * How long the claim loop may wait for a wake-up: the poll interval, or less when the earliest
+   * retry this dispatcher scheduled comes due sooner, so that it goes out on time rather than up to
+   * a poll late. Every outcome written wakes the loop, so a retry's wait is set right after its
+   * outcome; the claim that runs once it is due clears it, and later retries are found by the next
+   * one's wait or the poll.
    */
-  #wakeForRetry(at: number): void {
-    if (!this.#running || at >= this.#retryAt) return;
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryAt = at;
-    const arm = () => {
-      // Timers run on the monotonic clock and may fire a millisecond before the wall clock the
-      // claim compares due times with reaches `at`: wait out the rest, or the claim finds nothing.
-      this.#retryTimer = setTimeout(() => {
-        if (this.#now() < at) return arm();
-        this.#retryTimer = null;
-        this.#retryAt = Number.POSITIVE_INFINITY;
-        this.#signal();
-      }, Math.max(0, at - this.#now()) + 1);
-      this.#retryTimer.unref();
-    };
-    arm();
+  #waitLimit(pollIntervalMs: number): number {
+    const left = this.#retryAt - this.#now();
+    // Due but not yet claimed (no room): the outcomes that free room wake the loop.
+    if (left <= 0) return pollIntervalMs;
+    // +1: the timer runs on the monotonic clock and may fire a millisecond before the wall clock
+    // the claim compares due times with; waking early costs an empty claim and one more short wait.
+    return Math.min(pollIntervalMs, left + 1);
   }
 
   /** Holds the deliveries and gives them to the lanes, except the overflow of stalled lanes (handed back); returns how many it kept. */
