@@ -68,11 +68,8 @@ export const CLAIM_SHARE = `UPDATE deliveries SET status = 'in_flight', lease_ow
  * its row's.
  */
 export const CLAIM_SMALL_SHARES = `WITH RECURSIVE picked(subscription_id, share, n, due_at, rid) AS (
-     SELECT s.value ->> 0, s.value ->> 1, 1, r.due_at, r.rowid
-     FROM json_each(@shares) s JOIN deliveries r ON r.rowid = (
-       SELECT d.rowid FROM deliveries d
-       WHERE d.subscription_id = s.value ->> 0 AND d.due_at <= @now AND d.parked = 0 AND ${ORDERED_HEAD}
-       ORDER BY d.due_at, d.rowid LIMIT 1)
+     -- Each share starts before its subscription's first row (due times and rowids are never negative).
+     SELECT s.value ->> 0, s.value ->> 1, 0, -1, -1 FROM json_each(@shares) s
      UNION ALL
      SELECT prev.subscription_id, prev.share, prev.n + 1, r.due_at, r.rowid
      FROM picked prev JOIN deliveries r ON r.rowid = (
@@ -83,7 +80,7 @@ export const CLAIM_SMALL_SHARES = `WITH RECURSIVE picked(subscription_id, share,
      WHERE prev.n < prev.share
    )
    UPDATE deliveries SET status = 'in_flight', lease_owner = @owner, due_at = @until, updated_at = @now
-   WHERE rowid IN (SELECT rid FROM picked)
+   WHERE rowid IN (SELECT rid FROM picked WHERE n > 0)
    RETURNING *`;
 
 /** The largest share CLAIM_SMALL_SHARES takes; a larger one is a range of its own (CLAIM_SHARE). */
