@@ -1,6 +1,7 @@
-// `node dist/bench/profile-fanout.js [subscriptions]`: CPU profiles (node --cpu-prof) of `hookpost
-// serve` delivering fan-outs: one tenant with N subscriptions (10,000 by default) on one receiver,
-// five events published one after another, each timed until all N have arrived. Profiles of both
+// `node dist/bench/profile-fanout.js [subscriptions] [events]`: CPU profiles (node --cpu-prof) of
+// `hookpost serve` delivering fan-outs: one tenant with N subscriptions (10,000 by default) on one
+// receiver, five events (or `events`; 1 profiles the first fan-out after start alone) published
+// one after another, each timed until all N have arrived. Profiles of both
 // threads go to bench/profiles/. Separate from `npm run bench` because profiling slows the server.
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -13,7 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, '../../bench/profiles');
 mkdirSync(dir, { recursive: true });
 const subscriptions = Number(process.argv[2] ?? 10_000);
-const events = 5;
+const events = Number(process.argv[3] ?? 5);
 const type = 'bench.order.created';
 
 const receiver = await Receiver.start();

@@ -102,6 +102,18 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
       });
     });
 
+    it('hands off a fan-out past that room: one event to five subscriptions, none claimed', async () => {
+      const before = await counts();
+      for (let i = 0; i < 4; i += 1) await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
+      expect((await publish(server, tenant, { type: 'order.created', data: { n: 1 } })).status).toBe(202);
+      await receiver.waitFor(5);
+      expect(await eventually(async () => ((await counts()).handoff === before.handoff + 5 ? counts() : undefined), 10_000, 'five handed off')).toEqual({
+        handoff: before.handoff + 5,
+        claim: before.claim,
+      });
+      expect(receiver.requests).toHaveLength(5);
+    });
+
     it('gives the room of a repeated event id back: the next publish is handed off too', async () => {
       const before = await counts();
       const first = await publish(server, tenant, { id: 'evt_handoff_repeat', type: 'order.created', data: { n: 1 } });

@@ -17,6 +17,12 @@ import type { Tracing } from '../core/tracing.js';
 const OVERFLOW_DEFER_MS = 1_000;
 // A lane that has finished no send for this long counts as stalled.
 const STALL_MS = 1_000;
+// Of the hand-off room, the units only a fan-out's deliveries may take (service/handoff.ts): a fan-out
+// to this many subscriptions is sent without a claim. What it costs while waiting to be read is an id
+// in memory and a share of the lease renewals.
+export const FAN_OUT_ROOM = 16_384;
+// Lease renewals commit at most this many at a time, so that a publish's commit never waits for all of them.
+const RENEW_CHUNK = 1_000;
 
 /** What a dispatcher works with. */
 export interface DispatcherDeps {
@@ -51,10 +57,28 @@ export class Dispatcher {
   /** Held deliveries that came by hand-off: each holds a unit of `handoffRoom` until its outcome is written (or it is handed back). */
   readonly #handedOff = new Set<string>();
   /**
-   * How many more deliveries publishes may hand off to this dispatcher (see service/handoff.ts);
-   * shared memory, so that the API's thread can take from it while this one gives back.
+   * How many more deliveries publishes may hand off to this dispatcher, and how many of those only a
+   * fan-out may take (see service/handoff.ts); shared memory, so that the API's thread can take from
+   * it while this one gives back.
    */
-  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  /**
+   * Handed-off deliveries leased to this dispatcher and not read yet: the claim loop reads them in
+   * chunks as its window frees (a fan-out's thousands at once would fill it), and their leases are
+   * renewed with the held ones meanwhile.
+   */
+  #queued: string[] = [];
+  /**
+   * Whether the next turn of the claim loop should claim. Anything that may have made deliveries due
+   * sets it (a wake-up, the poll, a retry coming due, a claimed delivery's outcome); a claim that
+   * found less than it asked for clears it. While handed-off deliveries are queued their outcomes do
+   * not set it: each claim scans for due work, and a fan-out's outcomes would make a claim per outcome
+   * batch that finds nothing (the fan-out is leased to this dispatcher already).
+   */
+  #claimWanted = true;
+  // Outcomes that would have asked for a claim came while handed-off deliveries were queued.
+  #claimDeferred = false;
+  #lastClaimAt = 0;
   readonly #lanes: Lanes;
   readonly #attempts: AttemptMaker;
   readonly #outcomes: OutcomeWriter;
@@ -87,17 +111,22 @@ export class Dispatcher {
       random: deps.random ?? Math.random,
       tracing: deps.tracing,
     });
-    Atomics.store(this.handoffRoom, 0, deps.config.concurrency);
+    Atomics.store(this.handoffRoom, 0, deps.config.concurrency + FAN_OUT_ROOM);
+    Atomics.store(this.handoffRoom, 1, FAN_OUT_ROOM);
     this.#outcomes = new OutcomeWriter({
       store: deps.store,
       logger: deps.logger,
       ...(deps.outcomeWindowMs !== undefined ? { windowMs: deps.outcomeWindowMs } : {}),
       onWritten: (ids) => {
-        for (const id of ids) this.#forget(id);
         // Room for new claims. Every outcome, handed-off ones too: a subscription's claims are
         // capped by what it holds in flight, handed-off deliveries included, so any outcome may
         // make more of its due deliveries claimable. (Waking only for claimed deliveries' outcomes
-        // left batch publishes' claimed part waiting for the poll: 19 % fewer events/s.)
+        // left batch publishes' claimed part waiting for the poll: 19 % fewer events/s.) Except
+        // while handed-off deliveries are queued: then the loop reads the next of those, and claims
+        // once the queue is empty (see #claimWanted).
+        if (this.#queued.length === 0 || ids.some((id) => !this.#handedOff.has(id))) this.#claimWanted = true;
+        else this.#claimDeferred = true;
+        for (const id of ids) this.#forget(id);
         this.#signal();
       },
     });
@@ -107,7 +136,7 @@ export class Dispatcher {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#unsubscribe = this.#deps.store.onDeliveriesDue(() => this.#signal());
+    this.#unsubscribe = this.#deps.store.onDeliveriesDue(() => this.#wantClaim());
     const { leaseMs } = this.#deps.config;
     this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(leaseMs / 3)));
     this.#renewTimer.unref();
@@ -128,7 +157,9 @@ export class Dispatcher {
     await this.#loop;
     const unstarted = this.#lanes.takeWaiting();
     for (const claimed of unstarted) this.#forget(claimed.delivery.id);
-    await this.#deps.store.releaseDeliveries(this.owner, unstarted.map((c) => c.delivery.id), this.#now());
+    const queued = this.#queued.splice(0);
+    Atomics.add(this.handoffRoom, 0, queued.length);
+    await this.#deps.store.releaseDeliveries(this.owner, [...unstarted.map((c) => c.delivery.id), ...queued], this.#now());
     await this.#lanes.idle();
     await this.#outcomes.flush();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
@@ -137,22 +168,36 @@ export class Dispatcher {
 
   /** Wakes the claim loop now (a publish in this process made deliveries due). */
   wake(): void {
+    this.#wantClaim();
+  }
+
+  /**
+   * Takes deliveries a publish of this process wrote leased to this dispatcher (the hand-off): the
+   * claim loop reads them as its window frees and sends them like claimed ones.
+   */
+  async take(deliveryIds: string[]): Promise<void> {
+    if (!this.#running) {
+      try {
+        await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
+      } finally {
+        Atomics.add(this.handoffRoom, 0, deliveryIds.length);
+      }
+      return;
+    }
+    // One at a time: a fan-out's ten thousand would overflow a spread's arguments.
+    for (const id of deliveryIds) this.#queued.push(id);
     this.#signal();
   }
 
   /**
-   * Takes deliveries a publish of this process wrote leased to this dispatcher (the hand-off) and
-   * sends them like claimed ones. Those whose subscription may not send now come back from the
-   * store handed back, due now, for a claim to apply its circuit; the room of every one not kept
-   * is given back.
+   * Reads up to `limit` queued handed-off deliveries. Those whose subscription may not send now come
+   * back from the store handed back, due now, for a claim to apply its circuit; the room of every one
+   * not kept is given back.
    */
-  async take(deliveryIds: string[]): Promise<void> {
+  async #takeQueued(limit: number): Promise<void> {
+    const deliveryIds = this.#queued.splice(0, limit);
     let kept = 0;
     try {
-      if (!this.#running) {
-        await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
-        return;
-      }
       const taken = await this.#deps.store.takeHandedOff(this.owner, deliveryIds, this.#now());
       // Claimed meanwhile (its lease ran out before it arrived): it is held once, as claimed.
       const fresh = taken.filter((item) => !this.#held.has(item.delivery.id));
@@ -162,6 +207,11 @@ export class Dispatcher {
       this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
     } finally {
       Atomics.add(this.handoffRoom, 0, deliveryIds.length - kept);
+    }
+    // The hand-off's outcomes did not claim meanwhile (see #claimWanted): whatever they freed, claim it now.
+    if (this.#queued.length === 0 && this.#claimDeferred) {
+      this.#claimDeferred = false;
+      this.#claimWanted = true;
     }
   }
 
@@ -179,25 +229,40 @@ export class Dispatcher {
     // wait until half a round is free instead of claiming each freed slot alone (a 10,000-subscription
     // fan-out made about a thousand claims of a few deliveries each).
     const minClaim = Math.min(batchSize, Math.ceil(concurrency / 2));
+    const minRead = Math.ceil(minClaim / 2);
     while (this.#running) {
+      // Queued handed-off deliveries first (a read, no claim), but never more of them held than the
+      // concurrency, as the room always bounded them: the rest of the window stays the claims', so
+      // other tenants' due work is claimed while a fan-out is sent.
+      const reading = Math.min(this.#queued.length, batchSize, concurrency - this.#handedOff.size, maxHeld - this.#held.size);
+      // A read costs little whatever its size, and its deliveries must be ready before the lanes run dry: read a quarter round at a time.
+      if (reading > 0 && reading >= Math.min(minRead, this.#queued.length)) await this.#takeQueued(reading);
+      // Claims also run now and then while a long queue keeps the loop from waiting out its poll.
+      if (this.#now() - this.#lastClaimAt >= pollIntervalMs) this.#claimWanted = true;
       const room = Math.min(batchSize, maxHeld - this.#held.size);
       let claimed: ClaimedDelivery[] = [];
-      const claiming = room > 0 && (room >= minClaim || this.#held.size < concurrency);
-      if (claiming) {
+      if (this.#claimWanted && room > 0 && (room >= minClaim || this.#held.size < concurrency)) {
         const now = this.#now();
+        this.#lastClaimAt = now;
+        // Cleared before the claim: what wakes the loop while it runs may have made more due.
+        this.#claimWanted = false;
         // This claim takes the retry that was due by now (see #waitLimit).
         if (now >= this.#retryAt) this.#retryAt = Number.POSITIVE_INFINITY;
         try {
           claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room });
         } catch (error) {
+          this.#claimWanted = true;
           this.#deps.logger.error({ err: error }, 'claiming deliveries failed; retrying shortly');
           await sleep(Math.min(pollIntervalMs, 1000));
           continue;
         }
+        // A full batch means more may be due now.
+        if (claimed.length === room) this.#claimWanted = true;
         await this.#admit(claimed, 'claim');
       }
-      // A full batch means more may be due now: claim again at once (after letting I/O run).
-      if (claimed.length > 0 && claimed.length === room) {
+      // More to read or claim now: go on at once (after letting I/O run).
+      const readMore = reading > 0 && this.#queued.length > 0 && this.#handedOff.size <= concurrency - minRead;
+      if ((claimed.length > 0 && claimed.length === room) || readMore) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
@@ -211,7 +276,11 @@ export class Dispatcher {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
+      // Waited out: the poll, or a retry of this dispatcher's coming due.
+      const timer = setTimeout(() => {
+        this.#claimWanted = true;
+        done();
+      }, timeoutMs);
       const self = this;
       function done() {
         clearTimeout(timer);
@@ -226,6 +295,12 @@ export class Dispatcher {
   #signal(): void {
     if (this.#wake) this.#wake();
     else this.#wakePending = true;
+  }
+
+  /** Wakes the claim loop to claim: deliveries may have become due. */
+  #wantClaim(): void {
+    this.#claimWanted = true;
+    this.#signal();
   }
 
   async #send(claimed: ClaimedDelivery): Promise<void> {
@@ -290,7 +365,7 @@ export class Dispatcher {
     if (stalled.length === 0) return;
     for (const claimed of stalled) this.#forget(claimed.delivery.id);
     await this.#handBack(stalled);
-    this.#signal();
+    this.#wantClaim();
   }
 
   /** No longer holds the delivery (its outcome was written, or it was handed back). */
@@ -325,9 +400,11 @@ export class Dispatcher {
   }
 
   async #renewLeases(): Promise<void> {
-    if (this.#held.size === 0) return;
+    const leased = [...this.#held.keys(), ...this.#queued];
     try {
-      await this.#deps.store.renewLeases(this.owner, [...this.#held.keys()], this.#now() + this.#deps.config.leaseMs);
+      for (let start = 0; start < leased.length; start += RENEW_CHUNK) {
+        await this.#deps.store.renewLeases(this.owner, leased.slice(start, start + RENEW_CHUNK), this.#now() + this.#deps.config.leaseMs);
+      }
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'renewing leases failed');
     }

@@ -60,19 +60,19 @@ export async function planDeliveries(
   };
   const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
   const dueAt = Math.max(now, event.deliverAt ?? now);
-  const deliveries: NewDelivery[] = (await deps.store.findSubscriptionsForEvent(tenantId, event.type))
-    .filter(
-      (subscription) =>
-        // Operational events go only to subscriptions that name their type: "*" means the tenant's own events.
-        (!isOperationalEventType(event.type) || subscription.eventTypes.includes(event.type)) &&
-        reachesApplication(subscription.applicationId, event.applicationId) &&
-        reachesChannels(subscription.channels, event.channels) &&
-        matchesFilter(subscription.filter, subject),
-    )
-    .map((subscription) => {
-      const delivery = newDelivery(subscription, event, dueAt);
-      return handoff ? handoff.lease(subscription, delivery, now) : delivery;
-    });
+  const matched = (await deps.store.findSubscriptionsForEvent(tenantId, event.type)).filter(
+    (subscription) =>
+      // Operational events go only to subscriptions that name their type: "*" means the tenant's own events.
+      (!isOperationalEventType(event.type) || subscription.eventTypes.includes(event.type)) &&
+      reachesApplication(subscription.applicationId, event.applicationId) &&
+      reachesChannels(subscription.channels, event.channels) &&
+      matchesFilter(subscription.filter, subject),
+  );
+  const fansOut = matched.length > 1;
+  const deliveries: NewDelivery[] = matched.map((subscription) => {
+    const delivery = newDelivery(subscription, event, dueAt);
+    return handoff ? handoff.lease(subscription, delivery, now, fansOut) : delivery;
+  });
   return { event, deliveries };
 }
 

@@ -10,9 +10,10 @@ import { DeliveryHandoff } from './handoff.js';
 const NOW = 1_700_000_000_000;
 const plain = { rateLimitPerSecond: null, maxInFlight: null } as Subscription;
 
-function handoffWithRoom(room: number) {
-  const shared = new Int32Array(new SharedArrayBuffer(4));
+function handoffWithRoom(room: number, fanOutOnly = 0) {
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   shared[0] = room;
+  shared[1] = fanOutOnly;
   const taken: string[][] = [];
   const handoff = new DeliveryHandoff({ owner: 'engine', leaseMs: 5_000, room: shared, take: (ids) => taken.push(ids) });
   return { handoff, room: () => shared[0], taken };
@@ -45,6 +46,17 @@ describe('DeliveryHandoff', () => {
     const { handoff, room } = handoffWithRoom(1);
     expect(handoff.lease(plain, delivery('d1'), NOW).lease).toBeDefined();
     expect(handoff.lease(plain, delivery('d2'), NOW).lease).toBeUndefined();
+    expect(room()).toBe(0);
+  });
+
+  it('leaves the fan-out part of the room to deliveries of events that go to more than one subscription', () => {
+    const { handoff, room } = handoffWithRoom(3, 2);
+    expect(handoff.lease(plain, delivery('single'), NOW).lease).toBeDefined();
+    expect(handoff.lease(plain, delivery('single-past-the-room'), NOW).lease).toBeUndefined();
+    expect(room()).toBe(2);
+    expect(handoff.lease(plain, delivery('fan-1'), NOW, true).lease).toBeDefined();
+    expect(handoff.lease(plain, delivery('fan-2'), NOW, true).lease).toBeDefined();
+    expect(handoff.lease(plain, delivery('fan-3'), NOW, true).lease).toBeUndefined();
     expect(room()).toBe(0);
   });
 

@@ -8,8 +8,9 @@ export interface HandoffTarget {
   leaseMs: number;
   /**
    * The room the engine keeps for handed-off deliveries, shared with it (a SharedArrayBuffer
-   * across threads): a publish takes one unit per delivery it leases, the engine gives it back
-   * when that delivery's outcome is written or it is handed back.
+   * across threads): `room[0]` units are left; a publish takes one unit per delivery it leases,
+   * the engine gives it back when that delivery's outcome is written or it is handed back. The
+   * last `room[1]` units are a fan-out's only (see `lease`).
    */
   room: Int32Array;
   /** Gives the engine the ids of deliveries written leased to it (after their commit). */
@@ -35,12 +36,20 @@ export class DeliveryHandoff {
     this.#target = target;
   }
 
-  /** The delivery as it is to be written: leased to the engine if it can take it now, else unchanged. */
-  lease(subscription: Subscription, delivery: NewDelivery, now: number): NewDelivery {
+  /**
+   * The delivery as it is to be written: leased to the engine if it can take it now, else unchanged.
+   * `fansOut`: its event goes to more than one subscription. Only such deliveries may take the
+   * fan-out's part of the room: each of them is its subscription's only delivery of the event, so a
+   * fan-out to thousands of subscriptions skips the claims, while many events to one subscription
+   * (a batch) still go to the claim past the engine's concurrency, whose per-subscription shares
+   * keep one subscription from filling the engine's window.
+   */
+  lease(subscription: Subscription, delivery: NewDelivery, now: number, fansOut = false): NewDelivery {
     // An ordered delivery ('' is the whole subscription's group) waits for its group's head, which only a claim knows.
     const ordered = delivery.orderingKey !== null && delivery.orderingKey !== undefined;
     if (delivery.dueAt > now || ordered || subscription.rateLimitPerSecond || subscription.maxInFlight) return delivery;
-    if (Atomics.sub(this.#target.room, 0, 1) <= 0) {
+    const reserved = fansOut ? 0 : Atomics.load(this.#target.room, 1);
+    if (Atomics.sub(this.#target.room, 0, 1) <= reserved) {
       Atomics.add(this.#target.room, 0, 1);
       return delivery;
     }

@@ -131,17 +131,59 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
     dispatcher.start();
     await until(() => store.claims.length === 1, 'the first claim at start');
-    void store.handOff(dispatcher, ...Array.from({ length: 8 }, (_, i) => claimedDelivery(`sub_handed_${i}`)));
-    await until(() => dispatcher.held === 8 && outbound.waiting === 4, 'a full window handed off');
+    // A round handed off (what the dispatcher holds of a hand-off at most), a round claimed: the window is full.
+    void store.handOff(dispatcher, ...Array.from({ length: 4 }, (_, i) => claimedDelivery(`sub_handed_${i}`)));
+    await until(() => dispatcher.held === 4 && outbound.waiting === 4, 'a round handed off');
     store.publish(...Array.from({ length: 10 }, (_, i) => claimedDelivery(`sub_due_${i}`)));
+    await until(() => dispatcher.held === 8, 'the window full');
+    const claimsBefore = store.claims.length;
     // Two handed-off sends finish, one at a time: the second frees half a round, claimed at once.
     outbound.answer(200, 1);
     await until(() => store.outcomes.length === 1, 'the first outcome');
     outbound.answer(200, 1);
-    await until(() => store.claims.some((claim) => claim.limit === 2), 'a claim of half a round');
+    await until(() => store.claims.length > claimsBefore, 'a claim of half a round');
+    expect(store.claims[claimsBefore]!.limit).toBe(2);
     outbound.immediateStatus = 200;
     outbound.answer(200);
-    await until(() => store.outcomes.length === 18, 'every delivery sent');
+    await until(() => store.outcomes.length === 14, 'every delivery sent');
+  });
+
+  it('reads a large hand-off a round at a time, renewing the leases of what waits, and claims meanwhile only when other work is due', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1, leaseMs: 150 });
+    dispatcher.start();
+    await until(() => store.claims.length === 1, 'the first claim at start');
+    const fanOut = Array.from({ length: 20 }, (_, i) => claimedDelivery(`sub_fan_${i}`));
+    void store.handOff(dispatcher, ...fanOut);
+    await until(() => outbound.waiting === 4, 'a round sending');
+    expect(dispatcher.held).toBe(4);
+    // What waits to be read is leased to this dispatcher too: its leases are renewed with the held ones.
+    await until(() => store.renewed.some((ids) => ids.includes(fanOut[19]!.delivery.id)), 'the last one renewed');
+    // Their outcomes read the next ones; no claim looks for due work meanwhile (the fan-out is leased already).
+    outbound.answer(200, 2);
+    await until(() => store.outcomes.length === 2 && outbound.waiting === 4, 'the next two read');
+    expect(dispatcher.held).toBe(4);
+    expect(store.claims).toHaveLength(1);
+    // Other work made due is claimed beside the hand-off, into the rest of the window.
+    store.publish(...Array.from({ length: 3 }, (_, i) => claimedDelivery(`sub_other_${i}`)));
+    await until(() => dispatcher.held === 7, 'claimed beside the hand-off');
+    expect(store.claims).toHaveLength(2);
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+    await until(() => store.outcomes.length === 23, 'every delivery sent');
+    expect(new Set(store.outcomes.map((outcome) => outcome.deliveryId)).size).toBe(23);
+  });
+
+  it('hands back on stop the handed-off deliveries it has not read yet', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    dispatcher.start();
+    const fanOut = Array.from({ length: 10 }, (_, i) => claimedDelivery(`sub_fan_${i}`));
+    void store.handOff(dispatcher, ...fanOut);
+    await until(() => outbound.waiting === 4, 'a round sending');
+    const stopping = dispatcher.stop();
+    outbound.answer(200);
+    await stopping;
+    expect(store.outcomes).toHaveLength(4);
+    expect(store.released.sort()).toEqual(fanOut.slice(4).map((item) => item.delivery.id).sort());
   });
 
   it('stops by handing back unstarted deliveries and recording the ones in flight', async () => {
