@@ -68,7 +68,7 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
     });
   });
 
-  describe('with room for one delivery (HOOKPOST_DELIVERY_CONCURRENCY=1)', () => {
+  describe('with room for one delivery (HOOKPOST_DELIVERY_CONCURRENCY=1, a claim of up to 3)', () => {
     let server: TestServer;
     let tenant: TestTenant;
     const counts = () => countsOf(server);
@@ -79,7 +79,7 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
       }, 10_000, `the delivery of ${eventId} to succeed`);
 
     beforeAll(async () => {
-      server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_POLL_INTERVAL: '30s', HOOKPOST_DELIVERY_CONCURRENCY: '1' } });
+      server = await startServer({ databaseUrl: await store.freshDatabaseUrl(), env: { HOOKPOST_POLL_INTERVAL: '30s', HOOKPOST_DELIVERY_CONCURRENCY: '1', HOOKPOST_CLAIM_BATCH_SIZE: '3' } });
       await defineEventType(server, 'order.created');
     });
     afterAll(() => server.close());
@@ -102,7 +102,7 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
       });
     });
 
-    it('hands off a fan-out past that room: one event to five subscriptions, none claimed', async () => {
+    it('hands off a fan-out wider than a claim past that room: one event to five subscriptions, none claimed', async () => {
       const before = await counts();
       for (let i = 0; i < 4; i += 1) await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
       expect((await publish(server, tenant, { type: 'order.created', data: { n: 1 } })).status).toBe(202);

@@ -45,7 +45,7 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
     owner,
     leaseMs,
     room: handoffRoom,
-    take: (ids) => worker.postMessage({ kind: 'handoff', ids } satisfies ThreadCommand),
+    take: (ids, fanOut) => worker.postMessage({ kind: 'handoff', ids, fanOut } satisfies ThreadCommand),
   });
 
   // Wake-ups fold: one message per turn of the event loop however many publishes committed.

@@ -21,7 +21,7 @@ export type ThreadReport =
   | { kind: 'status'; held: number; metrics: unknown };
 
 /** What the API's thread tells the delivery thread: deliveries are due, these were handed off to it, or stop. */
-export type ThreadCommand = 'due' | 'stop' | { kind: 'handoff'; ids: string[] };
+export type ThreadCommand = 'due' | 'stop' | { kind: 'handoff'; ids: string[]; fanOut: string[] };
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const timer = setInterval(() => void report(), 1_000);
   port.on('message', (command: ThreadCommand) => {
     if (command === 'due') dispatcher.wake();
-    else if (typeof command === 'object' && command.kind === 'handoff') void dispatcher.take(command.ids);
+    else if (typeof command === 'object' && command.kind === 'handoff') void dispatcher.take(command.ids, command.fanOut);
     if (command === 'stop') {
       clearInterval(timer);
       void (async () => {

@@ -57,17 +57,23 @@ export class Dispatcher {
   /** Held deliveries that came by hand-off: each holds a unit of `handoffRoom` until its outcome is written (or it is handed back). */
   readonly #handedOff = new Set<string>();
   /**
-   * How many more deliveries publishes may hand off to this dispatcher, and how many of those only a
-   * fan-out may take (see service/handoff.ts); shared memory, so that the API's thread can take from
-   * it while this one gives back.
+   * How many more deliveries publishes may hand off to this dispatcher, how many of those only a
+   * wide fan-out may take, and how many subscriptions make a fan-out wide (see service/handoff.ts);
+   * shared memory, so that the API's thread can take from it while this one gives back.
    */
-  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   /**
    * Handed-off deliveries leased to this dispatcher and not read yet: the claim loop reads them in
    * chunks as its window frees (a fan-out's thousands at once would fill it), and their leases are
    * renewed with the held ones meanwhile.
    */
   #queued: string[] = [];
+  // Of the queued ones, those leased from the fan-out's part of the room (service/handoff.ts): past
+  // what a claim would give their subscription, they are handed back to the claim (a batch of events
+  // that each go to a few subscriptions would otherwise fill the window with those few).
+  readonly #fanOutIds = new Set<string>();
+  // Held deliveries per subscription.
+  readonly #heldPerSubscription = new Map<string, number>();
   /**
    * Whether the next turn of the claim loop should claim. Anything that may have made deliveries due
    * sets it (a wake-up, the poll, a retry coming due, a claimed delivery's outcome); a claim that
@@ -113,6 +119,7 @@ export class Dispatcher {
     });
     Atomics.store(this.handoffRoom, 0, deps.config.concurrency + FAN_OUT_ROOM);
     Atomics.store(this.handoffRoom, 1, FAN_OUT_ROOM);
+    Atomics.store(this.handoffRoom, 2, deps.config.batchSize);
     this.#outcomes = new OutcomeWriter({
       store: deps.store,
       logger: deps.logger,
@@ -158,6 +165,7 @@ export class Dispatcher {
     const unstarted = this.#lanes.takeWaiting();
     for (const claimed of unstarted) this.#forget(claimed.delivery.id);
     const queued = this.#queued.splice(0);
+    this.#fanOutIds.clear();
     Atomics.add(this.handoffRoom, 0, queued.length);
     await this.#deps.store.releaseDeliveries(this.owner, [...unstarted.map((c) => c.delivery.id), ...queued], this.#now());
     await this.#lanes.idle();
@@ -175,7 +183,7 @@ export class Dispatcher {
    * Takes deliveries a publish of this process wrote leased to this dispatcher (the hand-off): the
    * claim loop reads them as its window frees and sends them like claimed ones.
    */
-  async take(deliveryIds: string[]): Promise<void> {
+  async take(deliveryIds: string[], fanOut: string[] = []): Promise<void> {
     if (!this.#running) {
       try {
         await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
@@ -186,6 +194,7 @@ export class Dispatcher {
     }
     // One at a time: a fan-out's ten thousand would overflow a spread's arguments.
     for (const id of deliveryIds) this.#queued.push(id);
+    for (const id of fanOut) this.#fanOutIds.add(id);
     this.#signal();
   }
 
@@ -196,12 +205,13 @@ export class Dispatcher {
    */
   async #takeQueued(limit: number): Promise<void> {
     const deliveryIds = this.#queued.splice(0, limit);
+    const fanOut = new Set(deliveryIds.filter((id) => this.#fanOutIds.delete(id)));
     let kept = 0;
     try {
       const taken = await this.#deps.store.takeHandedOff(this.owner, deliveryIds, this.#now());
       // Claimed meanwhile (its lease ran out before it arrived): it is held once, as claimed.
       const fresh = taken.filter((item) => !this.#held.has(item.delivery.id));
-      kept = await this.#admit(fresh, 'handoff');
+      kept = await this.#admit(fresh, 'handoff', fanOut);
     } catch (error) {
       // Their leases run out and a claim takes them: late, never lost.
       this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
@@ -331,10 +341,19 @@ export class Dispatcher {
   }
 
   /** Holds the deliveries and gives them to the lanes, except the overflow of stalled lanes (handed back); returns how many it kept. */
-  async #admit(items: ClaimedDelivery[], path: 'claim' | 'handoff'): Promise<number> {
+  async #admit(items: ClaimedDelivery[], path: 'claim' | 'handoff', fanOut = new Set<string>()): Promise<number> {
     let kept = 0;
     const overflow: ClaimedDelivery[] = [];
+    const capped: string[] = [];
+    // What a claim gives a subscription at most (runtime/sending.ts, perSubscriptionClaims).
+    const perSubscription = 2 * this.#deps.config.perEndpointConcurrency;
     for (const item of items) {
+      const subscriptionId = item.subscription.id;
+      const heldOfIt = this.#heldPerSubscription.get(subscriptionId) ?? 0;
+      if (fanOut.has(item.delivery.id) && heldOfIt >= perSubscription) {
+        capped.push(item.delivery.id);
+        continue;
+      }
       // A lane that already has a full round waiting and has not finished a send for a while
       // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
       // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
@@ -346,12 +365,14 @@ export class Dispatcher {
         continue;
       }
       this.#held.set(item.delivery.id, item);
+      this.#heldPerSubscription.set(subscriptionId, heldOfIt + 1);
       if (path === 'handoff') this.#handedOff.add(item.delivery.id);
       this.#lanes.add(item);
       kept += 1;
     }
     this.#deps.metrics?.recordTaken(path, kept);
     if (overflow.length > 0) await this.#handBack(overflow);
+    if (capped.length > 0) await this.#handBackToClaim(capped);
     return kept;
   }
 
@@ -368,8 +389,25 @@ export class Dispatcher {
     this.#wantClaim();
   }
 
+  /** Hands deliveries back due now, for the claim to share out. */
+  async #handBackToClaim(ids: string[]): Promise<void> {
+    try {
+      await this.#deps.store.releaseDeliveries(this.owner, ids, this.#now());
+    } catch (error) {
+      // Their leases expire and they become claimable again: late, never lost.
+      this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
+    }
+    this.#wantClaim();
+  }
+
   /** No longer holds the delivery (its outcome was written, or it was handed back). */
   #forget(deliveryId: string): void {
+    const subscriptionId = this.#held.get(deliveryId)?.subscription.id;
+    if (subscriptionId !== undefined) {
+      const left = this.#heldPerSubscription.get(subscriptionId)! - 1;
+      if (left === 0) this.#heldPerSubscription.delete(subscriptionId);
+      else this.#heldPerSubscription.set(subscriptionId, left);
+    }
     this.#held.delete(deliveryId);
     if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, 0, 1);
   }

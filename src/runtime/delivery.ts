@@ -55,7 +55,7 @@ export function createDelivery(
     owner: dispatcher.owner,
     leaseMs: config.delivery.leaseMs,
     room: dispatcher.handoffRoom,
-    take: (ids) => void dispatcher.take(ids),
+    take: (ids, fanOut) => void dispatcher.take(ids, fanOut),
   });
   return { dispatcher, outbound, handoff };
 }

@@ -68,10 +68,9 @@ export async function planDeliveries(
       reachesChannels(subscription.channels, event.channels) &&
       matchesFilter(subscription.filter, subject),
   );
-  const fansOut = matched.length > 1;
   const deliveries: NewDelivery[] = matched.map((subscription) => {
     const delivery = newDelivery(subscription, event, dueAt);
-    return handoff ? handoff.lease(subscription, delivery, now, fansOut) : delivery;
+    return handoff ? handoff.lease(subscription, delivery, now, matched.length) : delivery;
   });
   return { event, deliveries };
 }

@@ -10,13 +10,23 @@ import { DeliveryHandoff } from './handoff.js';
 const NOW = 1_700_000_000_000;
 const plain = { rateLimitPerSecond: null, maxInFlight: null } as Subscription;
 
-function handoffWithRoom(room: number, fanOutOnly = 0) {
-  const shared = new Int32Array(new SharedArrayBuffer(8));
+function handoffWithRoom(room: number, fanOutOnly = 0, wide = 2) {
+  const shared = new Int32Array(new SharedArrayBuffer(12));
   shared[0] = room;
   shared[1] = fanOutOnly;
+  shared[2] = wide;
   const taken: string[][] = [];
-  const handoff = new DeliveryHandoff({ owner: 'engine', leaseMs: 5_000, room: shared, take: (ids) => taken.push(ids) });
-  return { handoff, room: () => shared[0], taken };
+  const fanOuts: string[][] = [];
+  const handoff = new DeliveryHandoff({
+    owner: 'engine',
+    leaseMs: 5_000,
+    room: shared,
+    take: (ids, fanOut) => {
+      taken.push(ids);
+      fanOuts.push(fanOut);
+    },
+  });
+  return { handoff, room: () => shared[0], taken, fanOuts };
 }
 
 const delivery = (id: string, extra: Partial<NewDelivery> = {}): NewDelivery => ({ id, subscriptionId: 'sub_1', dueAt: NOW, ...extra });
@@ -49,15 +59,22 @@ describe('DeliveryHandoff', () => {
     expect(room()).toBe(0);
   });
 
-  it('leaves the fan-out part of the room to deliveries of events that go to more than one subscription', () => {
-    const { handoff, room } = handoffWithRoom(3, 2);
-    expect(handoff.lease(plain, delivery('single'), NOW).lease).toBeDefined();
+  it('leaves the fan-out part of the room to deliveries of events to more subscriptions than a claim takes, and names those it gave them', async () => {
+    const { handoff, room, taken, fanOuts } = handoffWithRoom(3, 2);
+    const single = handoff.lease(plain, delivery('single'), NOW);
+    expect(single.lease).toBeDefined();
     expect(handoff.lease(plain, delivery('single-past-the-room'), NOW).lease).toBeUndefined();
     expect(room()).toBe(2);
-    expect(handoff.lease(plain, delivery('fan-1'), NOW, true).lease).toBeDefined();
-    expect(handoff.lease(plain, delivery('fan-2'), NOW, true).lease).toBeDefined();
-    expect(handoff.lease(plain, delivery('fan-3'), NOW, true).lease).toBeUndefined();
+    // An event to two subscriptions is not wide (a claim takes 2 here), to three it is.
+    expect(handoff.lease(plain, delivery('narrow'), NOW, 2).lease).toBeUndefined();
+    const fanOut = ['fan-1', 'fan-2'].map((id) => handoff.lease(plain, delivery(id), NOW, 3));
+    expect(fanOut.every((d) => d.lease !== undefined)).toBe(true);
+    expect(handoff.lease(plain, delivery('fan-3'), NOW, 3).lease).toBeUndefined();
     expect(room()).toBe(0);
+    handoff.settle([single, ...fanOut], true);
+    await settled();
+    expect(taken).toEqual([['single', 'fan-1', 'fan-2']]);
+    expect(fanOuts).toEqual([['fan-1', 'fan-2']]);
   });
 
   it('hands over the written ones in one message per turn, and gives back the room of those not written', async () => {

@@ -10,11 +10,15 @@ export interface HandoffTarget {
    * The room the engine keeps for handed-off deliveries, shared with it (a SharedArrayBuffer
    * across threads): `room[0]` units are left; a publish takes one unit per delivery it leases,
    * the engine gives it back when that delivery's outcome is written or it is handed back. The
-   * last `room[1]` units are a fan-out's only (see `lease`).
+   * last `room[1]` units are a wide fan-out's only: an event to more than `room[2]` subscriptions
+   * (see `lease`).
    */
   room: Int32Array;
-  /** Gives the engine the ids of deliveries written leased to it (after their commit). */
-  take(deliveryIds: string[]): void;
+  /**
+   * Gives the engine the ids of deliveries written leased to it (after their commit); `fanOut`: those
+   * of them that took the fan-out's part of the room (see `lease`).
+   */
+  take(deliveryIds: string[], fanOut: string[]): void;
 }
 
 /**
@@ -30,6 +34,10 @@ export interface HandoffTarget {
 export class DeliveryHandoff {
   readonly #target: HandoffTarget;
   #ready: string[] = [];
+  // Leased from the fan-out's part of the room (until settled): the engine holds no more of them
+  // per subscription than a claim would take.
+  readonly #fromFanOut = new Set<string>();
+  #readyFanOut: string[] = [];
   #flushing = false;
 
   constructor(target: HandoffTarget) {
@@ -38,21 +46,25 @@ export class DeliveryHandoff {
 
   /**
    * The delivery as it is to be written: leased to the engine if it can take it now, else unchanged.
-   * `fansOut`: its event goes to more than one subscription. Only such deliveries may take the
-   * fan-out's part of the room: each of them is its subscription's only delivery of the event, so a
-   * fan-out to thousands of subscriptions skips the claims, while many events to one subscription
-   * (a batch) still go to the claim past the engine's concurrency, whose per-subscription shares
-   * keep one subscription from filling the engine's window.
+   * `width`: how many subscriptions its event goes to. Only the deliveries of an event to more
+   * subscriptions than a claim takes (`room[2]`, HOOKPOST_CLAIM_BATCH_SIZE) may take the fan-out's
+   * part of the room: such an event is claimed one delivery per subscription a claim, each claim
+   * paying its scan for as many subscriptions as deliveries, the costliest claim there is. Events to
+   * a few subscriptions (a batch to five endpoints, say) are claimed cheaply in shares, and the
+   * claim's per-subscription shares keep those few from filling the engine's window.
    */
-  lease(subscription: Subscription, delivery: NewDelivery, now: number, fansOut = false): NewDelivery {
+  lease(subscription: Subscription, delivery: NewDelivery, now: number, width = 1): NewDelivery {
     // An ordered delivery ('' is the whole subscription's group) waits for its group's head, which only a claim knows.
     const ordered = delivery.orderingKey !== null && delivery.orderingKey !== undefined;
     if (delivery.dueAt > now || ordered || subscription.rateLimitPerSecond || subscription.maxInFlight) return delivery;
-    const reserved = fansOut ? 0 : Atomics.load(this.#target.room, 1);
-    if (Atomics.sub(this.#target.room, 0, 1) <= reserved) {
+    const reserved = Atomics.load(this.#target.room, 1);
+    const fansOut = width > Atomics.load(this.#target.room, 2);
+    const left = Atomics.sub(this.#target.room, 0, 1);
+    if (left <= (fansOut ? 0 : reserved)) {
       Atomics.add(this.#target.room, 0, 1);
       return delivery;
     }
+    if (left <= reserved) this.#fromFanOut.add(delivery.id);
     return { ...delivery, lease: { owner: this.#target.owner, until: now + this.#target.leaseMs } };
   }
 
@@ -63,17 +75,21 @@ export class DeliveryHandoff {
   settle(deliveries: NewDelivery[], written: boolean): void {
     for (const delivery of deliveries) {
       if (!delivery.lease) continue;
-      if (written) this.#ready.push(delivery.id);
-      else Atomics.add(this.#target.room, 0, 1);
+      const fanOut = this.#fromFanOut.delete(delivery.id);
+      if (!written) Atomics.add(this.#target.room, 0, 1);
+      else if (fanOut) this.#readyFanOut.push(delivery.id);
+      else this.#ready.push(delivery.id);
     }
     // The publishes committed in one group settle in the same turn: one hand-off for all of them.
-    if (this.#ready.length > 0 && !this.#flushing) {
+    if (this.#ready.length + this.#readyFanOut.length > 0 && !this.#flushing) {
       this.#flushing = true;
       queueMicrotask(() => {
         this.#flushing = false;
         const ids = this.#ready;
+        const fanOut = this.#readyFanOut;
         this.#ready = [];
-        this.#target.take(ids);
+        this.#readyFanOut = [];
+        this.#target.take([...ids, ...fanOut], fanOut);
       });
     }
   }

@@ -173,6 +173,22 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     expect(new Set(store.outcomes.map((outcome) => outcome.deliveryId)).size).toBe(23);
   });
 
+  it("hands a subscription's fan-out deliveries past what a claim would give it back to the claim", async () => {
+    // perEndpointConcurrency 1: a claim gives a subscription 2 at most.
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    dispatcher.start();
+    await until(() => store.claims.length === 1, 'the first claim at start');
+    const busy = Array.from({ length: 4 }, () => claimedDelivery('sub_busy'));
+    const ids = busy.map((item) => item.delivery.id);
+    void store.handOffFanOut(dispatcher, ...busy);
+    await until(() => store.released.length === 2, 'two handed back');
+    expect(store.released).toEqual(ids.slice(2));
+    expect(dispatcher.held).toBe(2);
+    await until(() => store.claims.length === 2, 'a claim for them');
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+  });
+
   it('hands back on stop the handed-off deliveries it has not read yet', async () => {
     const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
     dispatcher.start();
