@@ -84,6 +84,8 @@ export class Dispatcher {
   #claimWanted = true;
   // Outcomes that would have asked for a claim came while handed-off deliveries were queued.
   #claimDeferred = false;
+  // Queued ids being read now (take and the claim loop may both read).
+  #reading = 0;
   #lastClaimAt = 0;
   readonly #lanes: Lanes;
   readonly #attempts: AttemptMaker;
@@ -195,7 +197,24 @@ export class Dispatcher {
     // One at a time: a fan-out's ten thousand would overflow a spread's arguments.
     for (const id of deliveryIds) this.#queued.push(id);
     for (const id of fanOut) this.#fanOutIds.add(id);
+    // Read now what fits, without waiting for the claim loop (it may be inside a claim); the loop reads the rest.
+    const reading = this.#readable();
+    if (reading > 0) await this.#takeQueued(reading);
     this.#signal();
+  }
+
+  /**
+   * How many queued handed-off deliveries to read now: never more of them held than the concurrency,
+   * as the room always bounded them (the rest of the window stays the claims', so other tenants' due
+   * work is claimed while a fan-out is sent), and a quarter round at a time at least (a read costs
+   * little whatever its size, and its deliveries must be ready before the lanes run dry).
+   */
+  #readable(): number {
+    const { batchSize, concurrency } = this.#deps.config;
+    // Not bounded by the claims' window: a hand-off never waited for claimed deliveries to finish.
+    const free = Math.min(this.#queued.length, batchSize, concurrency - this.#handedOff.size - this.#reading);
+    const minRead = Math.ceil(Math.min(batchSize, Math.ceil(concurrency / 2)) / 2);
+    return free > 0 && free >= Math.min(minRead, this.#queued.length) ? free : 0;
   }
 
   /**
@@ -207,6 +226,7 @@ export class Dispatcher {
     const deliveryIds = this.#queued.splice(0, limit);
     const fanOut = new Set(deliveryIds.filter((id) => this.#fanOutIds.delete(id)));
     let kept = 0;
+    this.#reading += deliveryIds.length;
     try {
       const taken = await this.#deps.store.takeHandedOff(this.owner, deliveryIds, this.#now());
       // Claimed meanwhile (its lease ran out before it arrived): it is held once, as claimed.
@@ -216,6 +236,7 @@ export class Dispatcher {
       // Their leases run out and a claim takes them: late, never lost.
       this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
     } finally {
+      this.#reading -= deliveryIds.length;
       Atomics.add(this.handoffRoom, 0, deliveryIds.length - kept);
     }
     // The hand-off's outcomes did not claim meanwhile (see #claimWanted): whatever they freed, claim it now.
@@ -239,14 +260,10 @@ export class Dispatcher {
     // wait until half a round is free instead of claiming each freed slot alone (a 10,000-subscription
     // fan-out made about a thousand claims of a few deliveries each).
     const minClaim = Math.min(batchSize, Math.ceil(concurrency / 2));
-    const minRead = Math.ceil(minClaim / 2);
     while (this.#running) {
-      // Queued handed-off deliveries first (a read, no claim), but never more of them held than the
-      // concurrency, as the room always bounded them: the rest of the window stays the claims', so
-      // other tenants' due work is claimed while a fan-out is sent.
-      const reading = Math.min(this.#queued.length, batchSize, concurrency - this.#handedOff.size, maxHeld - this.#held.size);
-      // A read costs little whatever its size, and its deliveries must be ready before the lanes run dry: read a quarter round at a time.
-      if (reading > 0 && reading >= Math.min(minRead, this.#queued.length)) await this.#takeQueued(reading);
+      // Queued handed-off deliveries first (a read, no claim).
+      const reading = this.#readable();
+      if (reading > 0) await this.#takeQueued(reading);
       // Claims also run now and then while a long queue keeps the loop from waiting out its poll.
       if (this.#now() - this.#lastClaimAt >= pollIntervalMs) this.#claimWanted = true;
       const room = Math.min(batchSize, maxHeld - this.#held.size);
@@ -271,8 +288,7 @@ export class Dispatcher {
         await this.#admit(claimed, 'claim');
       }
       // More to read or claim now: go on at once (after letting I/O run).
-      const readMore = reading > 0 && this.#queued.length > 0 && this.#handedOff.size <= concurrency - minRead;
-      if ((claimed.length > 0 && claimed.length === room) || readMore) {
+      if ((claimed.length > 0 && claimed.length === room) || (reading > 0 && this.#readable() > 0)) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
