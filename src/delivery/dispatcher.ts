@@ -200,7 +200,9 @@ export class Dispatcher {
     // Read now what fits, without waiting for the claim loop (it may be inside a claim); the loop reads the rest.
     const reading = this.#readable();
     if (reading > 0) await this.#takeQueued(reading);
-    this.#signal();
+    // Only for what is left: a wake-up now would run a claim (a synchronous transaction) right
+    // after these deliveries started, delaying their answers by as much (tenant isolation's p50).
+    if (this.#queued.length > 0) this.#signal();
   }
 
   /**
