@@ -1,10 +1,12 @@
 // `node dist/bench/thread-cpu.js [--batch]`: CPU time per event of each thread of `hookpost serve`
 // (Linux /proc/<pid>/task/*/stat) under the single-publish load (64 callers) or the batch load
-// (4 callers × 500 events), warm-up included, with the end-to-end rate. CPU per event varies far
+// (4 callers × 500 events), warm-up included, with the end-to-end rate and how many deliveries
+// were handed off by the publishes and how many claimed. CPU per event varies far
 // less with the machine's other load than events per second do, so two builds compare better by
 // it (BENCH_HOOKPOST_ROOT picks the build, as for `npm run bench`). BENCH_EVENTS sets the count.
 import { readFileSync, readdirSync } from 'node:fs';
-import { HookpostServer, Receiver } from './processes.js';
+import { request } from 'undici';
+import { ADMIN_TOKEN, HookpostServer, Receiver } from './processes.js';
 import { SIZES } from './sizes.js';
 import { throughput, warmUpFor } from './throughput.js';
 
@@ -28,6 +30,15 @@ function threadTicks(pid: number): Map<number, number> {
   return ticks;
 }
 
+/** How the engine took its deliveries (hookpost_deliveries_taken_total): claimed, or handed off by the publish. */
+async function takenByPath(server: HookpostServer): Promise<string> {
+  // The delivery thread folds its metrics into the API's /metrics once a second.
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const response = await request(`${server.base}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const text = await response.body.text();
+  return [...text.matchAll(/^hookpost_deliveries_taken_total\{path="(\w+)"\} (\d+)/gm)].map(([, path, count]) => `${path} ${count}`).join(', ');
+}
+
 const receiver = await Receiver.start();
 const server = await HookpostServer.start();
 try {
@@ -48,6 +59,7 @@ try {
     const name = tid === pid ? 'API (main) thread' : `thread ${tid}`;
     console.log(`  ${name}: ${seconds.toFixed(2)} s CPU, ${Math.round((seconds * 1e6) / events)} µs per event (${events.toLocaleString('en')} events)`);
   }
+  console.log(`  deliveries taken: ${await takenByPath(server)}`);
 } finally {
   await server.stop();
   receiver.stop();

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { releaseWriteGatesOf, shareWriteGates } from '../store/sqlite/write-gate.js';
 import { DeliveryHandoff } from '../service/handoff.js';
 import type { Store } from '../store/store.js';
-import type { ThreadCommand, ThreadReport } from './delivery-thread.js';
+import type { Handoff, ThreadCommand, ThreadReport } from './delivery-thread.js';
 
 /** The API thread's side of the delivery thread. */
 export interface DeliveryThread {
@@ -23,7 +23,12 @@ export interface DeliveryThread {
  */
 export async function startDeliveryThread(store: Store, registry: Registry, env: NodeJS.ProcessEnv): Promise<DeliveryThread> {
   // The SQLite write gates: the thread's writes take turns with this thread's instead of sleeping in busy_timeout.
-  const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), { workerData: { env: { ...env }, writeGates: shareWriteGates() } });
+  // Hand-offs go on a port of their own, which the thread also reads between its steps (cli/handoff-port.ts).
+  const handoffs = new MessageChannel();
+  const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), {
+    workerData: { env: { ...env }, writeGates: shareWriteGates(), handoffs: handoffs.port2 },
+    transferList: [handoffs.port2],
+  });
   const { threadId } = worker;
   worker.once('exit', () => releaseWriteGatesOf(threadId));
   let held = 0;
@@ -45,7 +50,7 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
     owner,
     leaseMs,
     room: handoffRoom,
-    take: (ids, fanOut) => worker.postMessage({ kind: 'handoff', ids, fanOut } satisfies ThreadCommand),
+    take: (ids, fanOut) => handoffs.port1.postMessage({ ids, fanOut } satisfies Handoff),
   });
 
   // Wake-ups fold: one message per turn of the event loop however many publishes committed.
@@ -76,6 +81,7 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
       worker.postMessage('stop' satisfies ThreadCommand);
       await Promise.race([done, once(worker, 'exit')]);
       await worker.terminate();
+      handoffs.port1.close();
     },
   };
 }

@@ -2,7 +2,7 @@
 // connection and runs the dispatcher, so publishing and delivering use both cores and neither
 // starves the other. The API's thread wakes it on every publish ('due'); it reports how many
 // deliveries it holds and its delivery metrics, and drains on 'stop'.
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Registry } from '../delivery/metric-classes.js';
 import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
@@ -12,6 +12,7 @@ import { adoptWriteGates } from '../store/sqlite/write-gate.js';
 import { createDelivery } from '../runtime/delivery.js';
 import { queueOptions } from '../runtime/sending.js';
 import { openTracing } from '../runtime/tracing.js';
+import { receiveHandoffs } from './handoff-port.js';
 import { createLogger } from './logger.js';
 
 /** What the thread reports to the API's thread; 'ready' carries what publishes need to hand deliveries off to it. */
@@ -20,8 +21,14 @@ export type ThreadReport =
   | { kind: 'stopped' }
   | { kind: 'status'; held: number; metrics: unknown };
 
-/** What the API's thread tells the delivery thread: deliveries are due, these were handed off to it, or stop. */
-export type ThreadCommand = 'due' | 'stop' | { kind: 'handoff'; ids: string[]; fanOut: string[] };
+/** What the API's thread tells the delivery thread: deliveries are due, or stop. (Hand-offs come on their own port, `workerData.handoffs`.) */
+export type ThreadCommand = 'due' | 'stop';
+
+/** One hand-off, as sent on the hand-off port: its delivery ids, and those of them that took the fan-out part of the room. */
+export interface Handoff {
+  ids: string[];
+  fanOut: string[];
+}
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -43,11 +50,12 @@ async function main(): Promise<void> {
     logger,
     tracing,
   });
+  // Between its steps the engine takes the hand-offs that arrived meanwhile (see handoff-port.ts).
+  dispatcher.between(receiveHandoffs<Handoff>(workerData.handoffs as MessagePort, ({ ids, fanOut }) => void dispatcher.take(ids, fanOut)));
   const report = async () => port.postMessage({ kind: 'status', held: dispatcher.held, metrics: await registry.getMetricsAsJSON() } satisfies ThreadReport);
   const timer = setInterval(() => void report(), 1_000);
   port.on('message', (command: ThreadCommand) => {
     if (command === 'due') dispatcher.wake();
-    else if (typeof command === 'object' && command.kind === 'handoff') void dispatcher.take(command.ids, command.fanOut);
     if (command === 'stop') {
       clearInterval(timer);
       void (async () => {

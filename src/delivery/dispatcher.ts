@@ -99,6 +99,7 @@ export class Dispatcher {
   #sweepTimer: NodeJS.Timeout | null = null;
   // The earliest retry this dispatcher scheduled: the claim loop waits no longer than that.
   #retryAt = Number.POSITIVE_INFINITY;
+  #between: () => void = () => {};
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -137,6 +138,7 @@ export class Dispatcher {
         else this.#claimDeferred = true;
         for (const id of ids) this.#forget(id);
         this.#signal();
+        this.#between();
       },
     });
   }
@@ -248,6 +250,15 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Runs `step` between the engine's own steps: after each finished send and each outcome write,
+   * before and after each claim. Work that arrives from another thread (the delivery thread's hand-offs, see
+   * cli/handoff-port.ts) is then taken within a step, not after the rest of a busy event-loop turn.
+   */
+  between(step: () => void): void {
+    this.#between = step;
+  }
+
   /** How many deliveries this dispatcher holds (claimed and not yet recorded). */
   get held(): number {
     return this.#held.size;
@@ -271,6 +282,8 @@ export class Dispatcher {
       const room = Math.min(batchSize, maxHeld - this.#held.size);
       let claimed: ClaimedDelivery[] = [];
       if (this.#claimWanted && room > 0 && (room >= minClaim || this.#held.size < concurrency)) {
+        // What was handed off meanwhile starts before this claim's transaction, not after it.
+        this.#between();
         const now = this.#now();
         this.#lastClaimAt = now;
         // Cleared before the claim: what wakes the loop while it runs may have made more due.
@@ -288,6 +301,7 @@ export class Dispatcher {
         // A full batch means more may be due now.
         if (claimed.length === room) this.#claimWanted = true;
         await this.#admit(claimed, 'claim');
+        this.#between();
       }
       // More to read or claim now: go on at once (after letting I/O run).
       if ((claimed.length > 0 && claimed.length === room) || (reading > 0 && this.#readable() > 0)) {
@@ -333,6 +347,7 @@ export class Dispatcher {
 
   async #send(claimed: ClaimedDelivery): Promise<void> {
     const { result, verdict, outcome } = await this.#attempts.attempt(claimed, this.owner);
+    this.#between();
     this.#deps.metrics?.recordAttempt(result, verdict.status);
     if (verdict.status === 'failed' && verdict.disableSubscription) {
       this.#deps.logger.warn({ subscriptionId: claimed.subscription.id }, 'endpoint answered 410 Gone; subscription disabled');

@@ -95,6 +95,26 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     outbound.answer(200);
   });
 
+  it('runs the step given to `between` before and after a claim and after each finished send', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null);
+    // What the step saw: how many deliveries the store still had due, sends still waiting, outcomes written.
+    const seen: Array<{ due: number; waiting: number; written: number }> = [];
+    dispatcher.between(() => seen.push({ due: store.due.length, waiting: outbound.waiting, written: store.outcomes.length }));
+    store.publish(claimedDelivery('sub_a'), claimedDelivery('sub_b'));
+    dispatcher.start();
+    await until(() => outbound.waiting === 2, 'both sends started');
+    // Before the claim (both still due) and after it (none), before any send finished.
+    expect(seen[0]).toEqual({ due: 2, waiting: 0, written: 0 });
+    expect(seen[1]).toMatchObject({ due: 0, written: 0 });
+    outbound.answer(200, 1);
+    await until(() => store.outcomes.length === 1, 'the first outcome');
+    // Once the send finished, before its outcome was written (the outcome write runs the step too).
+    expect(seen).toContainEqual({ due: 0, waiting: 1, written: 0 });
+    outbound.answer(200, 1);
+    await until(() => store.outcomes.length === 2, 'both outcomes');
+    expect(seen).toContainEqual({ due: 0, waiting: 0, written: 1 });
+  });
+
   it('claims again after handed-off deliveries\' outcomes too (their subscription\'s claim cap counts them)', async () => {
     const { store, dispatcher } = dispatcherWith(200);
     dispatcher.start();

@@ -86,19 +86,19 @@ export class PostgresDb {
    */
   async transaction<T>(work: (client: Queryable) => Promise<T>, flush: 'wait' | 'lazy' = 'wait'): Promise<T> {
     return this.#retrying(async () => {
-      const client = await this.pool.connect();
+      const client = await this.#checkOut();
       try {
         // One round trip either way: a simple query may hold several statements.
         await client.query(flush === 'lazy' ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
-        client.release();
+        this.#giveBack(client);
         return result;
       } catch (error) {
-        if (isConnectionError(error)) client.release(error as Error);
+        if (isConnectionError(error)) this.#giveBack(client, error as Error);
         else {
           await client.query('ROLLBACK').catch(() => undefined);
-          client.release();
+          this.#giveBack(client);
         }
         throw error;
       }
@@ -108,14 +108,14 @@ export class PostgresDb {
   /** Runs `work` on one connection held for its whole length (for session state such as advisory locks). */
   async session<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
     return this.#retrying(async () => {
-      const client = await this.pool.connect();
+      const client = await this.#checkOut();
       try {
         const result = await work(client);
-        client.release();
+        this.#giveBack(client);
         return result;
       } catch (error) {
         // Session state (a lock, a half-done transaction) must not reach the next borrower.
-        client.release(error as Error);
+        this.#giveBack(client, error as Error);
         throw error;
       }
     });
@@ -123,6 +123,25 @@ export class PostgresDb {
 
   close(): Promise<void> {
     return this.pool.end();
+  }
+
+  // The pool listens for a connection's errors only while it sits idle. A connection the server
+  // ends while we hold it between two statements (a restart, pg_terminate_backend) would raise an
+  // 'error' event with no listener, which ends the process; this listener takes it instead, the
+  // next statement on that connection fails as a connection error, and the work is retried on a
+  // fresh one.
+  readonly #lostWhileHeld = (error: Error) => this.#options.warn('a database connection in use was lost', error);
+
+  async #checkOut(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on('error', this.#lostWhileHeld);
+    return client;
+  }
+
+  /** Returns a connection to the pool; with an error, the pool closes it instead of reusing it. */
+  #giveBack(client: pg.PoolClient, error?: Error): void {
+    client.removeListener('error', this.#lostWhileHeld);
+    client.release(error);
   }
 
   async #retrying<T>(operation: () => Promise<T>): Promise<T> {
