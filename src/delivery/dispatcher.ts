@@ -191,6 +191,10 @@ export class Dispatcher {
     if (!this.#running) {
       try {
         await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
+      } catch (error) {
+        // Called without awaiting (a message from the API's thread): a failure must not become an
+        // unhandled rejection. Their leases run out and a claim takes them: late, never lost.
+        this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
       } finally {
         Atomics.add(this.handoffRoom, 0, deliveryIds.length);
       }

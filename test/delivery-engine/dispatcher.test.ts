@@ -222,6 +222,18 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     expect(store.released.sort()).toEqual(fanOut.slice(4).map((item) => item.delivery.id).sort());
   });
 
+  it('gives back the room of a hand-off that arrives after it stopped, even when handing it back fails', async () => {
+    const { store, dispatcher } = dispatcherWith(200);
+    const room = Atomics.load(dispatcher.handoffRoom, 0);
+    Atomics.sub(dispatcher.handoffRoom, 0, 2); // what a publish takes as it leases two deliveries
+    store.releaseDeliveries = async () => {
+      throw new Error('database unavailable');
+    };
+    // Not started (or already stopped): the ids go back to the store, whose failure must not reject.
+    await expect(dispatcher.take(['dlv_late_1', 'dlv_late_2'])).resolves.toBeUndefined();
+    expect(Atomics.load(dispatcher.handoffRoom, 0)).toBe(room);
+  });
+
   it('stops by handing back unstarted deliveries and recording the ones in flight', async () => {
     const { store, outbound, dispatcher } = dispatcherWith(null);
     dispatcher.start();
