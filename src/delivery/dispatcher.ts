@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { DeliveryConfig } from '../config/config.js';
 import type { DeliveryFormats } from '../core/envelope.js';
+import { ROOM_SLOT, ROOM_SLOTS } from '../core/handoff-room.js';
 import type { ClaimedDelivery } from '../core/model.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/store.js';
@@ -61,7 +62,7 @@ export class Dispatcher {
    * wide fan-out may take, and how many subscriptions make a fan-out wide (see service/handoff.ts);
    * shared memory, so that the API's thread can take from it while this one gives back.
    */
-  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(ROOM_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   /**
    * Handed-off deliveries leased to this dispatcher and not read yet: the claim loop reads them in
    * chunks as its window frees (a fan-out's thousands at once would fill it), and their leases are
@@ -120,9 +121,9 @@ export class Dispatcher {
       random: deps.random ?? Math.random,
       tracing: deps.tracing,
     });
-    Atomics.store(this.handoffRoom, 0, deps.config.concurrency + FAN_OUT_ROOM);
-    Atomics.store(this.handoffRoom, 1, FAN_OUT_ROOM);
-    Atomics.store(this.handoffRoom, 2, deps.config.batchSize);
+    Atomics.store(this.handoffRoom, ROOM_SLOT.left, deps.config.concurrency + FAN_OUT_ROOM);
+    Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutReserved, FAN_OUT_ROOM);
+    Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutWidth, deps.config.batchSize);
     this.#outcomes = new OutcomeWriter({
       store: deps.store,
       logger: deps.logger,
@@ -170,7 +171,7 @@ export class Dispatcher {
     for (const claimed of unstarted) this.#forget(claimed.delivery.id);
     const queued = this.#queued.splice(0);
     this.#fanOutIds.clear();
-    Atomics.add(this.handoffRoom, 0, queued.length);
+    Atomics.add(this.handoffRoom, ROOM_SLOT.left, queued.length);
     await this.#deps.store.releaseDeliveries(this.owner, [...unstarted.map((c) => c.delivery.id), ...queued], this.#now());
     await this.#lanes.idle();
     await this.#outcomes.flush();
@@ -185,24 +186,28 @@ export class Dispatcher {
 
   /**
    * Takes deliveries a publish of this process wrote leased to this dispatcher (the hand-off): the
-   * claim loop reads them as its window frees and sends them like claimed ones.
+   * claim loop reads them as its window frees and sends them like claimed ones. Each id comes once:
+   * in `deliveryIds` if it took the shared part of the hand-off room, in `fanOut` if the fan-out's.
    */
   async take(deliveryIds: string[], fanOut: string[] = []): Promise<void> {
     if (!this.#running) {
       try {
-        await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
+        await this.#deps.store.releaseDeliveries(this.owner, [...deliveryIds, ...fanOut], this.#now());
       } catch (error) {
         // Called without awaiting (a message from the API's thread): a failure must not become an
         // unhandled rejection. Their leases run out and a claim takes them: late, never lost.
         this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
       } finally {
-        Atomics.add(this.handoffRoom, 0, deliveryIds.length);
+        Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length + fanOut.length);
       }
       return;
     }
     // One at a time: a fan-out's ten thousand would overflow a spread's arguments.
     for (const id of deliveryIds) this.#queued.push(id);
-    for (const id of fanOut) this.#fanOutIds.add(id);
+    for (const id of fanOut) {
+      this.#queued.push(id);
+      this.#fanOutIds.add(id);
+    }
     // Read now what fits, without waiting for the claim loop (it may be inside a claim); the loop reads the rest.
     const reading = this.#readable();
     if (reading > 0) await this.#takeQueued(reading);
@@ -245,7 +250,7 @@ export class Dispatcher {
       this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
     } finally {
       this.#reading -= deliveryIds.length;
-      Atomics.add(this.handoffRoom, 0, deliveryIds.length - kept);
+      Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length - kept);
     }
     // The hand-off's outcomes did not claim meanwhile (see #claimWanted): whatever they freed, claim it now.
     if (this.#queued.length === 0 && this.#claimDeferred) {
@@ -446,7 +451,7 @@ export class Dispatcher {
       else this.#heldPerSubscription.set(subscriptionId, left);
     }
     this.#held.delete(deliveryId);
-    if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, 0, 1);
+    if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ROOM_SLOT, ROOM_SLOTS } from '../core/handoff-room.js';
 import type { Subscription } from '../core/model.js';
 import type { NewDelivery } from '../store/store.js';
 import { DeliveryHandoff } from './handoff.js';
@@ -11,10 +12,10 @@ const NOW = 1_700_000_000_000;
 const plain = { rateLimitPerSecond: null, maxInFlight: null } as Subscription;
 
 function handoffWithRoom(room: number, fanOutOnly = 0, wide = 2) {
-  const shared = new Int32Array(new SharedArrayBuffer(12));
-  shared[0] = room;
-  shared[1] = fanOutOnly;
-  shared[2] = wide;
+  const shared = new Int32Array(new SharedArrayBuffer(ROOM_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  shared[ROOM_SLOT.left] = room;
+  shared[ROOM_SLOT.fanOutReserved] = fanOutOnly;
+  shared[ROOM_SLOT.fanOutWidth] = wide;
   const taken: string[][] = [];
   const fanOuts: string[][] = [];
   const handoff = new DeliveryHandoff({
@@ -26,7 +27,7 @@ function handoffWithRoom(room: number, fanOutOnly = 0, wide = 2) {
       fanOuts.push(fanOut);
     },
   });
-  return { handoff, room: () => shared[0], taken, fanOuts };
+  return { handoff, room: () => shared[ROOM_SLOT.left], taken, fanOuts };
 }
 
 const delivery = (id: string, extra: Partial<NewDelivery> = {}): NewDelivery => ({ id, subscriptionId: 'sub_1', dueAt: NOW, ...extra });
@@ -73,7 +74,8 @@ describe('DeliveryHandoff', () => {
     expect(room()).toBe(0);
     handoff.settle([single, ...fanOut], true);
     await settled();
-    expect(taken).toEqual([['single', 'fan-1', 'fan-2']]);
+    // Each id once: the shared room's and the fan-out's in their own lists.
+    expect(taken).toEqual([['single']]);
     expect(fanOuts).toEqual([['fan-1', 'fan-2']]);
   });
 

@@ -1,3 +1,4 @@
+import { ROOM_SLOT } from '../core/handoff-room.js';
 import type { Subscription } from '../core/model.js';
 import type { NewDelivery } from '../store/store.js';
 
@@ -8,15 +9,15 @@ export interface HandoffTarget {
   leaseMs: number;
   /**
    * The room the engine keeps for handed-off deliveries, shared with it (a SharedArrayBuffer
-   * across threads): `room[0]` units are left; a publish takes one unit per delivery it leases,
-   * the engine gives it back when that delivery's outcome is written or it is handed back. The
-   * last `room[1]` units are a wide fan-out's only: an event to more than `room[2]` subscriptions
-   * (see `lease`).
+   * across threads; slots in core/handoff-room.ts): `left` units are left; a publish takes one unit
+   * per delivery it leases, the engine gives it back when that delivery's outcome is written or it
+   * is handed back. The last `fanOutReserved` units are a wide fan-out's only: an event to more
+   * than `fanOutWidth` subscriptions (see `lease`).
    */
   room: Int32Array;
   /**
-   * Gives the engine the ids of deliveries written leased to it (after their commit); `fanOut`: those
-   * of them that took the fan-out's part of the room (see `lease`).
+   * Gives the engine the ids of deliveries written leased to it (after their commit), each once:
+   * `deliveryIds` took the shared part of the room, `fanOut` the fan-out's part (see `lease`).
    */
   take(deliveryIds: string[], fanOut: string[]): void;
 }
@@ -47,7 +48,7 @@ export class DeliveryHandoff {
   /**
    * The delivery as it is to be written: leased to the engine if it can take it now, else unchanged.
    * `width`: how many subscriptions its event goes to. Only the deliveries of an event to more
-   * subscriptions than a claim takes (`room[2]`, HOOKPOST_CLAIM_BATCH_SIZE) may take the fan-out's
+   * subscriptions than a claim takes (`fanOutWidth`, HOOKPOST_CLAIM_BATCH_SIZE) may take the fan-out's
    * part of the room: such an event is claimed one delivery per subscription a claim, each claim
    * paying its scan for as many subscriptions as deliveries, the costliest claim there is. Events to
    * a few subscriptions (a batch to five endpoints, say) are claimed cheaply in shares, and the
@@ -57,11 +58,12 @@ export class DeliveryHandoff {
     // An ordered delivery ('' is the whole subscription's group) waits for its group's head, which only a claim knows.
     const ordered = delivery.orderingKey !== null && delivery.orderingKey !== undefined;
     if (delivery.dueAt > now || ordered || subscription.rateLimitPerSecond || subscription.maxInFlight) return delivery;
-    const reserved = Atomics.load(this.#target.room, 1);
-    const fansOut = width > Atomics.load(this.#target.room, 2);
-    const left = Atomics.sub(this.#target.room, 0, 1);
+    const { room } = this.#target;
+    const reserved = Atomics.load(room, ROOM_SLOT.fanOutReserved);
+    const fansOut = width > Atomics.load(room, ROOM_SLOT.fanOutWidth);
+    const left = Atomics.sub(room, ROOM_SLOT.left, 1);
     if (left <= (fansOut ? 0 : reserved)) {
-      Atomics.add(this.#target.room, 0, 1);
+      Atomics.add(room, ROOM_SLOT.left, 1);
       return delivery;
     }
     if (left <= reserved) this.#fromFanOut.add(delivery.id);
@@ -76,7 +78,7 @@ export class DeliveryHandoff {
     for (const delivery of deliveries) {
       if (!delivery.lease) continue;
       const fanOut = this.#fromFanOut.delete(delivery.id);
-      if (!written) Atomics.add(this.#target.room, 0, 1);
+      if (!written) Atomics.add(this.#target.room, ROOM_SLOT.left, 1);
       else if (fanOut) this.#readyFanOut.push(delivery.id);
       else this.#ready.push(delivery.id);
     }
@@ -89,7 +91,7 @@ export class DeliveryHandoff {
         const fanOut = this.#readyFanOut;
         this.#ready = [];
         this.#readyFanOut = [];
-        this.#target.take([...ids, ...fanOut], fanOut);
+        this.#target.take(ids, fanOut);
       });
     }
   }

@@ -2,6 +2,7 @@ import { DEFAULT_CIRCUIT_POLICY } from '../../src/core/circuit.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliveryConfig } from '../../src/config/config.js';
 import { DeliveryFormats } from '../../src/core/envelope.js';
+import { ROOM_SLOT } from '../../src/core/handoff-room.js';
 import { secretKey, standardWebhookHeaders } from '../../src/core/signing.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import {
@@ -224,14 +225,23 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
 
   it('gives back the room of a hand-off that arrives after it stopped, even when handing it back fails', async () => {
     const { store, dispatcher } = dispatcherWith(200);
-    const room = Atomics.load(dispatcher.handoffRoom, 0);
-    Atomics.sub(dispatcher.handoffRoom, 0, 2); // what a publish takes as it leases two deliveries
+    const room = Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left);
+    Atomics.sub(dispatcher.handoffRoom, ROOM_SLOT.left, 2); // what a publish takes as it leases two deliveries
     store.releaseDeliveries = async () => {
       throw new Error('database unavailable');
     };
     // Not started (or already stopped): the ids go back to the store, whose failure must not reject.
     await expect(dispatcher.take(['dlv_late_1', 'dlv_late_2'])).resolves.toBeUndefined();
-    expect(Atomics.load(dispatcher.handoffRoom, 0)).toBe(room);
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(room);
+  });
+
+  it('hands back both parts of a hand-off that arrives after it stopped, the fan-out ids too, with their room', async () => {
+    const { store, dispatcher } = dispatcherWith(200);
+    const room = Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left);
+    Atomics.sub(dispatcher.handoffRoom, ROOM_SLOT.left, 3);
+    await dispatcher.take(['dlv_late_shared'], ['dlv_late_fan_1', 'dlv_late_fan_2']);
+    expect(store.released.sort()).toEqual(['dlv_late_fan_1', 'dlv_late_fan_2', 'dlv_late_shared']);
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(room);
   });
 
   it('stops by handing back unstarted deliveries and recording the ones in flight', async () => {

@@ -86,8 +86,10 @@ export class FakeQueueStore {
   /** The same, as a fan-out's part of the room (service/handoff.ts). */
   handOffFanOut(dispatcher: { take(ids: string[], fanOut: string[]): Promise<void> }, ...items: ClaimedDelivery[]): Promise<void> {
     for (const item of items) this.#handedOff.set(item.delivery.id, item);
-    const ids = items.map((item) => item.delivery.id);
-    return dispatcher.take(ids, ids);
+    return dispatcher.take(
+      [],
+      items.map((item) => item.delivery.id),
+    );
   }
 
   async takeHandedOff(_owner: string, ids: string[]): Promise<ClaimedDelivery[]> {
