@@ -4,9 +4,15 @@
 // were handed off by the publishes and how many claimed. CPU per event varies far
 // less with the machine's other load than events per second do, so two builds compare better by
 // it (BENCH_HOOKPOST_ROOT picks the build, as for `npm run bench`). BENCH_EVENTS sets the count.
-import { readFileSync, readdirSync } from 'node:fs';
+// `--fanout[=N]`: instead, the CPU of each thread per fan-out of one event to N subscriptions
+// (10,000 by default; the bench's seeded tenant on one receiver), for each of BENCH_EVENTS (5) such
+// events published one after another to a fresh server, the first after start included.
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { request } from 'undici';
 import { ADMIN_TOKEN, HookpostServer, Receiver } from './processes.js';
+import { seed } from './seed.js';
 import { SIZES } from './sizes.js';
 import { throughput, warmUpFor } from './throughput.js';
 
@@ -39,6 +45,42 @@ async function takenByPath(server: HookpostServer): Promise<string> {
   return [...text.matchAll(/^hookpost_deliveries_taken_total\{path="(\w+)"\} (\d+)/gm)].map(([, path, count]) => `${path} ${count}`).join(', ');
 }
 
+/** CPU seconds each thread used between two readings, busiest first. */
+function used(before: Map<number, number>, after: Map<number, number>) {
+  return [...after].map(([tid, ticks]) => ({ tid, seconds: (ticks - (before.get(tid) ?? 0)) / 100 })).sort((a, b) => b.seconds - a.seconds);
+}
+
+async function fanOuts(subscriptions: number, events: number): Promise<void> {
+  const receiver = await Receiver.start();
+  const data = mkdtempSync(path.join(os.tmpdir(), 'hookpost-fanout-cpu-'));
+  await seed({ databaseUrl: `sqlite:${path.join(data, 'hookpost.db')}`, type: TYPE, url: receiver.url(), tenants: 1, subscriptionsPerTenant: subscriptions });
+  const server = await HookpostServer.start({}, data);
+  try {
+    const pid = server.child.pid!;
+    await server.call('POST', '/v1/event-types', { name: TYPE });
+    const token = (await server.call('POST', '/v1/tenants/t0/api-keys', {})).key as string;
+    for (let n = 1; n <= events; n += 1) {
+      await receiver.reset();
+      const before = threadTicks(pid);
+      const started = performance.timeOrigin + performance.now();
+      await server.call('POST', '/v1/tenants/t0/events', { type: TYPE, data: { order_id: `fan-${n}` } }, token);
+      const seconds = await receiver.waitFor(subscriptions, started);
+      const threads = used(before, threadTicks(pid)).filter((u) => u.seconds > 0);
+      const cpu = threads.map(({ tid, seconds }) => `${tid === pid ? 'API' : tid} ${seconds.toFixed(2)}`).join(', ');
+      console.log(`fan-out ${n}: ${subscriptions} delivered in ${seconds.toFixed(2)} s; CPU s by thread: ${cpu}`);
+    }
+  } finally {
+    await server.stop();
+    receiver.stop();
+  }
+}
+
+const fanOutArg = process.argv.find((arg) => arg.startsWith('--fanout'));
+if (fanOutArg !== undefined) {
+  await fanOuts(Number(fanOutArg.split('=')[1] ?? 10_000), Number(process.env.BENCH_EVENTS ?? 5));
+  process.exit(0);
+}
+
 const receiver = await Receiver.start();
 const server = await HookpostServer.start();
 try {
@@ -53,8 +95,7 @@ try {
   const measured = await throughput({ sizes, receiver }, { kind: 'publish', base: server.base, token, tenant, type: TYPE, total, callers: batch === 1 ? 64 : 4, batch });
   const after = threadTicks(pid);
   console.log(`${measured.method} events, batch ${batch}: ${Math.round(measured.rate)} delivered/s end to end; statuses ${JSON.stringify(measured.report.statuses)}`);
-  const used = [...after].map(([tid, ticks]) => ({ tid, seconds: (ticks - (before.get(tid) ?? 0)) / 100 })).sort((a, b) => b.seconds - a.seconds);
-  for (const { tid, seconds } of used.filter((u) => u.seconds > 0)) {
+  for (const { tid, seconds } of used(before, after).filter((u) => u.seconds > 0)) {
     // The process's first thread runs the API; the busiest other one is the delivery thread.
     const name = tid === pid ? 'API (main) thread' : `thread ${tid}`;
     console.log(`  ${name}: ${seconds.toFixed(2)} s CPU, ${Math.round((seconds * 1e6) / events)} µs per event (${events.toLocaleString('en')} events)`);

@@ -4,6 +4,8 @@ import type { CircuitPolicy } from '../src/core/circuit.js';
 import type { Delivery, Subscription } from '../src/core/model.js';
 import type { DeliveryOutcome } from '../src/store/store.js';
 import { createStore, type Store } from '../src/store/index.js';
+import { openDatabase } from '../src/store/sqlite/native-handles.js';
+import { TABLES } from '../src/store/tables.js';
 import { describeEachStore } from './support/stores.js';
 
 // The store's side of issue 10, on every store: fair claims, parked deliveries of inactive
@@ -369,6 +371,70 @@ describeEachStore('store reliability', (testStore) => {
       // (The circuit timed itself by the clock its outcomes were recorded at.)
       const afterCooldown = Date.now() + CIRCUIT.cooldownMs + 1_000;
       expect((await store.claimDueDeliveries({ owner: 'w2', now: afterCooldown, leaseMs: LEASE, limit: 100 })).map((c) => c.delivery.id)).toEqual([toOpen]);
+    });
+
+    it('come with the subscription as it is when read: each edit (URL, headers, secret, re-sealing, disabling) counts from the next read', async () => {
+      const subscription = await addSubscription();
+      // Handed off, then claimed: both reads give the subscription as it is now.
+      const takeOne = async () => {
+        const [taken] = await store.takeHandedOff('engine', [await publishLeased(subscription, 'engine', now + LEASE)], now);
+        if (taken) await store.recordOutcomes([succeeded(taken.delivery, 'engine')]);
+        return taken?.subscription;
+      };
+      const claimOne = async () => {
+        await publish(subscription, 1);
+        const [claimed] = await claim(10);
+        await store.recordOutcomes([succeeded(claimed!.delivery, 'w1')]);
+        return claimed!.subscription;
+      };
+      for (const read of [takeOne, claimOne]) expect(await read()).toMatchObject({ url: 'https://example.com/hook', headers: {} });
+      // Edits within the same millisecond (the same `updatedAt`) count too.
+      await store.updateSubscription(tenantId, subscription.id, { url: 'https://example.com/moved' }, now);
+      for (const read of [takeOne, claimOne]) expect(await read()).toMatchObject({ url: 'https://example.com/moved' });
+      await store.updateSubscription(tenantId, subscription.id, { headers: { 'x-team': 'blue' } }, now);
+      for (const read of [takeOne, claimOne]) expect(await read()).toMatchObject({ url: 'https://example.com/moved', headers: { 'x-team': 'blue' } });
+      await store.rotateSubscriptionSecret(tenantId, subscription.id, 'sealed-2', null, now);
+      for (const read of [takeOne, claimOne]) expect(await read()).toMatchObject({ sealedSecret: 'sealed-2' });
+      // Re-sealing under a new instance key leaves updatedAt as it was.
+      expect(await store.replaceSealedSecrets([{ id: subscription.id, from: 'sealed-2', to: 'sealed-3' }])).toBe(1);
+      for (const read of [takeOne, claimOne]) expect(await read()).toMatchObject({ sealedSecret: 'sealed-3', updatedAt: now });
+      await store.updateSubscription(tenantId, subscription.id, { active: false }, now);
+      expect(await takeOne()).toBeUndefined();
+    });
+
+    it.runIf(testStore.name === 'sqlite')('decode an unchanged subscription once: later reads share it (SQLite keeps it by revision)', async () => {
+      const subscription = await addSubscription();
+      const ids = [await publishLeased(subscription, 'engine', now + LEASE), await publishLeased(subscription, 'engine', now + LEASE)];
+      const [first] = await store.takeHandedOff('engine', [ids[0]!], now);
+      const [second] = await store.takeHandedOff('engine', [ids[1]!], now);
+      expect(second!.subscription).toBe(first!.subscription);
+      expect(Object.isFrozen(first!.subscription)).toBe(true);
+      await store.updateSubscription(tenantId, subscription.id, { name: 'renamed' }, now);
+      await publish(subscription, 1);
+      const [claimed] = await claim(10);
+      expect(claimed!.subscription).not.toBe(first!.subscription);
+      expect(claimed!.subscription.name).toBe('renamed');
+      await store.recordOutcomes([...[first!, second!, claimed!].map((c) => succeeded(c.delivery, c === claimed ? 'w1' : 'engine'))]);
+    });
+
+    it.runIf(testStore.name === 'sqlite')("move a subscription's revision with every column the domain reads, and not with its circuit", async () => {
+      const subscription = await addSubscription();
+      const db = openDatabase(databaseUrl.slice('sqlite:'.length));
+      try {
+        const revision = () => (db.prepare('SELECT revision FROM subscriptions WHERE id = ?').get(subscription.id) as { revision: number }).revision;
+        const columns = Object.keys(TABLES.find((table) => table.name === 'subscriptions')!.columns);
+        for (const column of columns) {
+          const before = revision();
+          db.prepare(`UPDATE subscriptions SET ${column} = ${column} WHERE id = ?`).run(subscription.id);
+          expect({ column, moved: revision() - before }).toEqual({ column, moved: 1 });
+        }
+        const before = revision();
+        db.prepare("UPDATE subscriptions SET circuit = 'open', circuit_retry_at = 1, consecutive_failures = 3, failing_since = 1 WHERE id = ?").run(subscription.id);
+        db.prepare("UPDATE subscriptions SET circuit = 'closed', circuit_retry_at = NULL, consecutive_failures = 0, failing_since = NULL WHERE id = ?").run(subscription.id);
+        expect(revision()).toBe(before);
+      } finally {
+        db.close();
+      }
     });
   });
 

@@ -8,6 +8,7 @@ import { LimitedClaim, limitedIds, toCandidate, toThrottle, type CandidateRow, t
 import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { dueAtOf } from '../new-deliveries.js';
+import { DecodedSubscriptions } from '../decoded-subscriptions.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, NewEventWrite, QueueOptions, StreamItem } from '../store.js';
 import {
   toAttempt,
@@ -96,8 +97,9 @@ export function prepareInsertDelivery(db: Database.Database) {
     insert.run(d.id, tenantId, eventId, d.subscriptionId, d.lease ? 'in_flight' : 'pending', dueAtOf(d), now, now, d.orderingKey ?? null, d.lease?.owner ?? null);
 }
 
-/** The ones of @ids still leased to @owner, with whether their subscription may send now. */
-const HANDED_OFF = `SELECT d.*, s.active = 1 AND s.circuit = 'closed' AS sendable FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+/** The ones of @ids still leased to @owner, with whether their subscription may send now and its revision (migration 0015). */
+const HANDED_OFF = `SELECT d.*, s.active = 1 AND s.circuit = 'closed' AS sendable, s.revision AS subscription_revision
+   FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
    WHERE d.id IN (SELECT value FROM json_each(@ids)) AND d.status = 'in_flight' AND d.lease_owner = @owner`;
 
 type CircuitRow = { id: string; active: number; circuit: StoredCircuit['circuit']; circuit_retry_at: number | null; consecutive_failures: number; failing_since: number | null };
@@ -174,6 +176,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     `SELECT e.* FROM json_each(?) k JOIN events e ON e.tenant_id = k.value ->> 0 AND e.id = k.value ->> 1`,
   );
   const claimedSubscriptions = db.prepare('SELECT * FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))');
+  const subscriptionRevisions = db.prepare('SELECT id, revision FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))');
 
   // Through deliveries_in_flight.
   const returnOrphans = db.prepare(
@@ -264,15 +267,29 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   };
 
   const handedOff = db.prepare(HANDED_OFF);
-  /** Claimed rows with their events and subscriptions, read in one query each. */
-  const withEventsAndSubscriptions = (rows: DbDelivery[]): ClaimedDelivery[] => {
+  const decoded = new DecodedSubscriptions();
+  /** The subscriptions at these revisions: those decoded at the same revision before, the rest read and decoded (and kept). */
+  const subscriptionsAt = (revisions: Map<string, number>): Map<string, Subscription> => {
+    const subscriptions = new Map<string, Subscription>();
+    const stale: string[] = [];
+    for (const [id, revision] of revisions) {
+      const kept = decoded.get(id, revision);
+      if (kept) subscriptions.set(id, kept);
+      else stale.push(id);
+    }
+    if (stale.length === 0) return subscriptions;
+    // Kept at the revision read with the row, which may be newer than the one asked for: never older.
+    for (const row of claimedSubscriptions.all(JSON.stringify(stale)) as Array<DbSubscription & { revision: number }>) {
+      subscriptions.set(row.id, decoded.keep(row.revision, toSubscription(row)));
+    }
+    return subscriptions;
+  };
+  /** Claimed (or handed-off) rows with their events, read in one query, and their subscriptions at `revisions`. */
+  const withEventsAndSubscriptions = (rows: DbDelivery[], revisions: Map<string, number>): ClaimedDelivery[] => {
     const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
     const events = new Map<string, HookEvent>();
     for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEvent(row));
-    const subscriptions = new Map<string, Subscription>();
-    for (const row of claimedSubscriptions.all(JSON.stringify([...new Set(rows.map((r) => r.subscription_id))])) as DbSubscription[]) {
-      subscriptions.set(row.id, toSubscription(row));
-    }
+    const subscriptions = subscriptionsAt(revisions);
     return rows.map((row) => ({
       delivery: toDelivery(row),
       event: events.get(`${row.tenant_id}\u0000${row.event_id}`)!,
@@ -373,15 +390,19 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         open = nextRound(open, shares, claimed);
       }
       for (const [id, throttle] of limits.throttles()) saveThrottle.run({ id, ...throttle });
-      return rows.length === 0 ? [] : withEventsAndSubscriptions(rows);
+      if (rows.length === 0) return [];
+      const ids = JSON.stringify([...new Set(rows.map((r) => r.subscription_id))]);
+      const revisions = new Map((subscriptionRevisions.all(ids) as Array<{ id: string; revision: number }>).map((r) => [r.id, r.revision]));
+      return withEventsAndSubscriptions(rows, revisions);
     }),
 
     /** Reads only: the caller hands `blocked` back (a write, so through the write gate). */
     readHandedOff(owner: string, ids: string[]): { sendable: ClaimedDelivery[]; blocked: string[] } {
-      const rows = handedOff.all({ owner, ids: JSON.stringify(ids) }) as Array<DbDelivery & { sendable: number }>;
+      const rows = handedOff.all({ owner, ids: JSON.stringify(ids) }) as Array<DbDelivery & { sendable: number; subscription_revision: number }>;
       const sendable = rows.filter((row) => row.sendable === 1);
+      const revisions = new Map(sendable.map((row) => [row.subscription_id, row.subscription_revision]));
       return {
-        sendable: sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable),
+        sendable: sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable, revisions),
         blocked: rows.filter((row) => row.sendable !== 1).map((row) => row.id),
       };
     },
