@@ -37,14 +37,21 @@ export function aliasStandardHeaders(format: DeliveryFormat, standard: Record<st
   return Object.fromEntries(Object.entries(standard).map(([name, value]) => [name.replace(/^webhook-/, `${prefix}-`), value]));
 }
 
+// The native body depends on the event alone, and a fan-out's deliveries read together share one
+// event object: rendered once, not once per subscription (a 10,000-subscription fan-out stringified
+// its payload 10,000 times, 2 % of the delivery thread). Events are never changed once stored.
+const nativeBodies = new WeakMap<HookEvent, string>();
+
 /** The native body `{ type, timestamp, data }`; the event id travels in `webhook-id`. */
 export const nativeFormat: DeliveryFormat = {
   name: 'native',
   render({ event }) {
-    return {
-      body: JSON.stringify({ type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data }),
-      headers: {},
-    };
+    let body = nativeBodies.get(event);
+    if (body === undefined) {
+      body = JSON.stringify({ type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data });
+      nativeBodies.set(event, body);
+    }
+    return { body, headers: {} };
   },
 };
 
