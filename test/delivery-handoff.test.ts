@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clusterEnv } from './support/cluster.js';
 import { spawnHookpost, type RoleProcess } from './support/processes.js';
@@ -147,6 +148,32 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
       // The thread reports its metrics to the API thread every second.
       expect(await eventually(async () => ((await serve.metric(`${TAKEN}{path="handoff"}`)) === 3 ? true : undefined), 10_000, 'three handed off')).toBe(true);
       expect(await serve.metric(`${TAKEN}{path="claim"}`)).toBe(0);
+    }, 60_000);
+
+    it("sends the delivery thread's next delivery with the subscription as the API thread edited it: URL, headers, secret", async () => {
+      const server = { url: serve.url, adminToken } as TestServer;
+      await defineEventType(server, 'order.edited');
+      const tenant = await createTenant(server);
+      const moved = await startReceiver();
+      try {
+        const subscription = await subscribe(server, tenant, { url: receiver.url, event_types: ['order.edited'] });
+        const path = `/v1/tenants/${tenant.id}/subscriptions/${subscription.id}`;
+        expect((await publish(server, tenant, { type: 'order.edited', data: { n: 1 } })).status).toBe(202);
+        await receiver.waitFor(1);
+        expect((await call(server, 'PATCH', path, { token: tenant.key, body: { url: moved.url, headers: { 'x-team': 'blue' } } })).status).toBe(200);
+        expect((await publish(server, tenant, { type: 'order.edited', data: { n: 2 } })).status).toBe(202);
+        const [edited] = await moved.waitFor(1);
+        expect(edited!.headers['x-team']).toBe('blue');
+        const rotated = await call(server, 'POST', `${path}/rotate-secret`, { token: tenant.key, body: { grace_period_seconds: 0 } });
+        expect(rotated.status).toBe(200);
+        expect((await publish(server, tenant, { type: 'order.edited', data: { n: 3 } })).status).toBe(202);
+        const [, signed] = await moved.waitFor(2);
+        expect(new Webhook(rotated.body.secret).verify(signed!.body, signed!.headers as Record<string, string>)).toMatchObject({ data: { n: 3 } });
+        expect(() => new Webhook(subscription.secret).verify(signed!.body, signed!.headers as Record<string, string>)).toThrow();
+        expect(receiver.requests).toHaveLength(1);
+      } finally {
+        await moved.close();
+      }
     }, 60_000);
   });
 });
