@@ -402,40 +402,44 @@ describeEachStore('store reliability', (testStore) => {
       expect(await takeOne()).toBeUndefined();
     });
 
-    it.runIf(testStore.name === 'sqlite')('decode an unchanged subscription once: later reads share it (SQLite keeps it by revision)', async () => {
-      const subscription = await addSubscription();
-      const ids = [await publishLeased(subscription, 'engine', now + LEASE), await publishLeased(subscription, 'engine', now + LEASE)];
-      const [first] = await store.takeHandedOff('engine', [ids[0]!], now);
-      const [second] = await store.takeHandedOff('engine', [ids[1]!], now);
-      expect(second!.subscription).toBe(first!.subscription);
-      expect(Object.isFrozen(first!.subscription)).toBe(true);
-      await store.updateSubscription(tenantId, subscription.id, { name: 'renamed' }, now);
-      await publish(subscription, 1);
-      const [claimed] = await claim(10);
-      expect(claimed!.subscription).not.toBe(first!.subscription);
-      expect(claimed!.subscription.name).toBe('renamed');
-      await store.recordOutcomes([...[first!, second!, claimed!].map((c) => succeeded(c.delivery, c === claimed ? 'w1' : 'engine'))]);
-    });
+    // SQLite only: PostgreSQL reads each subscription with its delivery and keeps no decoded ones
+    // (migration 0015 is empty there), so these are not defined for it rather than skipped.
+    if (testStore.name === 'sqlite') {
+      it('decode an unchanged subscription once: later reads share it (SQLite keeps it by revision)', async () => {
+        const subscription = await addSubscription();
+        const ids = [await publishLeased(subscription, 'engine', now + LEASE), await publishLeased(subscription, 'engine', now + LEASE)];
+        const [first] = await store.takeHandedOff('engine', [ids[0]!], now);
+        const [second] = await store.takeHandedOff('engine', [ids[1]!], now);
+        expect(second!.subscription).toBe(first!.subscription);
+        expect(Object.isFrozen(first!.subscription)).toBe(true);
+        await store.updateSubscription(tenantId, subscription.id, { name: 'renamed' }, now);
+        await publish(subscription, 1);
+        const [claimed] = await claim(10);
+        expect(claimed!.subscription).not.toBe(first!.subscription);
+        expect(claimed!.subscription.name).toBe('renamed');
+        await store.recordOutcomes([...[first!, second!, claimed!].map((c) => succeeded(c.delivery, c === claimed ? 'w1' : 'engine'))]);
+      });
 
-    it.runIf(testStore.name === 'sqlite')("move a subscription's revision with every column the domain reads, and not with its circuit", async () => {
-      const subscription = await addSubscription();
-      const db = openDatabase(databaseUrl.slice('sqlite:'.length));
-      try {
-        const revision = () => (db.prepare('SELECT revision FROM subscriptions WHERE id = ?').get(subscription.id) as { revision: number }).revision;
-        const columns = Object.keys(TABLES.find((table) => table.name === 'subscriptions')!.columns);
-        for (const column of columns) {
+      it("move a subscription's revision with every column the domain reads, and not with its circuit", async () => {
+        const subscription = await addSubscription();
+        const db = openDatabase(databaseUrl.slice('sqlite:'.length));
+        try {
+          const revision = () => (db.prepare('SELECT revision FROM subscriptions WHERE id = ?').get(subscription.id) as { revision: number }).revision;
+          const columns = Object.keys(TABLES.find((table) => table.name === 'subscriptions')!.columns);
+          for (const column of columns) {
+            const before = revision();
+            db.prepare(`UPDATE subscriptions SET ${column} = ${column} WHERE id = ?`).run(subscription.id);
+            expect({ column, moved: revision() - before }).toEqual({ column, moved: 1 });
+          }
           const before = revision();
-          db.prepare(`UPDATE subscriptions SET ${column} = ${column} WHERE id = ?`).run(subscription.id);
-          expect({ column, moved: revision() - before }).toEqual({ column, moved: 1 });
+          db.prepare("UPDATE subscriptions SET circuit = 'open', circuit_retry_at = 1, consecutive_failures = 3, failing_since = 1 WHERE id = ?").run(subscription.id);
+          db.prepare("UPDATE subscriptions SET circuit = 'closed', circuit_retry_at = NULL, consecutive_failures = 0, failing_since = NULL WHERE id = ?").run(subscription.id);
+          expect(revision()).toBe(before);
+        } finally {
+          db.close();
         }
-        const before = revision();
-        db.prepare("UPDATE subscriptions SET circuit = 'open', circuit_retry_at = 1, consecutive_failures = 3, failing_since = 1 WHERE id = ?").run(subscription.id);
-        db.prepare("UPDATE subscriptions SET circuit = 'closed', circuit_retry_at = NULL, consecutive_failures = 0, failing_since = NULL WHERE id = ?").run(subscription.id);
-        expect(revision()).toBe(before);
-      } finally {
-        db.close();
-      }
-    });
+      });
+    }
   });
 
   describe('query plans', () => {
