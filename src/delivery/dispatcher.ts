@@ -12,7 +12,6 @@ import { Lanes, subscriptionConcurrency, type LaneRule } from './lanes.js';
 import type { DeliveryMetrics } from './metrics.js';
 import type { OutboundClient } from './outbound.js';
 import { OutcomeWriter } from './outcome-writer.js';
-import { claimsPerSubscription, runsLow } from './subscription-claims.js';
 import type { Tracing } from '../core/tracing.js';
 
 // Deliveries handed back because their lane was stalled come due again after at least this long.
@@ -78,8 +77,7 @@ export class Dispatcher {
   readonly #heldPerSubscription = new Map<string, number>();
   /**
    * Whether the next turn of the claim loop should claim. Anything that may have made deliveries due
-   * sets it (a wake-up, the poll, a retry coming due, the outcomes that leave their subscription
-   * low, see onWritten); a claim that
+   * sets it (a wake-up, the poll, a retry coming due, a claimed delivery's outcome); a claim that
    * found less than it asked for clears it. While handed-off deliveries are queued their outcomes do
    * not set it: each claim scans for due work, and a fan-out's outcomes would make a claim per outcome
    * batch that finds nothing (the fan-out is leased to this dispatcher already).
@@ -103,13 +101,10 @@ export class Dispatcher {
   // The earliest retry this dispatcher scheduled: the claim loop waits no longer than that.
   #retryAt = Number.POSITIVE_INFINITY;
   #between: () => void = () => {};
-  // What a claim gives a subscription at most (subscription-claims.ts).
-  readonly #claimCap: number;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.#claimCap = claimsPerSubscription(deps.config.perEndpointConcurrency);
     this.#lanes = new Lanes({
       concurrency: deps.config.concurrency,
       rules: [subscriptionConcurrency(deps.config.perEndpointConcurrency), ...(deps.laneRules ?? [])],
@@ -134,24 +129,15 @@ export class Dispatcher {
       logger: deps.logger,
       ...(deps.outcomeWindowMs !== undefined ? { windowMs: deps.outcomeWindowMs } : {}),
       onWritten: (ids) => {
-        const subscriptions = new Set<string>();
-        for (const id of ids) {
-          const subscriptionId = this.#held.get(id)?.subscription.id;
-          if (subscriptionId !== undefined) subscriptions.add(subscriptionId);
-        }
-        const claimedAmong = this.#queued.length === 0 || ids.some((id) => !this.#handedOff.has(id));
+        // Room for new claims. Every outcome, handed-off ones too: a subscription's claims are
+        // capped by what it holds in flight, handed-off deliveries included, so any outcome may
+        // make more of its due deliveries claimable. (Waking only for claimed deliveries' outcomes
+        // left batch publishes' claimed part waiting for the poll: 19 % fewer events/s.) Except
+        // while handed-off deliveries are queued: then the loop reads the next of those, and claims
+        // once the queue is empty (see #claimWanted).
+        if (this.#queued.length === 0 || ids.some((id) => !this.#handedOff.has(id))) this.#claimWanted = true;
+        else this.#claimDeferred = true;
         for (const id of ids) this.#forget(id);
-        // Room for new claims, but only once a subscription of these outcomes runs low
-        // (#runsLow): claiming each outcome batch's few freed deliveries made a claim per outcome
-        // write. Every outcome counts, handed-off ones too: a subscription's claims are capped by
-        // what it holds in flight, handed-off deliveries included. (Waking only for claimed
-        // deliveries' outcomes left batch publishes' claimed part waiting for the poll: 19 %
-        // fewer events/s.) While handed-off deliveries are queued, the loop reads the next of
-        // those and claims once the queue is empty (see #claimWanted).
-        if ([...subscriptions].some((id) => this.#runsLow(id))) {
-          if (claimedAmong) this.#claimWanted = true;
-          else this.#claimDeferred = true;
-        }
         this.#signal();
         this.#between();
       },
@@ -314,7 +300,7 @@ export class Dispatcher {
         // This claim takes the retry that was due by now (see #waitLimit).
         if (now >= this.#retryAt) this.#retryAt = Number.POSITIVE_INFINITY;
         try {
-          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room, perSubscription: this.#claimCap });
+          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room });
         } catch (error) {
           this.#claimWanted = true;
           this.#deps.logger.error({ err: error }, 'claiming deliveries failed; retrying shortly');
@@ -396,20 +382,17 @@ export class Dispatcher {
     return Math.min(pollIntervalMs, left + 1);
   }
 
-  /** Whether this dispatcher holds so few of the subscription's deliveries that it should claim for it again (subscription-claims.ts). */
-  #runsLow(subscriptionId: string): boolean {
-    return runsLow(this.#heldPerSubscription.get(subscriptionId) ?? 0, this.#deps.config.perEndpointConcurrency);
-  }
-
   /** Holds the deliveries and gives them to the lanes, except the overflow of stalled lanes (handed back); returns how many it kept. */
   async #admit(items: ClaimedDelivery[], path: 'claim' | 'handoff', fanOut = new Set<string>()): Promise<number> {
     let kept = 0;
     const overflow: ClaimedDelivery[] = [];
     const capped: string[] = [];
+    // What a claim gives a subscription at most (runtime/sending.ts, perSubscriptionClaims).
+    const perSubscription = 2 * this.#deps.config.perEndpointConcurrency;
     for (const item of items) {
       const subscriptionId = item.subscription.id;
       const heldOfIt = this.#heldPerSubscription.get(subscriptionId) ?? 0;
-      if (fanOut.has(item.delivery.id) && heldOfIt >= this.#claimCap) {
+      if (fanOut.has(item.delivery.id) && heldOfIt >= perSubscription) {
         capped.push(item.delivery.id);
         continue;
       }

@@ -4,13 +4,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { QueueOptions, Store } from '../store/store.js';
-import { claimsPerSubscription } from '../delivery/subscription-claims.js';
 
-/** How this process's store claims: each subscription may hold a few rounds of what it sends at once
- * (delivery/subscription-claims.ts: the next ones are ready as slots free up, and a claim takes
- * several rounds at once; a hanging endpoint's waiting part is handed back, see the dispatcher). */
+/** How this process's store claims: each subscription may hold twice what it sends at once (the next
+ * ones are ready as slots free up, and a hanging endpoint holds only its own small part of the claim window). */
 export function queueOptions(config: Config): QueueOptions {
-  return { perSubscriptionClaims: claimsPerSubscription(config.delivery.perEndpointConcurrency), circuit: config.delivery.circuit };
+  return { perSubscriptionClaims: 2 * config.delivery.perEndpointConcurrency, circuit: config.delivery.circuit };
 }
 
 /**

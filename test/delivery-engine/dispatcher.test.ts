@@ -148,32 +148,6 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     await until(() => store.outcomes.length === 30, 'every delivery sent');
   });
 
-  it("claims for a subscription again only once its lane runs low, up to four rounds of its sends", async () => {
-    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 8, batchSize: 16, perEndpointConcurrency: 2 });
-    dispatcher.start();
-    await until(() => store.claims.length === 1, 'the first claim at start');
-    store.publish(...Array.from({ length: 8 }, () => claimedDelivery('sub_busy')));
-    await until(() => dispatcher.held === 8 && outbound.waiting === 2, 'four rounds claimed, one sending');
-    expect(store.claims.at(-1)!.perSubscription).toBe(8);
-    // More of it comes due without a wake-up: only its outcomes can make the loop claim it.
-    store.due.push(...Array.from({ length: 20 }, () => claimedDelivery('sub_busy')));
-    const claimsBefore = store.claims.length;
-    // Outcomes one at a time: 7, 6, 5 held (more than a round sending and a round waiting): no claim.
-    for (let written = 1; written <= 3; written += 1) {
-      outbound.answer(200, 1);
-      await until(() => store.outcomes.length === written, `outcome ${written}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(store.claims.length).toBe(claimsBefore);
-    // 4 held: the lane runs low, and the claim fills it again.
-    outbound.answer(200, 1);
-    await until(() => store.claims.length > claimsBefore, 'a claim once the lane ran low');
-    await until(() => dispatcher.held > 4, 'more of it held again');
-    outbound.immediateStatus = 200;
-    outbound.answer(200);
-    await until(() => store.outcomes.length === 28, 'every delivery sent');
-  });
-
   it('claims once handed-off outcomes free half a round, though they alone would start no claim', async () => {
     const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
     dispatcher.start();
@@ -221,16 +195,16 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
   });
 
   it("hands a subscription's fan-out deliveries past what a claim would give it back to the claim", async () => {
-    // perEndpointConcurrency 1: a claim gives a subscription 4 at most (subscription-claims.ts).
-    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 8, batchSize: 8, perEndpointConcurrency: 1 });
+    // perEndpointConcurrency 1: a claim gives a subscription 2 at most.
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
     dispatcher.start();
     await until(() => store.claims.length === 1, 'the first claim at start');
-    const busy = Array.from({ length: 6 }, () => claimedDelivery('sub_busy'));
+    const busy = Array.from({ length: 4 }, () => claimedDelivery('sub_busy'));
     const ids = busy.map((item) => item.delivery.id);
     void store.handOffFanOut(dispatcher, ...busy);
     await until(() => store.released.length === 2, 'two handed back');
-    expect(store.released).toEqual(ids.slice(4));
-    expect(dispatcher.held).toBe(4);
+    expect(store.released).toEqual(ids.slice(2));
+    expect(dispatcher.held).toBe(2);
     await until(() => store.claims.length === 2, 'a claim for them');
     outbound.immediateStatus = 200;
     outbound.answer(200);
