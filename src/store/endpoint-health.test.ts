@@ -22,7 +22,7 @@ const outcome = (subscriptionId: string, succeeded: boolean, at = NOW): Delivery
     durationMs: 3,
     statusCode: succeeded ? 200 : 500,
     responseBody: null,
-    errorClass: succeeded ? null : 'http',
+    errorClass: succeeded ? null : 'bad_status',
     errorMessage: null,
     succeeded,
   },

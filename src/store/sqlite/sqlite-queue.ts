@@ -14,6 +14,7 @@ import {
   toAttempt,
   toDelivery,
   toEvent,
+  toEventForDelivery,
   toSubscription,
   type DbAttempt,
   type DbDelivery,
@@ -292,7 +293,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   const withEventsAndSubscriptions = (rows: DbDelivery[], revisions: Map<string, number>): ClaimedDelivery[] => {
     const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
     const events = new Map<string, HookEvent>();
-    for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEvent(row));
+    for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEventForDelivery(row));
     const subscriptions = subscriptionsAt(revisions);
     return rows.map((row) => ({
       delivery: toDelivery(row),
