@@ -4,7 +4,9 @@ import type { HookEvent } from './model.js';
 // delivery engine needs the data only to render a body, and the native body can embed the text as
 // it is. Parsing 1 KiB of data and stringifying it again cost about 5 µs per delivery of the
 // delivery thread (docs/performance.md); with the text kept, neither happens unless a format reads
-// `data` (a compat envelope), which then parses it once.
+// `data` (a compat envelope), which then parses it once. Every SQLite write of an event stores
+// `JSON.stringify(data)`; a text written otherwise would still embed as valid JSON of the same value
+// (and the signature is over the body as sent).
 const texts = new WeakMap<HookEvent, string>();
 
 /**
