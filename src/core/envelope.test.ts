@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nativeFormat } from './envelope.js';
+import { storedDataText, withDataText } from './event-data.js';
 import type { HookEvent, Subscription } from './model.js';
 
 const event: HookEvent = { tenantId: 't', id: 'evt_1', type: 'order.created', data: { n: 1 }, resourceId: null, createdAt: 0, deliverAt: null };
@@ -18,5 +19,29 @@ describe('the native format', () => {
     const first = nativeFormat.render({ ...input('b'), event: other }).body;
     expect(nativeFormat.render({ ...input('c'), event: other }).body).toBe(first);
     expect(stringify).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('the native format, for an event read with its data as text (core/event-data.ts)', () => {
+  const data = { sent_at: 1764700000000.25, order_id: 'o_1', note: 'x'.repeat(40), nested: { list: [1, 'two', null, true], quote: '"\\u2028' } };
+  const stored = (id: string): HookEvent => withDataText({ ...event, id, createdAt: 1764700000123, data: null }, JSON.stringify(data));
+
+  it('renders the same bytes as stringifying the parsed data, without parsing it', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const body = nativeFormat.render({ ...input('d'), event: stored('evt_3') }).body;
+    expect(parse).not.toHaveBeenCalled();
+    expect(body).toBe(JSON.stringify({ type: 'order.created', timestamp: '2025-12-02T18:26:40.123Z', data }));
+  });
+
+  it('parses the data once when something reads it, and forgets the text once it is set', () => {
+    const read = stored('evt_4');
+    expect(storedDataText(read)).toBe(JSON.stringify(data));
+    expect(read.data).toEqual(data);
+    expect(read.data).toBe(read.data);
+    expect(storedDataText(read)).toBeUndefined();
+    const set = stored('evt_5');
+    set.data = { n: 2 };
+    expect(storedDataText(set)).toBeUndefined();
+    expect(JSON.parse(nativeFormat.render({ ...input('e'), event: set }).body).data).toEqual({ n: 2 });
   });
 });

@@ -1,5 +1,6 @@
 import type { HookEvent, Subscription } from './model.js';
 import { HookpostError } from './errors.js';
+import { storedDataText } from './event-data.js';
 
 /** What a delivery format receives to render one request. */
 export interface EnvelopeInput {
@@ -48,7 +49,10 @@ export const nativeFormat: DeliveryFormat = {
   render({ event }) {
     let body = nativeBodies.get(event);
     if (body === undefined) {
-      body = JSON.stringify({ type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data });
+      const timestamp = new Date(event.createdAt).toISOString();
+      const text = storedDataText(event);
+      // The same JSON, with the data's text as the store read it in place of stringifying the data.
+      body = text === undefined ? JSON.stringify({ type: event.type, timestamp, data: event.data }) : `{"type":${JSON.stringify(event.type)},"timestamp":"${timestamp}","data":${text}}`;
       nativeBodies.set(event, body);
     }
     return { body, headers: {} };

@@ -79,7 +79,10 @@ export function planHealth(
       .map((o) => ({ succeeded: o.attempt.succeeded, at: o.attempt.startedAt }))
       .sort((a, b) => a.at - b.at);
     const { state, changes } = advanceCircuit(current, attempts, policy, now);
-    plan.circuits.push({ id: subscriptionId, ...state });
+    // A healthy endpoint's circuit stays closed at zero failures: rewriting it would change nothing
+    // but cost a row write per subscription and batch (a fan-out's 10,000 rows, each page dirtied
+    // again in the WAL; on PostgreSQL a dead row version each).
+    if (!sameCircuit(current, state)) plan.circuits.push({ id: subscriptionId, ...state });
     const subject = { subscription_id: subscriptionId };
     for (const change of changes) {
       if (change === 'circuit_opened') notice(tenantId, 'subscription.circuit_opened', { ...subject, consecutive_failures: state.consecutiveFailures, retry_at: iso(state.retryAt) });
@@ -110,6 +113,10 @@ export function planHealth(
     plan.buckets.push(...bucketsOf(subscriptionId, list));
   }
   return plan;
+}
+
+function sameCircuit(a: CircuitState, b: CircuitState): boolean {
+  return a.circuit === b.circuit && a.retryAt === b.retryAt && a.consecutiveFailures === b.consecutiveFailures && a.failingSince === b.failingSince;
 }
 
 function bucketsOf(subscriptionId: string, outcomes: DeliveryOutcome[]): HealthBucket[] {

@@ -14,6 +14,7 @@ import {
   toAttempt,
   toDelivery,
   toEvent,
+  toEventForDelivery,
   toSubscription,
   type DbAttempt,
   type DbDelivery,
@@ -193,15 +194,19 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   // ON CONFLICT: recording a batch again (a retry after an error) must not fail on the attempts already written.
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (id, delivery_id, number, started_at, duration_ms, status_code, response_body, error_class, error_message, succeeded)
-     VALUES (@id, @deliveryId, @number, @startedAt, @durationMs, @statusCode, @responseBody, @errorClass, @errorMessage, @succeeded)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
   );
+  // Parameters in order: status, number, due_at, status code, last error, now, id, owner.
   const finishAttempt = db.prepare(
-    `UPDATE deliveries SET status = @status, attempt_count = @number, due_at = @dueAt, lease_owner = NULL,
-       last_status_code = @statusCode, last_error = @lastError, updated_at = @now
-     WHERE id = @id AND lease_owner = @owner AND status = 'in_flight'`,
+    `UPDATE deliveries SET status = ?, attempt_count = ?, due_at = ?, lease_owner = NULL, last_status_code = ?, last_error = ?, updated_at = ?
+     WHERE id = ? AND lease_owner = ? AND status = 'in_flight'`,
   );
   const selectCircuit = db.prepare('SELECT id, active, circuit, circuit_retry_at, consecutive_failures, failing_since FROM subscriptions WHERE id = ?');
+  // A batch's circuits in one statement: a fan-out's outcome batch touches as many subscriptions as outcomes.
+  const selectCircuits = db.prepare(
+    'SELECT id, active, circuit, circuit_retry_at, consecutive_failures, failing_since FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))',
+  );
   const updateCircuit = db.prepare(
     `UPDATE subscriptions SET circuit = @circuit, circuit_retry_at = @retryAt, consecutive_failures = @consecutiveFailures,
        failing_since = @failingSince WHERE id = @id`,
@@ -288,7 +293,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   const withEventsAndSubscriptions = (rows: DbDelivery[], revisions: Map<string, number>): ClaimedDelivery[] => {
     const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
     const events = new Map<string, HookEvent>();
-    for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEvent(row));
+    for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEventForDelivery(row));
     const subscriptions = subscriptionsAt(revisions);
     return rows.map((row) => ({
       delivery: toDelivery(row),
@@ -421,23 +426,23 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       const now = Date.now();
       // Read before the outcomes switch anything off: a 410's disable raises its event below.
       const stored = new Map<string, StoredCircuit>();
-      for (const id of subscriptionsOf(outcomes)) {
-        const row = selectCircuit.get(id) as CircuitRow | undefined;
-        if (row) stored.set(id, toStoredCircuit(row));
-      }
+      for (const row of selectCircuits.all(JSON.stringify(subscriptionsOf(outcomes))) as CircuitRow[]) stored.set(row.id, toStoredCircuit(row));
       for (const outcome of outcomes) {
         const { attempt } = outcome;
-        insertAttempt.run({ ...attempt, succeeded: attempt.succeeded ? 1 : 0 });
-        finishAttempt.run({
-          id: outcome.deliveryId,
-          owner: outcome.owner,
-          status: outcome.status,
-          number: attempt.number,
-          dueAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
-          statusCode: attempt.statusCode,
-          lastError: attempt.errorClass,
-          now,
-        });
+        // Positional parameters: binding by name looks each one up on an object built per outcome.
+        insertAttempt.run(
+          attempt.id,
+          attempt.deliveryId,
+          attempt.number,
+          attempt.startedAt,
+          attempt.durationMs,
+          attempt.statusCode,
+          attempt.responseBody,
+          attempt.errorClass,
+          attempt.errorMessage,
+          attempt.succeeded ? 1 : 0,
+        );
+        finishAttempt.run(outcome.status, attempt.number, outcome.status === 'pending' ? outcome.nextAttemptAt : null, attempt.statusCode, attempt.errorClass, now, outcome.deliveryId, outcome.owner);
         if (outcome.slowDown) slowDown.run({ id: outcome.slowDown.subscriptionId, until: outcome.slowDown.until, minRate: MIN_ADAPTED_RATE, now });
       }
       const plan = planHealth(outcomes, stored, options.circuit, now);

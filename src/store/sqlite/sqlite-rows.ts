@@ -1,3 +1,4 @@
+import { withDataText } from '../../core/event-data.js';
 import type { Subscription } from '../../core/model.js';
 import * as plain from '../rows.js';
 import { TABLES, type ColumnKind, type PlainRow, type TableName } from '../tables.js';
@@ -48,6 +49,8 @@ export const toEventType = (row: DbEventType) => plain.toEventType(decodeRow('ev
 export const toSubscription = (row: DbSubscription) => plain.toSubscription(decodeRow('subscriptions', row));
 export const fromSubscription = (s: Subscription) => encodeRow('subscriptions', { ...plain.fromSubscription(s) }) as DbSubscription;
 export const toEvent = (row: DbEvent) => plain.toEvent(decodeRow('events', row));
+/** An event read to be delivered: its data is parsed only if something reads it (a native body embeds the stored text). */
+export const toEventForDelivery = (row: DbEvent) => withDataText(toEvent({ ...row, data: 'null' }), row.data ?? 'null');
 export const toDelivery = (row: DbDelivery) => plain.toDelivery(decodeRow('deliveries', row));
 export const toAttempt = (row: DbAttempt) => plain.toAttempt(decodeRow('attempts', row));
 export const toAuditEntry = (row: DbAuditEntry) => plain.toAuditEntry(decodeRow('audit_log', row));
