@@ -101,3 +101,18 @@ describe('the OpenAPI document built on demand', () => {
     expect(loaded.some((file) => file.includes(`${path.sep}yaml${path.sep}`))).toBe(true);
   });
 });
+
+describe('subscription filters', () => {
+  it('load RE2 with the first $regex, not with the filter module, and match with it', async () => {
+    const { result, loaded } = await inFreshThread<{ before: string[]; matches: boolean[] }>(`
+      const require = createRequire(workerData.dist);
+      const { parseFilter, matchesFilter } = await load('core/filter.js');
+      const before = Object.keys(require.cache).filter((file) => file.includes('re2js'));
+      const filter = parseFilter({ 'data.sku': { $regex: '^A-[0-9]+$' } });
+      const subject = (sku) => ({ type: 't', resource_id: null, data: { sku } });
+      return { before, matches: [matchesFilter(filter, subject('A-12')), matchesFilter(filter, subject('B-12'))] };`);
+    expect(result.before).toEqual([]);
+    expect(result.matches).toEqual([true, false]);
+    expect(loaded.some((file) => file.includes(`${path.sep}re2js${path.sep}`))).toBe(true);
+  });
+});

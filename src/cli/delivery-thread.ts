@@ -2,6 +2,8 @@
 // connection and runs the dispatcher, so publishing and delivering use both cores and neither
 // starves the other. The API's thread wakes it on every publish ('due'); it reports how many
 // deliveries it holds and its delivery metrics, and drains on 'stop'.
+// First, so that it runs before the other modules load: the young generation held while starting.
+import './hold-young-generation.js';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Registry } from '../delivery/metric-classes.js';
 import { loadConfig } from '../config/config.js';
@@ -14,6 +16,7 @@ import { queueOptions } from '../runtime/sending.js';
 import { openTracing } from '../runtime/tracing.js';
 import { receiveHandoffs } from './handoff-port.js';
 import { createLogger } from './logger.js';
+import { releaseYoungGeneration } from './start-up-heap.js';
 
 /** What the thread reports to the API's thread; 'ready' carries what publishes need to hand deliveries off to it. */
 export type ThreadReport =
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
   dispatcher.start();
   // The room is shared memory: the API's thread takes from it as it publishes, this thread gives back.
   port.postMessage({ kind: 'ready', owner: dispatcher.owner, leaseMs: config.delivery.leaseMs, handoffRoom: dispatcher.handoffRoom } satisfies ThreadReport);
+  releaseYoungGeneration();
 }
 
 if (!isMainThread) await main();
