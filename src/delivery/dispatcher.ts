@@ -22,12 +22,6 @@ const STALL_MS = 1_000;
 // to this many subscriptions is sent without a claim. What it costs while waiting to be read is an id
 // in memory and a share of the lease renewals.
 export const FAN_OUT_ROOM = 16_384;
-// While publishes of this process hand deliveries off (one did within FRESH_MS), a claim takes at
-// most CLAIM_BESIDE_FRESH, and a full one is followed by the next after a turn of the event loop:
-// a claim is a synchronous write transaction (on SQLite about 10 ms for 160 rows beside a backlog),
-// and a publish's commit waits for it, as do the fresh deliveries' requests (see #freshWrites).
-const CLAIM_BESIDE_FRESH = 64;
-const FRESH_MS = 1_000;
 // Lease renewals commit at most this many at a time, so that a publish's commit never waits for all of them.
 const RENEW_CHUNK = 1_000;
 
@@ -94,7 +88,6 @@ export class Dispatcher {
   // Queued ids being read now (take and the claim loop may both read).
   #reading = 0;
   #lastClaimAt = 0;
-  #lastHandoffAt = Number.NEGATIVE_INFINITY;
   readonly #lanes: Lanes;
   readonly #attempts: AttemptMaker;
   readonly #outcomes: OutcomeWriter;
@@ -219,7 +212,6 @@ export class Dispatcher {
       }
       return;
     }
-    this.#lastHandoffAt = this.#now();
     // One at a time: a fan-out's ten thousand would overflow a spread's arguments.
     for (const id of deliveryIds) this.#queued.push(id);
     for (const id of fanOut) {
@@ -312,7 +304,6 @@ export class Dispatcher {
       // Claims also run now and then while a long queue keeps the loop from waiting out its poll.
       if (this.#now() - this.#lastClaimAt >= pollIntervalMs) this.#claimWanted = true;
       const room = Math.min(batchSize, maxHeld - this.#held.size);
-      const limit = this.#now() - this.#lastHandoffAt < FRESH_MS ? Math.min(room, CLAIM_BESIDE_FRESH) : room;
       let claimed: ClaimedDelivery[] = [];
       if (this.#claimWanted && room > 0 && (room >= minClaim || this.#held.size < concurrency)) {
         // What was handed off meanwhile starts before this claim's transaction, not after it, and
@@ -329,7 +320,7 @@ export class Dispatcher {
         // This claim takes the retry that was due by now (see #waitLimit).
         if (now >= this.#retryAt) this.#retryAt = Number.POSITIVE_INFINITY;
         try {
-          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit });
+          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room });
         } catch (error) {
           this.#claimWanted = true;
           this.#deps.logger.error({ err: error }, 'claiming deliveries failed; retrying shortly');
@@ -337,12 +328,12 @@ export class Dispatcher {
           continue;
         }
         // A full batch means more may be due now.
-        if (claimed.length === limit) this.#claimWanted = true;
+        if (claimed.length === room) this.#claimWanted = true;
         await this.#admit(claimed, 'claim');
         this.#between();
       }
       // More to read or claim now: go on at once (after letting I/O run).
-      if ((claimed.length > 0 && claimed.length === limit) || (reading > 0 && this.#readable() > 0)) {
+      if ((claimed.length > 0 && claimed.length === room) || (reading > 0 && this.#readable() > 0)) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }

@@ -144,20 +144,6 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     outbound.answer(200);
   });
 
-  it('claims at most 64 at a time while publishes hand deliveries off, one claim after another until its window is full', async () => {
-    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 64, batchSize: 256, perEndpointConcurrency: 64 });
-    dispatcher.start();
-    await until(() => store.claims.length === 1, 'the first claim at start');
-    expect(store.claims[0]!.limit).toBe(128);
-    await store.handOff(dispatcher, claimedDelivery('sub_fresh'));
-    store.publish(...Array.from({ length: 300 }, () => claimedDelivery('sub_backlog')));
-    // The window is twice the concurrency: 128 held, the handed-off one among them.
-    await until(() => dispatcher.held === 128, 'the window filled by claims of 64 at most');
-    expect(store.claims.slice(1).map((claim) => claim.limit)).toEqual([64, 63]);
-    outbound.immediateStatus = 200;
-    outbound.answer(200);
-  });
-
   it('claims again after handed-off deliveries\' outcomes too (their subscription\'s claim cap counts them)', async () => {
     const { store, dispatcher } = dispatcherWith(200);
     dispatcher.start();
