@@ -101,16 +101,6 @@ export class Dispatcher {
   // The earliest retry this dispatcher scheduled: the claim loop waits no longer than that.
   #retryAt = Number.POSITIVE_INFINITY;
   #between: () => void = () => {};
-  /**
-   * Resolves once the requests of the handed-off sends started so far have left (null: none
-   * waiting). undici writes a request on a reused keep-alive connection only in the event loop's
-   * check phase (a `setImmediate` that first reads what the idle socket may hold, its fix for
-   * GHSA-35p6-xmwp-9g52), so a claim started meanwhile (a synchronous transaction, about 10 ms
-   * beside a backlog on SQLite) would run before a fresh delivery's request is written.
-   */
-  #freshWrites: Promise<void> | null = null;
-  // The read of handed-off deliveries that `take` started last, until it ends (their sends start then).
-  #takeRead: Promise<void> | null = null;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -220,12 +210,7 @@ export class Dispatcher {
     }
     // Read now what fits, without waiting for the claim loop (it may be inside a claim); the loop reads the rest.
     const reading = this.#readable();
-    if (reading > 0) {
-      const read = this.#takeQueued(reading);
-      this.#takeRead = read;
-      await read;
-      if (this.#takeRead === read) this.#takeRead = null;
-    }
+    if (reading > 0) await this.#takeQueued(reading);
     // Only for what is left: a wake-up now would run a claim (a synchronous transaction) right
     // after these deliveries started, delaying their answers by as much (tenant isolation's p50).
     if (this.#queued.length > 0) this.#signal();
@@ -306,13 +291,8 @@ export class Dispatcher {
       const room = Math.min(batchSize, maxHeld - this.#held.size);
       let claimed: ClaimedDelivery[] = [];
       if (this.#claimWanted && room > 0 && (room >= minClaim || this.#held.size < concurrency)) {
-        // What was handed off meanwhile starts before this claim's transaction, not after it, and
-        // its request is written before it too (see #freshWrites). Once: the requests of sends
-        // started while waiting do not hold the claim back again.
+        // What was handed off meanwhile starts before this claim's transaction, not after it.
         this.#between();
-        if (this.#takeRead) await this.#takeRead;
-        const writing = this.#freshWrites;
-        if (writing) await writing;
         const now = this.#now();
         this.#lastClaimAt = now;
         // Cleared before the claim: what wakes the loop while it runs may have made more due.
@@ -375,9 +355,7 @@ export class Dispatcher {
   }
 
   async #send(claimed: ClaimedDelivery): Promise<void> {
-    const attempt = this.#attempts.attempt(claimed, this.owner);
-    if (this.#handedOff.has(claimed.delivery.id)) this.#awaitWrite();
-    const { result, verdict, outcome } = await attempt;
+    const { result, verdict, outcome } = await this.#attempts.attempt(claimed, this.owner);
     this.#between();
     this.#deps.metrics?.recordAttempt(result, verdict.status);
     if (verdict.status === 'failed' && verdict.disableSubscription) {
@@ -386,19 +364,6 @@ export class Dispatcher {
     this.#outcomes.add(outcome);
     if (outcome.status === 'pending' && outcome.nextAttemptAt !== null) this.#retryAt = Math.min(this.#retryAt, outcome.nextAttemptAt);
     this.#lanes.finished(claimed, verdict);
-  }
-
-  /**
-   * Notes a handed-off send whose request undici has queued for the next check phase: an
-   * immediate queued now runs after undici's (immediates run in order), so once it has run the
-   * request has been written.
-   */
-  #awaitWrite(): void {
-    const written = new Promise<void>((resolve) => setImmediate(resolve));
-    this.#freshWrites = written;
-    void written.then(() => {
-      if (this.#freshWrites === written) this.#freshWrites = null;
-    });
   }
 
   /**

@@ -116,34 +116,6 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     expect(seen).toContainEqual({ due: 0, waiting: 0, written: 1 });
   });
 
-  it("writes a delivery handed off before a claim before that claim's transaction (undici writes in the check phase)", async () => {
-    const { store, outbound, dispatcher } = dispatcherWith(null);
-    const order: string[] = [];
-    // As undici does on a reused keep-alive connection: the request is written in an immediate.
-    const send = outbound.send.bind(outbound);
-    outbound.send = (request) => {
-      setImmediate(() => order.push(`written ${request.headers['webhook-id']}`));
-      return send(request);
-    };
-    const claim = store.claimDueDeliveries.bind(store);
-    store.claimDueDeliveries = (request) => {
-      order.push('claim');
-      return claim(request);
-    };
-    const fresh = claimedDelivery('sub_fresh');
-    let handedOff = false;
-    dispatcher.between(() => {
-      if (handedOff) return;
-      handedOff = true;
-      void store.handOff(dispatcher, fresh);
-    });
-    dispatcher.start();
-    await until(() => order.includes('claim'), 'the first claim');
-    expect(order[0]).toBe(`written ${fresh.event.id}`);
-    expect(order[1]).toBe('claim');
-    outbound.answer(200);
-  });
-
   it('claims again after handed-off deliveries\' outcomes too (their subscription\'s claim cap counts them)', async () => {
     const { store, dispatcher } = dispatcherWith(200);
     dispatcher.start();
