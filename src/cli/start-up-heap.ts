@@ -6,9 +6,10 @@
 // load again (to 32 MB within about 10 s of single publishes, measured). Measured:
 // docs/performance.md, "Start-up and memory".
 //
-// V8's flags belong to the process, and node applies them again whenever a worker thread starts:
-// that ends the API thread's hold (its start-up is over by then), and the delivery thread holds
-// its own start-up the same way (./hold-young-generation.js, imported first).
+// V8's flags belong to the process. Node 20 and 22 apply them again whenever a worker thread
+// starts, which ends the API thread's hold (its start-up is over by then); Node 24 does not, and
+// the hold lasts until released. Either way the delivery thread holds its own start-up
+// (./hold-young-generation.js, imported first) and releases it once its dispatcher runs.
 import { setFlagsFromString } from 'node:v8';
 
 const FLAG = '--semi-space-growth-factor';
