@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import type { AttemptErrorClass } from '../core/attempt-error.js';
 import {
   checkTargetUrl,
@@ -9,7 +9,7 @@ import {
   type TargetCheck,
   type TargetPolicy,
 } from '../core/address-policy.js';
-import { Agent, request } from './undici-agent.js';
+import { Agent } from './undici-agent.js';
 
 /**
  * How the outbound client connects, times out and caps what it reads; resolved once by the
@@ -126,9 +126,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
     const startedAt = Date.now();
     const t0 = performance.now();
     const timeoutMs = req.timeoutMs ?? totalTimeoutMs;
-    let statusCode: number | null = null;
-    let retryAfterMs: number | null = null;
-    let deadline: Deadline | undefined;
+    let prefix: ResponsePrefix | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
       // net.connect skips the lookup for IP literals, so those are judged here.
@@ -136,34 +134,29 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
       if (target.refusal !== null) {
         return result(startedAt, t0, null, null, null, target.refusal.errorClass, target.refusal.message);
       }
-      deadline = new Deadline();
-      timer = setTimeout(abortOnTimeout, timeoutMs, deadline);
-      const res = await request(agent, {
-        origin: target.origin,
-        path: target.path,
-        method: 'POST',
-        headers: req.headers,
-        body: req.body,
-        signal: deadline,
-      });
-      statusCode = res.statusCode;
-      retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+      prefix = new ResponsePrefix(maxResponseBytes, storedResponseBytes);
+      timer = setTimeout(abortOnTimeout, timeoutMs, prefix);
+      agent.dispatch(
+        { origin: target.origin, path: target.path, method: 'POST', headers: req.headers, body: req.body },
+        prefix,
+      );
       // The status decides the attempt, so it gets exactly one verdict: a body that stalls or
       // breaks off after the status line (cut at the same total timeout) is only shortened.
       // A 2xx whose body stalled was accepted; taking it for a timeout and retrying would
       // record the attempt as both and send the event twice.
-      const body = await readPrefix(res.body, maxResponseBytes, storedResponseBytes);
+      const { statusCode, text, retryAfterMs, broken } = await prefix.settled;
       if (statusCode >= 200 && statusCode < 300) {
-        return result(startedAt, t0, statusCode, body.text, retryAfterMs, null, null);
+        return result(startedAt, t0, statusCode, text, retryAfterMs, null, null);
       }
-      const cut = body.broken ? ` (its body ${deadline.aborted ? `did not end within ${timeoutMs} ms` : 'broke off'})` : '';
-      return result(startedAt, t0, statusCode, body.text, retryAfterMs, 'bad_status', `receiver answered HTTP ${statusCode}${cut}`);
+      const cut = broken ? ` (its body ${prefix.timedOut ? `did not end within ${timeoutMs} ms` : 'broke off'})` : '';
+      return result(startedAt, t0, statusCode, text, retryAfterMs, 'bad_status', `receiver answered HTTP ${statusCode}${cut}`);
     } catch (err) {
-      if (deadline?.aborted) {
-        return result(startedAt, t0, statusCode, null, retryAfterMs, 'timeout', `no complete response within ${timeoutMs} ms`);
+      // settled rejects only before a final status arrived, so there is none to report.
+      if (prefix?.timedOut) {
+        return result(startedAt, t0, null, null, null, 'timeout', `no complete response within ${timeoutMs} ms`);
       }
       const errorClass = classifyError(err);
-      return result(startedAt, t0, statusCode, null, retryAfterMs, errorClass, describeError(err));
+      return result(startedAt, t0, null, null, null, errorClass, describeError(err));
     } finally {
       clearTimeout(timer);
     }
@@ -190,22 +183,8 @@ function toTarget(check: TargetCheck): Target {
   return { origin: null, path: null, refusal: { errorClass, message: check.message } };
 }
 
-/**
- * A send's total timeout, given to undici as its `signal`. undici takes an EventEmitter that
- * emits 'abort' as well as an AbortSignal; an AbortController per send (its signal, an
- * EventTarget, and undici's listener on it) cost the delivery thread about 4 % of its time.
- */
-class Deadline extends EventEmitter {
-  aborted = false;
-
-  abort(): void {
-    this.aborted = true;
-    this.emit('abort');
-  }
-}
-
-function abortOnTimeout(deadline: Deadline): void {
-  deadline.abort();
+function abortOnTimeout(prefix: ResponsePrefix): void {
+  prefix.timeOut();
 }
 
 function result(
@@ -221,39 +200,106 @@ function result(
   return { startedAt, durationMs, statusCode, responseBody, retryAfterMs, errorClass, errorMessage };
 }
 
-// Reads until the body ends or `maxBytes` have arrived, keeping the first `keepBytes`.
-// Stopping early destroys the body, which makes undici drop that connection rather than
-// drain a body nobody wants. Never rejects: a body that breaks off (or is aborted by the
-// timeout) yields what arrived, marked broken.
-function readPrefix(body: Readable, maxBytes: number, keepBytes: number): Promise<{ text: string; broken: boolean }> {
-  return new Promise((resolve) => {
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    let readBytes = 0;
-    let done = false;
-    const finish = (broken: boolean): void => {
-      if (done) return;
-      done = true;
-      const text = keptBytes === 0 ? '' : (kept.length === 1 ? kept[0]! : Buffer.concat(kept, keptBytes)).toString('utf8');
-      resolve({ text, broken });
-    };
-    body.on('data', (chunk: Buffer) => {
-      if (done) return;
-      readBytes += chunk.length;
-      if (keptBytes < keepBytes) {
-        const take = Math.min(chunk.length, keepBytes - keptBytes);
-        kept.push(take === chunk.length ? chunk : chunk.subarray(0, take));
-        keptBytes += take;
-      }
-      if (readBytes >= maxBytes) {
-        finish(false);
-        body.destroy();
-      }
+/**
+ * One send's undici dispatch handler: it takes the status and Retry-After, keeps the first
+ * `keepBytes` of the body as they arrive and stops reading at `maxBytes`. It replaces undici's
+ * `request()`, which built a RequestHandler, a BodyReadable stream and its listeners per
+ * response only for us to read a prefix; here each send costs this object and one Promise.
+ *
+ * It uses undici's controller API (onRequestStart ... onResponseError), not the deprecated
+ * onConnect/onHeaders/onData/onComplete/onError one. DispatcherBase wraps such a handler in an
+ * UnwrapHandler (and an UnwrapController) per dispatch, which also parses the raw headers for
+ * us; docs/performance.md ("dispatch handler") records the measurement this choice rests on.
+ */
+class ResponsePrefix implements Dispatcher.DispatchHandler {
+  /** 0 until a final (non-1xx) status line arrives. */
+  statusCode = 0;
+  retryAfterMs: number | null = null;
+  text = '';
+  /** The body broke off, or was cut by the timeout, before it ended. */
+  broken = false;
+  /** The send's total timeout fired (see timeOut). */
+  timedOut = false;
+  /** Resolves once the body has ended, broken off or been cut; rejects if no response started. */
+  readonly settled: Promise<ResponsePrefix>;
+
+  private controller: Dispatcher.DispatchController | null = null;
+  private kept: Buffer[] = [];
+  private keptBytes = 0;
+  private readBytes = 0;
+  private done = false;
+  private resolve!: (prefix: ResponsePrefix) => void;
+  private reject!: (err: Error) => void;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly keepBytes: number,
+  ) {
+    this.settled = new Promise<ResponsePrefix>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
     });
-    body.on('end', () => finish(false));
-    // Stays attached after finish: destroying the body emits an abort error we ignore.
-    body.on('error', () => finish(true));
-  });
+  }
+
+  /**
+   * Aborts the request (dispatch takes no signal). Before undici starts the request there is
+   * nothing to abort yet, so onRequestStart aborts it then, as `request()` did with a signal.
+   */
+  timeOut(): void {
+    this.timedOut = true;
+    this.controller?.abort(new Error('the send timed out'));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.timedOut) controller.abort(new Error('the send timed out'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx: the final status is still to come
+    this.statusCode = statusCode;
+    this.retryAfterMs = parseRetryAfter(headers['retry-after'], Date.now());
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.done) return;
+    this.readBytes += chunk.length;
+    if (this.keptBytes < this.keepBytes) {
+      const take = Math.min(chunk.length, this.keepBytes - this.keptBytes);
+      this.kept.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      this.keptBytes += take;
+    }
+    if (this.readBytes >= this.maxBytes) {
+      this.finish(false);
+      // Aborting makes undici drop this connection rather than drain a body nobody wants.
+      controller.abort(new Error('the response reached its size limit'));
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish(false);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.done) return; // our own abort after a cut
+    if (this.statusCode === 0) {
+      this.done = true;
+      this.reject(err);
+      return;
+    }
+    // The status decides the attempt: a body that breaks off only yields what arrived.
+    this.finish(true);
+  }
+
+  private finish(broken: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.broken = broken;
+    const { kept, keptBytes } = this;
+    if (keptBytes > 0) this.text = (kept.length === 1 ? kept[0]! : Buffer.concat(kept, keptBytes)).toString('utf8');
+    this.kept = [];
+    this.resolve(this);
+  }
 }
 
 /** Parses a Retry-After value (delta-seconds or HTTP date) into milliseconds from `now`. */
