@@ -209,7 +209,8 @@ function result(
  * It uses undici's controller API (onRequestStart ... onResponseError), not the deprecated
  * onConnect/onHeaders/onData/onComplete/onError one. DispatcherBase wraps such a handler in an
  * UnwrapHandler (and an UnwrapController) per dispatch, which also parses the raw headers for
- * us; docs/performance.md ("dispatch handler") records the measurement this choice rests on.
+ * us; whether the deprecated API's saving of that wrapper would pay is not measured yet
+ * (docs/performance.md, "The send's dispatch handler").
  */
 class ResponsePrefix implements Dispatcher.DispatchHandler {
   /** 0 until a final (non-1xx) status line arrives. */
