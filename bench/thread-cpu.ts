@@ -4,9 +4,14 @@
 // were handed off by the publishes and how many claimed. CPU per event varies far
 // less with the machine's other load than events per second do, so two builds compare better by
 // it (BENCH_HOOKPOST_ROOT picks the build, as for `npm run bench`). BENCH_EVENTS sets the count.
+// Each thread's line also gives its CPU in the measured part alone (warm-up excluded): the
+// threads other than the API's and the delivery thread's are V8's platform workers, which spend
+// most of a short run compiling hot functions (TurboFan) once per start, so their figure per
+// event falls as runs get longer (docs/performance.md, "The other threads' CPU").
 // `--fanout[=N]`: instead, the CPU of each thread per fan-out of one event to N subscriptions
 // (10,000 by default; the bench's seeded tenant on one receiver), for each of BENCH_EVENTS (5) such
 // events published one after another to a fresh server, the first after start included.
+// BENCH_NODE_ARGS: arguments for the server's `node` (space-separated), e.g. `--trace-gc`.
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,11 +19,12 @@ import { request } from 'undici';
 import { ADMIN_TOKEN, HookpostServer, Receiver } from './processes.js';
 import { seed } from './seed.js';
 import { SIZES } from './sizes.js';
-import { throughput, warmUpFor } from './throughput.js';
+import { throughput, warmUpFor, type ThroughputJob } from './throughput.js';
 
 const batch = process.argv.includes('--batch') ? 500 : 1;
 const total = Number(process.env.BENCH_EVENTS ?? 20_000);
 const TYPE = 'bench.order.created';
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** CPU clock ticks (user + system) each thread of `pid` has used so far, by thread id. */
 function threadTicks(pid: number): Map<number, number> {
@@ -54,7 +60,7 @@ async function fanOuts(subscriptions: number, events: number): Promise<void> {
   const receiver = await Receiver.start();
   const data = mkdtempSync(path.join(os.tmpdir(), 'hookpost-fanout-cpu-'));
   await seed({ databaseUrl: `sqlite:${path.join(data, 'hookpost.db')}`, type: TYPE, url: receiver.url(), tenants: 1, subscriptionsPerTenant: subscriptions });
-  const server = await HookpostServer.start({}, data);
+  const server = await HookpostServer.start({}, data, nodeArgs);
   try {
     const pid = server.child.pid!;
     await server.call('POST', '/v1/event-types', { name: TYPE });
@@ -82,7 +88,7 @@ if (fanOutArg !== undefined) {
 }
 
 const receiver = await Receiver.start();
-const server = await HookpostServer.start();
+const server = await HookpostServer.start({}, undefined, nodeArgs);
 try {
   const pid = server.child.pid!;
   await server.call('POST', '/v1/event-types', { name: TYPE });
@@ -92,14 +98,30 @@ try {
   const sizes = SIZES.quick;
   const events = total + warmUpFor(sizes, total);
   const before = threadTicks(pid);
-  const measured = await throughput({ sizes, receiver }, { kind: 'publish', base: server.base, token, tenant, type: TYPE, total, callers: batch === 1 ? 64 : 4, batch });
+  let warm = before;
+  const job: ThroughputJob = { kind: 'publish', base: server.base, token, tenant, type: TYPE, total, callers: batch === 1 ? 64 : 4, batch };
+  const measured = await throughput({ sizes, receiver }, job, 1, () => (warm = threadTicks(pid)));
   const after = threadTicks(pid);
   console.log(`${measured.method} events, batch ${batch}: ${Math.round(measured.rate)} delivered/s end to end; statuses ${JSON.stringify(measured.report.statuses)}`);
-  for (const { tid, seconds } of used(before, after).filter((u) => u.seconds > 0)) {
+  const measuredPart = new Map(used(warm, after).map(({ tid, seconds }) => [tid, seconds]));
+  const perEvent = (seconds: number, count: number) => Math.round((seconds * 1e6) / count);
+  const threads = used(before, after).filter((u) => u.seconds > 0);
+  for (const { tid, seconds } of threads) {
     // The process's first thread runs the API; the busiest other one is the delivery thread.
     const name = tid === pid ? 'API (main) thread' : `thread ${tid}`;
-    console.log(`  ${name}: ${seconds.toFixed(2)} s CPU, ${Math.round((seconds * 1e6) / events)} µs per event (${events.toLocaleString('en')} events)`);
+    const inMeasured = measuredPart.get(tid) ?? 0;
+    console.log(
+      `  ${name}: ${seconds.toFixed(2)} s CPU, ${perEvent(seconds, events)} µs per event (${events.toLocaleString('en')} events); ` +
+        `measured part ${inMeasured.toFixed(2)} s, ${perEvent(inMeasured, total)} µs per event`,
+    );
   }
+  // V8's platform workers: every thread but the API's and the busiest other one.
+  const platform = threads.filter(({ tid }) => tid !== pid).slice(1);
+  const sum = (pick: (tid: number, seconds: number) => number) => platform.reduce((s, { tid, seconds }) => s + pick(tid, seconds), 0);
+  console.log(
+    `  the other ${platform.length} threads together: ${perEvent(sum((_, s) => s), events)} µs per event; ` +
+      `measured part ${perEvent(sum((tid) => measuredPart.get(tid) ?? 0), total)} µs per event`,
+  );
   console.log(`  deliveries taken: ${await takenByPath(server)}`);
 } finally {
   await server.stop();

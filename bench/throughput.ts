@@ -30,14 +30,15 @@ export function describe(job: LoadJob): string {
 
 /**
  * Runs `job` warm: after its warm-up, waits until the receiver has counted `requestsPerItem`
- * requests for each warm-up item accepted, then resets it before the measured items go out.
+ * requests for each warm-up item accepted, then resets it (and calls `warm`) before the measured items go out.
  */
-export async function runWarm(bench: Bench, job: ThroughputJob, requestsPerItem = 1): Promise<{ report: LoadReport; job: LoadJob }> {
+export async function runWarm(bench: Bench, job: ThroughputJob, requestsPerItem = 1, warm?: () => void): Promise<{ report: LoadReport; job: LoadJob }> {
   const full: LoadJob = { ...job, warmUp: job.warmUp ?? warmUpFor(bench.sizes, job.total) };
   await bench.receiver.reset();
   const report = await runLoad(full, async (warmUp) => {
     await bench.receiver.waitFor(warmUp.accepted * requestsPerItem, warmUp.startedAt);
     await bench.receiver.reset();
+    warm?.();
   });
   return { report, job: full };
 }
@@ -51,9 +52,9 @@ export interface Throughput {
   method: string;
 }
 
-/** The steady throughput of `job`: each accepted item causes `requestsPerItem` requests to the receiver. */
-export async function throughput(bench: Bench, job: ThroughputJob, requestsPerItem = 1): Promise<Throughput> {
-  const { report, job: full } = await runWarm(bench, job, requestsPerItem);
+/** The steady throughput of `job`: each accepted item causes `requestsPerItem` requests to the receiver. `warm` is called once warmed up. */
+export async function throughput(bench: Bench, job: ThroughputJob, requestsPerItem = 1, warm?: () => void): Promise<Throughput> {
+  const { report, job: full } = await runWarm(bench, job, requestsPerItem, warm);
   const seconds = await bench.receiver.waitFor(report.accepted * requestsPerItem, report.startedAt);
   return { rate: report.accepted / seconds, seconds, report, method: describe(full) };
 }
