@@ -11,7 +11,7 @@
 // `--fanout[=N]`: instead, the CPU of each thread per fan-out of one event to N subscriptions
 // (10,000 by default; the bench's seeded tenant on one receiver), for each of BENCH_EVENTS (5) such
 // events published one after another to a fresh server, the first after start included.
-// BENCH_NODE_ARGS: arguments for the server's `node` (space-separated), e.g. `--trace-gc`.
+// BENCH_NODE_ARGS: arguments for the server's `node` (space-separated), e.g. `--trace-gc`; BENCH_SERVER_ENV: its settings.
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,8 @@ const batch = process.argv.includes('--batch') ? 500 : 1;
 const total = Number(process.env.BENCH_EVENTS ?? 20_000);
 const TYPE = 'bench.order.created';
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// BENCH_SERVER_ENV: settings for the server (space-separated NAME=value), e.g. `HOOKPOST_ENDPOINT_CONCURRENCY=64`.
+const serverEnv = Object.fromEntries((process.env.BENCH_SERVER_ENV ?? '').split(' ').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 
 /** CPU clock ticks (user + system) each thread of `pid` has used so far, by thread id. */
 function threadTicks(pid: number): Map<number, number> {
@@ -60,7 +62,7 @@ async function fanOuts(subscriptions: number, events: number): Promise<void> {
   const receiver = await Receiver.start();
   const data = mkdtempSync(path.join(os.tmpdir(), 'hookpost-fanout-cpu-'));
   await seed({ databaseUrl: `sqlite:${path.join(data, 'hookpost.db')}`, type: TYPE, url: receiver.url(), tenants: 1, subscriptionsPerTenant: subscriptions });
-  const server = await HookpostServer.start({}, data, nodeArgs);
+  const server = await HookpostServer.start(serverEnv, data, nodeArgs);
   try {
     const pid = server.child.pid!;
     await server.call('POST', '/v1/event-types', { name: TYPE });
@@ -88,7 +90,7 @@ if (fanOutArg !== undefined) {
 }
 
 const receiver = await Receiver.start();
-const server = await HookpostServer.start({}, undefined, nodeArgs);
+const server = await HookpostServer.start(serverEnv, undefined, nodeArgs);
 try {
   const pid = server.child.pid!;
   await server.call('POST', '/v1/event-types', { name: TYPE });

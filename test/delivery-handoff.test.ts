@@ -89,7 +89,7 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
       await subscribe(server, tenant, { url: receiver.url, event_types: ['order.created'] });
     });
 
-    it('hands off what fits and leaves the rest to the claim', async () => {
+    it("hands off a batch past the engine's window: five events to one subscription, none claimed", async () => {
       const before = await counts();
       const batch = await call(server, 'POST', `/v1/tenants/${tenant.id}/events/batch`, {
         token: tenant.key,
@@ -97,10 +97,11 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
       });
       expect(batch.status).toBe(200);
       await receiver.waitFor(5);
-      expect(await eventually(async () => ((await counts()).claim === before.claim + 4 ? counts() : undefined), 10_000, 'four claimed')).toEqual({
-        handoff: before.handoff + 1,
-        claim: before.claim + 4,
+      expect(await eventually(async () => ((await counts()).handoff === before.handoff + 5 ? counts() : undefined), 10_000, 'five handed off')).toEqual({
+        handoff: before.handoff + 5,
+        claim: before.claim,
       });
+      expect(receiver.requests.map((request) => JSON.parse(request.body).data.n).sort()).toEqual([0, 1, 2, 3, 4]);
     });
 
     it('hands off a fan-out wider than a claim past that room: one event to five subscriptions, none claimed', async () => {

@@ -50,7 +50,7 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
     owner,
     leaseMs,
     room: handoffRoom,
-    take: (ids, fanOut) => handoffs.port1.postMessage({ ids, fanOut } satisfies Handoff),
+    take: (ids, subscriptionIds, leasedUntil) => handoffs.port1.postMessage({ ids, subscriptionIds, leasedUntil } satisfies Handoff),
   });
 
   // Wake-ups fold: one message per turn of the event loop however many publishes committed.

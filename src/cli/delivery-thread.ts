@@ -27,10 +27,11 @@ export type ThreadReport =
 /** What the API's thread tells the delivery thread: deliveries are due, or stop. (Hand-offs come on their own port, `workerData.handoffs`.) */
 export type ThreadCommand = 'due' | 'stop';
 
-/** One hand-off, as sent on the hand-off port: its delivery ids, and those of them that took the fan-out part of the room. */
+/** One hand-off, as sent on the hand-off port: its delivery ids, each one's subscription, and when the earliest lease runs out. */
 export interface Handoff {
   ids: string[];
-  fanOut: string[];
+  subscriptionIds: string[];
+  leasedUntil: number;
 }
 
 async function main(): Promise<void> {
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     tracing,
   });
   // Between its steps the engine takes the hand-offs that arrived meanwhile (see handoff-port.ts).
-  dispatcher.between(receiveHandoffs<Handoff>(workerData.handoffs as MessagePort, ({ ids, fanOut }) => void dispatcher.take(ids, fanOut)));
+  dispatcher.between(receiveHandoffs<Handoff>(workerData.handoffs as MessagePort, ({ ids, subscriptionIds, leasedUntil }) => void dispatcher.take(ids, subscriptionIds, leasedUntil)));
   const report = async () => port.postMessage({ kind: 'status', held: dispatcher.held, metrics: await registry.getMetricsAsJSON() } satisfies ThreadReport);
   const timer = setInterval(() => void report(), 1_000);
   port.on('message', (command: ThreadCommand) => {

@@ -22,8 +22,21 @@ const STALL_MS = 1_000;
 // to this many subscriptions is sent without a claim. What it costs while waiting to be read is an id
 // in memory and a share of the lease renewals.
 export const FAN_OUT_ROOM = 16_384;
+// Past the window (HOOKPOST_DELIVERY_CONCURRENCY), the hand-off room's units that a batch's deliveries
+// may take: they wait in the queue, read by subscription in turn, instead of being written pending
+// and claimed (a claim costs about twice a hand-off read: its UPDATE moves the row in three indexes).
+export const BATCH_ROOM = 16_384;
 // Lease renewals commit at most this many at a time, so that a publish's commit never waits for all of them.
 const RENEW_CHUNK = 1_000;
+
+/** How often a dispatcher renews its leases: three times a lease, so that one late renewal loses none. */
+const renewalInterval = (leaseMs: number) => Math.max(50, Math.floor(leaseMs / 3));
+
+/** A handed-off delivery waiting to be read, and when the lease its publish wrote runs out. */
+interface QueuedHandoff {
+  id: string;
+  leasedUntil: number;
+}
 
 /** What a dispatcher works with. */
 export interface DispatcherDeps {
@@ -64,15 +77,29 @@ export class Dispatcher {
    */
   readonly handoffRoom = new Int32Array(new SharedArrayBuffer(ROOM_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   /**
-   * Handed-off deliveries leased to this dispatcher and not read yet: the claim loop reads them in
-   * chunks as its window frees (a fan-out's thousands at once would fill it), and their leases are
-   * renewed with the held ones meanwhile.
+   * Handed-off deliveries leased to this dispatcher and not read yet, by subscription: the claim
+   * loop reads them as its window frees (a fan-out's thousands at once would fill it), taking the
+   * subscriptions in turn (a batch's thousands for one must not keep another tenant's fresh one
+   * waiting), and renews the leases of those that wait long enough to need it.
    */
-  #queued: string[] = [];
-  // Of the queued ones, those leased from the fan-out's part of the room (service/handoff.ts): past
-  // what a claim would give their subscription, they are handed back to the claim (a batch of events
-  // that each go to a few subscriptions would otherwise fill the window with those few).
-  readonly #fanOutIds = new Set<string>();
+  readonly #queued = new Map<string, QueuedHandoff[]>();
+  #queuedCount = 0;
+  // Queued deliveries being read now, by subscription (they count against its share of a read).
+  readonly #readingOf = new Map<string, number>();
+  // When a send to each subscription last succeeded (kept for STALL_MS): see #readCap.
+  readonly #succeededAt = new Map<string, number>();
+  // Since when each subscription with queued deliveries has held all it may and had none succeed.
+  readonly #stuckSince = new Map<string, number>();
+  // Handed-off sends in flight, with when each started; and those of them found in flight for
+  // STALL_MS or more (a hanging endpoint's), which no longer count against the hand-off's read
+  // window: five hanging endpoints' sends held most of it until their timeout, and the healthy
+  // endpoints beside them had too few deliveries ready to keep their sends going.
+  readonly #handedOffSending = new Map<string, number>();
+  readonly #longSends = new Set<string>();
+  // Handed-off deliveries sent and waiting for their outcome's write: up to a window's worth no
+  // longer count against the read window either. Writes wait behind the API thread's commits (10 to
+  // 50 ms under a batch load), and counting what waits for them left too few ready to send.
+  readonly #sentUnwritten = new Set<string>();
   // Held deliveries per subscription.
   readonly #heldPerSubscription = new Map<string, number>();
   /**
@@ -121,7 +148,7 @@ export class Dispatcher {
       random: deps.random ?? Math.random,
       tracing: deps.tracing,
     });
-    Atomics.store(this.handoffRoom, ROOM_SLOT.left, deps.config.concurrency + FAN_OUT_ROOM);
+    Atomics.store(this.handoffRoom, ROOM_SLOT.left, deps.config.concurrency + BATCH_ROOM + FAN_OUT_ROOM);
     Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutReserved, FAN_OUT_ROOM);
     Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutWidth, deps.config.batchSize);
     this.#outcomes = new OutcomeWriter({
@@ -135,7 +162,7 @@ export class Dispatcher {
         // left batch publishes' claimed part waiting for the poll: 19 % fewer events/s.) Except
         // while handed-off deliveries are queued: then the loop reads the next of those, and claims
         // once the queue is empty (see #claimWanted).
-        if (this.#queued.length === 0 || ids.some((id) => !this.#handedOff.has(id))) this.#claimWanted = true;
+        if (this.#queuedCount === 0 || ids.some((id) => !this.#handedOff.has(id))) this.#claimWanted = true;
         else this.#claimDeferred = true;
         for (const id of ids) this.#forget(id);
         this.#signal();
@@ -150,7 +177,7 @@ export class Dispatcher {
     this.#running = true;
     this.#unsubscribe = this.#deps.store.onDeliveriesDue(() => this.#wantClaim());
     const { leaseMs } = this.#deps.config;
-    this.#renewTimer = setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(leaseMs / 3)));
+    this.#renewTimer = setInterval(() => void this.#renewLeases(), renewalInterval(leaseMs));
     this.#renewTimer.unref();
     this.#sweepTimer = setInterval(() => void this.#handBackStalled(), STALL_MS);
     this.#sweepTimer.unref();
@@ -169,8 +196,9 @@ export class Dispatcher {
     await this.#loop;
     const unstarted = this.#lanes.takeWaiting();
     for (const claimed of unstarted) this.#forget(claimed.delivery.id);
-    const queued = this.#queued.splice(0);
-    this.#fanOutIds.clear();
+    const queued = [...this.#queued.values()].flatMap((queue) => queue.map((item) => item.id));
+    this.#queued.clear();
+    this.#queuedCount = 0;
     Atomics.add(this.handoffRoom, ROOM_SLOT.left, queued.length);
     await this.#deps.store.releaseDeliveries(this.owner, [...unstarted.map((c) => c.delivery.id), ...queued], this.#now());
     await this.#lanes.idle();
@@ -186,34 +214,36 @@ export class Dispatcher {
 
   /**
    * Takes deliveries a publish of this process wrote leased to this dispatcher (the hand-off): the
-   * claim loop reads them as its window frees and sends them like claimed ones. Each id comes once:
-   * in `deliveryIds` if it took the shared part of the hand-off room, in `fanOut` if the fan-out's.
+   * claim loop reads them as its window frees and sends them like claimed ones. Each id comes once,
+   * with its subscription's id at the same index; `leasedUntil` is when the earliest of their
+   * leases runs out.
    */
-  async take(deliveryIds: string[], fanOut: string[] = []): Promise<void> {
+  async take(deliveryIds: string[], subscriptionIds: string[], leasedUntil: number): Promise<void> {
     if (!this.#running) {
       try {
-        await this.#deps.store.releaseDeliveries(this.owner, [...deliveryIds, ...fanOut], this.#now());
+        await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
       } catch (error) {
         // Called without awaiting (a message from the API's thread): a failure must not become an
         // unhandled rejection. Their leases run out and a claim takes them: late, never lost.
         this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
       } finally {
-        Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length + fanOut.length);
+        Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length);
       }
       return;
     }
-    // One at a time: a fan-out's ten thousand would overflow a spread's arguments.
-    for (const id of deliveryIds) this.#queued.push(id);
-    for (const id of fanOut) {
-      this.#queued.push(id);
-      this.#fanOutIds.add(id);
-    }
+    deliveryIds.forEach((id, index) => {
+      const subscriptionId = subscriptionIds[index]!;
+      const queue = this.#queued.get(subscriptionId);
+      if (queue) queue.push({ id, leasedUntil });
+      else this.#queued.set(subscriptionId, [{ id, leasedUntil }]);
+    });
+    this.#queuedCount += deliveryIds.length;
     // Read now what fits, without waiting for the claim loop (it may be inside a claim); the loop reads the rest.
     const reading = this.#readable();
     if (reading > 0) await this.#takeQueued(reading);
     // Only for what is left: a wake-up now would run a claim (a synchronous transaction) right
     // after these deliveries started, delaying their answers by as much (tenant isolation's p50).
-    if (this.#queued.length > 0) this.#signal();
+    if (this.#queuedCount > 0) this.#signal();
   }
 
   /**
@@ -225,38 +255,88 @@ export class Dispatcher {
   #readable(): number {
     const { batchSize, concurrency } = this.#deps.config;
     // Not bounded by the claims' window: a hand-off never waited for claimed deliveries to finish.
-    const free = Math.min(this.#queued.length, batchSize, concurrency - this.#handedOff.size - this.#reading);
+    const held = this.#handedOff.size - this.#longSends.size - Math.min(this.#sentUnwritten.size, concurrency);
+    const free = Math.min(this.#queuedCount, batchSize, concurrency - held - this.#reading);
     const minRead = Math.ceil(Math.min(batchSize, Math.ceil(concurrency / 2)) / 2);
-    return free > 0 && free >= Math.min(minRead, this.#queued.length) ? free : 0;
+    return free > 0 && free >= Math.min(minRead, this.#queuedCount) ? free : 0;
   }
 
   /**
-   * Reads up to `limit` queued handed-off deliveries. Those whose subscription may not send now come
-   * back from the store handed back, due now, for a claim to apply its circuit; the room of every one
-   * not kept is given back.
+   * How many of a subscription's handed-off deliveries it may hold at once. One whose sends are
+   * succeeding gets half the window (a batch to one endpoint keeps its sends going while their
+   * outcomes wait for a write behind the API's commits); one whose sends are not, a new one or a
+   * hanging one, no more than it may send at once: five hanging endpoints holding half the window
+   * each left the healthy ones beside them nothing to read for seconds (docs/performance.md).
    */
-  async #takeQueued(limit: number): Promise<void> {
-    const deliveryIds = this.#queued.splice(0, limit);
-    const fanOut = new Set(deliveryIds.filter((id) => this.#fanOutIds.delete(id)));
+  #readCap(subscriptionId: string, now: number): number {
+    const { concurrency, perEndpointConcurrency } = this.#deps.config;
+    const succeededAt = this.#succeededAt.get(subscriptionId);
+    if (succeededAt !== undefined && now - succeededAt < STALL_MS) return Math.max(2 * perEndpointConcurrency, Math.ceil(concurrency / 2));
+    return perEndpointConcurrency;
+  }
+
+  /**
+   * Takes up to `limit` queued deliveries, the subscriptions in turn, each no more than its cap
+   * (#readCap) leaves; a subscription read from goes to the back for the next read.
+   */
+  #pickQueued(limit: number): Array<{ id: string; subscriptionId: string }> {
+    const now = this.#now();
+    const picked: Array<{ id: string; subscriptionId: string }> = [];
+    const readFrom: string[] = [];
+    for (const [subscriptionId, queue] of this.#queued) {
+      if (picked.length >= limit) break;
+      const held = (this.#heldPerSubscription.get(subscriptionId) ?? 0) + (this.#readingOf.get(subscriptionId) ?? 0);
+      const count = Math.min(queue.length, this.#readCap(subscriptionId, now) - held, limit - picked.length);
+      if (count <= 0) continue;
+      for (const item of queue.splice(0, count)) picked.push({ id: item.id, subscriptionId });
+      this.#readingOf.set(subscriptionId, (this.#readingOf.get(subscriptionId) ?? 0) + count);
+      readFrom.push(subscriptionId);
+    }
+    // Moved after the walk: a Map's iteration would visit an entry set again during it.
+    for (const subscriptionId of readFrom) {
+      const queue = this.#queued.get(subscriptionId)!;
+      this.#queued.delete(subscriptionId);
+      if (queue.length > 0) this.#queued.set(subscriptionId, queue);
+    }
+    this.#queuedCount -= picked.length;
+    return picked;
+  }
+
+  /**
+   * Reads up to `limit` queued handed-off deliveries (fewer when their subscriptions hold their
+   * caps) and returns how many it read. Those whose subscription may not send now come back from
+   * the store handed back, due now, for a claim to apply its circuit; the room of every one not
+   * kept is given back.
+   */
+  async #takeQueued(limit: number): Promise<number> {
+    const picked = this.#pickQueued(limit);
+    if (picked.length === 0) return 0;
+    const deliveryIds = picked.map((item) => item.id);
     let kept = 0;
     this.#reading += deliveryIds.length;
     try {
       const taken = await this.#deps.store.takeHandedOff(this.owner, deliveryIds, this.#now());
       // Claimed meanwhile (its lease ran out before it arrived): it is held once, as claimed.
       const fresh = taken.filter((item) => !this.#held.has(item.delivery.id));
-      kept = await this.#admit(fresh, 'handoff', fanOut);
+      kept = await this.#admit(fresh, 'handoff');
     } catch (error) {
       // Their leases run out and a claim takes them: late, never lost.
       this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
     } finally {
       this.#reading -= deliveryIds.length;
+      for (const { subscriptionId } of picked) {
+        const left = this.#readingOf.get(subscriptionId)! - 1;
+        if (left === 0) this.#readingOf.delete(subscriptionId);
+        else this.#readingOf.set(subscriptionId, left);
+      }
       Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length - kept);
     }
     // The hand-off's outcomes did not claim meanwhile (see #claimWanted): whatever they freed, claim it now.
-    if (this.#queued.length === 0 && this.#claimDeferred) {
+    if (this.#queuedCount === 0 && this.#claimDeferred) {
       this.#claimDeferred = false;
       this.#claimWanted = true;
     }
+    return deliveryIds.length;
   }
 
   /**
@@ -284,8 +364,8 @@ export class Dispatcher {
     const minClaim = Math.min(batchSize, Math.ceil(concurrency / 2));
     while (this.#running) {
       // Queued handed-off deliveries first (a read, no claim).
-      const reading = this.#readable();
-      if (reading > 0) await this.#takeQueued(reading);
+      const readable = this.#readable();
+      const read = readable > 0 ? await this.#takeQueued(readable) : 0;
       // Claims also run now and then while a long queue keeps the loop from waiting out its poll.
       if (this.#now() - this.#lastClaimAt >= pollIntervalMs) this.#claimWanted = true;
       const room = Math.min(batchSize, maxHeld - this.#held.size);
@@ -313,7 +393,7 @@ export class Dispatcher {
         this.#between();
       }
       // More to read or claim now: go on at once (after letting I/O run).
-      if ((claimed.length > 0 && claimed.length === room) || (reading > 0 && this.#readable() > 0)) {
+      if ((claimed.length > 0 && claimed.length === room) || (read > 0 && this.#readable() > 0)) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
@@ -355,7 +435,18 @@ export class Dispatcher {
   }
 
   async #send(claimed: ClaimedDelivery): Promise<void> {
+    const deliveryId = claimed.delivery.id;
+    const handedOff = this.#handedOff.has(deliveryId);
+    if (handedOff) this.#handedOffSending.set(deliveryId, this.#now());
     const { result, verdict, outcome } = await this.#attempts.attempt(claimed, this.owner);
+    if (handedOff) {
+      this.#handedOffSending.delete(deliveryId);
+      this.#longSends.delete(deliveryId);
+      this.#sentUnwritten.add(deliveryId);
+      // The read window grew: read into it now rather than at the outcome's write.
+      if (this.#readable() > 0) this.#signal();
+    }
+    if (verdict.status === 'succeeded') this.#succeededAt.set(claimed.subscription.id, this.#now());
     this.#between();
     this.#deps.metrics?.recordAttempt(result, verdict.status);
     if (verdict.status === 'failed' && verdict.disableSubscription) {
@@ -383,19 +474,12 @@ export class Dispatcher {
   }
 
   /** Holds the deliveries and gives them to the lanes, except the overflow of stalled lanes (handed back); returns how many it kept. */
-  async #admit(items: ClaimedDelivery[], path: 'claim' | 'handoff', fanOut = new Set<string>()): Promise<number> {
+  async #admit(items: ClaimedDelivery[], path: 'claim' | 'handoff'): Promise<number> {
     let kept = 0;
     const overflow: ClaimedDelivery[] = [];
-    const capped: string[] = [];
-    // What a claim gives a subscription at most (runtime/sending.ts, perSubscriptionClaims).
-    const perSubscription = 2 * this.#deps.config.perEndpointConcurrency;
     for (const item of items) {
       const subscriptionId = item.subscription.id;
       const heldOfIt = this.#heldPerSubscription.get(subscriptionId) ?? 0;
-      if (fanOut.has(item.delivery.id) && heldOfIt >= perSubscription) {
-        capped.push(item.delivery.id);
-        continue;
-      }
       // A lane that already has a full round waiting and has not finished a send for a while
       // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
       // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
@@ -414,7 +498,6 @@ export class Dispatcher {
     }
     this.#deps.metrics?.recordTaken(path, kept);
     if (overflow.length > 0) await this.#handBack(overflow);
-    if (capped.length > 0) await this.#handBackToClaim(capped);
     return kept;
   }
 
@@ -424,22 +507,48 @@ export class Dispatcher {
    * room, than its sends in flight, and the claim's fair shares decide when its backlog returns.
    */
   async #handBackStalled(): Promise<void> {
+    const now = this.#now();
+    for (const [subscriptionId, succeededAt] of this.#succeededAt) if (now - succeededAt >= STALL_MS) this.#succeededAt.delete(subscriptionId);
+    const longSends = this.#longSends.size;
+    for (const [deliveryId, startedAt] of this.#handedOffSending) if (now - startedAt >= STALL_MS) this.#longSends.add(deliveryId);
+    // The read window grew: read into it now.
+    if (this.#longSends.size > longSends) this.#signal();
+    const stuck = this.#takeStuckQueues(now);
     const stalled = this.#lanes.takeStalled(STALL_MS);
-    if (stalled.length === 0) return;
+    if (stalled.length === 0 && stuck.length === 0) return;
     for (const claimed of stalled) this.#forget(claimed.delivery.id);
     await this.#handBack(stalled);
+    for (const { ids, dueAt } of stuck) await this.#release(ids, dueAt);
     this.#wantClaim();
   }
 
-  /** Hands deliveries back due now, for the claim to share out. */
-  async #handBackToClaim(ids: string[]): Promise<void> {
-    try {
-      await this.#deps.store.releaseDeliveries(this.owner, ids, this.#now());
-    } catch (error) {
-      // Their leases expire and they become claimable again: late, never lost.
-      this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
+  /**
+   * Empties the queues of subscriptions that have held all they may (#readCap) since a sweep or more
+   * ago with no send succeeding since (a hanging endpoint): their deliveries go back to the store due
+   * later, the longer it has been stuck the later (as #handBack's), and their room to the publishes,
+   * which a hanging endpoint's queue would otherwise fill for a timeout. It stays stuck until a send
+   * of it succeeds, so what is handed off to it meanwhile goes back at the next sweep.
+   */
+  #takeStuckQueues(now: number): Array<{ ids: string[]; dueAt: number }> {
+    const { perEndpointConcurrency, requestTimeoutMs } = this.#deps.config;
+    for (const subscriptionId of this.#stuckSince.keys()) {
+      const idle = !this.#heldPerSubscription.has(subscriptionId) && !this.#queued.has(subscriptionId);
+      if (idle || this.#succeededAt.has(subscriptionId)) this.#stuckSince.delete(subscriptionId);
     }
-    this.#wantClaim();
+    const taken: Array<{ ids: string[]; dueAt: number }> = [];
+    for (const [subscriptionId, queue] of this.#queued) {
+      if (this.#succeededAt.has(subscriptionId)) continue;
+      const since = this.#stuckSince.get(subscriptionId);
+      if (since === undefined) {
+        if ((this.#heldPerSubscription.get(subscriptionId) ?? 0) >= perEndpointConcurrency) this.#stuckSince.set(subscriptionId, now);
+        continue;
+      }
+      this.#queued.delete(subscriptionId);
+      this.#queuedCount -= queue.length;
+      Atomics.add(this.handoffRoom, ROOM_SLOT.left, queue.length);
+      taken.push({ ids: queue.map((item) => item.id), dueAt: now + Math.min(Math.max(now - since, OVERFLOW_DEFER_MS), requestTimeoutMs) });
+    }
+    return taken;
   }
 
   /** No longer holds the delivery (its outcome was written, or it was handed back). */
@@ -451,6 +560,7 @@ export class Dispatcher {
       else this.#heldPerSubscription.set(subscriptionId, left);
     }
     this.#held.delete(deliveryId);
+    this.#sentUnwritten.delete(deliveryId);
     if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
   }
 
@@ -469,21 +579,41 @@ export class Dispatcher {
       if (ids) ids.push(item.delivery.id);
       else byDueAt.set(now + deferMs, [item.delivery.id]);
     }
-    for (const [dueAt, ids] of byDueAt) {
-      try {
-        await this.#deps.store.releaseDeliveries(this.owner, ids, dueAt);
-      } catch (error) {
-        // Their leases expire and they become claimable again: late, never lost.
-        this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
-      }
+    for (const [dueAt, ids] of byDueAt) await this.#release(ids, dueAt);
+  }
+
+  /** Gives deliveries back to the store, due at `dueAt`. */
+  async #release(ids: string[], dueAt: number): Promise<void> {
+    try {
+      await this.#deps.store.releaseDeliveries(this.owner, ids, dueAt);
+    } catch (error) {
+      // Their leases expire and they become claimable again: late, never lost.
+      this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
     }
   }
 
+  /**
+   * Renews the leases of the held deliveries, and of the queued ones whose lease would run out
+   * before the next renewal: most of a queue is read long before, and renewing thousands of queued
+   * rows every interval (each moving in deliveries_due) cost as much as claiming them.
+   */
   async #renewLeases(): Promise<void> {
-    const leased = [...this.#held.keys(), ...this.#queued];
+    const { leaseMs } = this.#deps.config;
+    const now = this.#now();
+    const until = now + leaseMs;
+    // Twice the renewal interval: the next renewal may run late behind a busy event loop.
+    const soon = now + 2 * renewalInterval(leaseMs);
+    const leased = [...this.#held.keys()];
+    for (const queue of this.#queued.values()) {
+      for (const item of queue) {
+        if (item.leasedUntil > soon) continue;
+        leased.push(item.id);
+        item.leasedUntil = until;
+      }
+    }
     try {
       for (let start = 0; start < leased.length; start += RENEW_CHUNK) {
-        await this.#deps.store.renewLeases(this.owner, leased.slice(start, start + RENEW_CHUNK), this.#now() + this.#deps.config.leaseMs);
+        await this.#deps.store.renewLeases(this.owner, leased.slice(start, start + RENEW_CHUNK), until);
       }
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'renewing leases failed');

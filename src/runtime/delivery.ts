@@ -55,7 +55,7 @@ export function createDelivery(
     owner: dispatcher.owner,
     leaseMs: config.delivery.leaseMs,
     room: dispatcher.handoffRoom,
-    take: (ids, fanOut) => void dispatcher.take(ids, fanOut),
+    take: (ids, subscriptionIds, leasedUntil) => void dispatcher.take(ids, subscriptionIds, leasedUntil),
   });
   return { dispatcher, outbound, handoff };
 }

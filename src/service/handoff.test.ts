@@ -17,17 +17,17 @@ function handoffWithRoom(room: number, fanOutOnly = 0, wide = 2) {
   shared[ROOM_SLOT.fanOutReserved] = fanOutOnly;
   shared[ROOM_SLOT.fanOutWidth] = wide;
   const taken: string[][] = [];
-  const fanOuts: string[][] = [];
+  const messages: Array<{ subscriptionIds: string[]; leasedUntil: number }> = [];
   const handoff = new DeliveryHandoff({
     owner: 'engine',
     leaseMs: 5_000,
     room: shared,
-    take: (ids, fanOut) => {
+    take: (ids, subscriptionIds, leasedUntil) => {
       taken.push(ids);
-      fanOuts.push(fanOut);
+      messages.push({ subscriptionIds, leasedUntil });
     },
   });
-  return { handoff, room: () => shared[ROOM_SLOT.left], taken, fanOuts };
+  return { handoff, room: () => shared[ROOM_SLOT.left], taken, messages };
 }
 
 const delivery = (id: string, extra: Partial<NewDelivery> = {}): NewDelivery => ({ id, subscriptionId: 'sub_1', dueAt: NOW, ...extra });
@@ -60,8 +60,8 @@ describe('DeliveryHandoff', () => {
     expect(room()).toBe(0);
   });
 
-  it('leaves the fan-out part of the room to deliveries of events to more subscriptions than a claim takes, and names those it gave them', async () => {
-    const { handoff, room, taken, fanOuts } = handoffWithRoom(3, 2);
+  it('leaves the fan-out part of the room to deliveries of events to more subscriptions than a claim takes', async () => {
+    const { handoff, room, taken } = handoffWithRoom(3, 2);
     const single = handoff.lease(plain, delivery('single'), NOW);
     expect(single.lease).toBeDefined();
     expect(handoff.lease(plain, delivery('single-past-the-room'), NOW).lease).toBeUndefined();
@@ -74,9 +74,18 @@ describe('DeliveryHandoff', () => {
     expect(room()).toBe(0);
     handoff.settle([single, ...fanOut], true);
     await settled();
-    // Each id once: the shared room's and the fan-out's in their own lists.
-    expect(taken).toEqual([['single']]);
-    expect(fanOuts).toEqual([['fan-1', 'fan-2']]);
+    // Each id once, whichever part of the room it took.
+    expect(taken).toEqual([['single', 'fan-1', 'fan-2']]);
+  });
+
+  it("names each handed-off delivery's subscription and when the earliest of their leases runs out", async () => {
+    const { handoff, taken, messages } = handoffWithRoom(4);
+    const first = handoff.lease(plain, delivery('a', { subscriptionId: 'sub_a' }), NOW);
+    const second = handoff.lease(plain, delivery('b', { subscriptionId: 'sub_b' }), NOW + 7);
+    handoff.settle([second, first], true);
+    await settled();
+    expect(taken).toEqual([['b', 'a']]);
+    expect(messages).toEqual([{ subscriptionIds: ['sub_b', 'sub_a'], leasedUntil: NOW + 5_000 }]);
   });
 
   it('hands over the written ones in one message per turn, and gives back the room of those not written', async () => {

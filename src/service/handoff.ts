@@ -12,14 +12,16 @@ export interface HandoffTarget {
    * across threads; slots in core/handoff-room.ts): `left` units are left; a publish takes one unit
    * per delivery it leases, the engine gives it back when that delivery's outcome is written or it
    * is handed back. The last `fanOutReserved` units are a wide fan-out's only: an event to more
-   * than `fanOutWidth` subscriptions (see `lease`).
+   * than `fanOutWidth` subscriptions (see `lease`); the rest is the engine's window and a batch's
+   * room past it (delivery/dispatcher.ts, BATCH_ROOM).
    */
   room: Int32Array;
   /**
-   * Gives the engine the ids of deliveries written leased to it (after their commit), each once:
-   * `deliveryIds` took the shared part of the room, `fanOut` the fan-out's part (see `lease`).
+   * Gives the engine the ids of deliveries written leased to it (after their commit), each once,
+   * with each one's subscription (the engine reads them by subscription, in turn) and when the
+   * earliest of their leases runs out (it renews only those about to).
    */
-  take(deliveryIds: string[], fanOut: string[]): void;
+  take(deliveryIds: string[], subscriptionIds: string[], leasedUntil: number): void;
 }
 
 /**
@@ -35,10 +37,8 @@ export interface HandoffTarget {
 export class DeliveryHandoff {
   readonly #target: HandoffTarget;
   #ready: string[] = [];
-  // Leased from the fan-out's part of the room (until settled): the engine holds no more of them
-  // per subscription than a claim would take.
-  readonly #fromFanOut = new Set<string>();
-  #readyFanOut: string[] = [];
+  #readySubscriptions: string[] = [];
+  #leasedUntil = Number.POSITIVE_INFINITY;
   #flushing = false;
 
   constructor(target: HandoffTarget) {
@@ -50,9 +50,9 @@ export class DeliveryHandoff {
    * `width`: how many subscriptions its event goes to. Only the deliveries of an event to more
    * subscriptions than a claim takes (`fanOutWidth`, HOOKPOST_CLAIM_BATCH_SIZE) may take the fan-out's
    * part of the room: such an event is claimed one delivery per subscription a claim, each claim
-   * paying its scan for as many subscriptions as deliveries, the costliest claim there is. Events to
-   * a few subscriptions (a batch to five endpoints, say) are claimed cheaply in shares, and the
-   * claim's per-subscription shares keep those few from filling the engine's window.
+   * paying its scan for as many subscriptions as deliveries, the costliest claim there is. The rest
+   * of the room takes a batch's deliveries past the engine's window: they wait in its queue, read by
+   * subscription in turn, instead of being claimed.
    */
   lease(subscription: Subscription, delivery: NewDelivery, now: number, width = 1): NewDelivery {
     // An ordered delivery ('' is the whole subscription's group) waits for its group's head, which only a claim knows.
@@ -66,7 +66,6 @@ export class DeliveryHandoff {
       Atomics.add(room, ROOM_SLOT.left, 1);
       return delivery;
     }
-    if (left <= reserved) this.#fromFanOut.add(delivery.id);
     return { ...delivery, lease: { owner: this.#target.owner, until: now + this.#target.leaseMs } };
   }
 
@@ -77,21 +76,26 @@ export class DeliveryHandoff {
   settle(deliveries: NewDelivery[], written: boolean): void {
     for (const delivery of deliveries) {
       if (!delivery.lease) continue;
-      const fanOut = this.#fromFanOut.delete(delivery.id);
-      if (!written) Atomics.add(this.#target.room, ROOM_SLOT.left, 1);
-      else if (fanOut) this.#readyFanOut.push(delivery.id);
-      else this.#ready.push(delivery.id);
+      if (!written) {
+        Atomics.add(this.#target.room, ROOM_SLOT.left, 1);
+        continue;
+      }
+      this.#ready.push(delivery.id);
+      this.#readySubscriptions.push(delivery.subscriptionId);
+      this.#leasedUntil = Math.min(this.#leasedUntil, delivery.lease.until);
     }
     // The publishes committed in one group settle in the same turn: one hand-off for all of them.
-    if (this.#ready.length + this.#readyFanOut.length > 0 && !this.#flushing) {
+    if (this.#ready.length > 0 && !this.#flushing) {
       this.#flushing = true;
       queueMicrotask(() => {
         this.#flushing = false;
         const ids = this.#ready;
-        const fanOut = this.#readyFanOut;
+        const subscriptionIds = this.#readySubscriptions;
+        const leasedUntil = this.#leasedUntil;
         this.#ready = [];
-        this.#readyFanOut = [];
-        this.#target.take(ids, fanOut);
+        this.#readySubscriptions = [];
+        this.#leasedUntil = Number.POSITIVE_INFINITY;
+        this.#target.take(ids, subscriptionIds, leasedUntil);
       });
     }
   }

@@ -194,18 +194,86 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     expect(new Set(store.outcomes.map((outcome) => outcome.deliveryId)).size).toBe(23);
   });
 
-  it("hands a subscription's fan-out deliveries past what a claim would give it back to the claim", async () => {
-    // perEndpointConcurrency 1: a claim gives a subscription 2 at most.
-    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+  it("reads no more of a subscription's hand-off than it may send at once until a send of it succeeds, then half the window, and another subscription's beside it", async () => {
+    // perEndpointConcurrency 1: one at a time before a success; concurrency 8: half the window, 4, after.
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 8, batchSize: 8, perEndpointConcurrency: 1 });
     dispatcher.start();
     await until(() => store.claims.length === 1, 'the first claim at start');
-    const busy = Array.from({ length: 4 }, () => claimedDelivery('sub_busy'));
-    const ids = busy.map((item) => item.delivery.id);
-    void store.handOffFanOut(dispatcher, ...busy);
-    await until(() => store.released.length === 2, 'two handed back');
-    expect(store.released).toEqual(ids.slice(2));
+    void store.handOff(dispatcher, ...Array.from({ length: 6 }, () => claimedDelivery('sub_busy')));
+    await until(() => outbound.waiting === 1, 'the first one sending');
+    void store.handOff(dispatcher, claimedDelivery('sub_other'));
+    await until(() => outbound.waiting === 2, "the other subscription's, read at once");
     expect(dispatcher.held).toBe(2);
-    await until(() => store.claims.length === 2, 'a claim for them');
+    // The busy subscription's first send succeeds: it may hold half the window now.
+    outbound.answer(200, 1);
+    await until(() => dispatcher.held === 5, 'four of the busy subscription held, beside the other');
+    expect(store.released).toEqual([]);
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+    await until(() => store.outcomes.length === 7, 'every delivery sent');
+  });
+
+  it('hands back the queue of a subscription whose sends hang, with its room', async () => {
+    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    dispatcher.start();
+    const room = Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left);
+    const hanging = Array.from({ length: 5 }, () => claimedDelivery('sub_hanging'));
+    Atomics.sub(dispatcher.handoffRoom, ROOM_SLOT.left, 5); // what the publish took as it leased them
+    void store.handOff(dispatcher, ...hanging);
+    await until(() => dispatcher.held === 1, 'the first one sending');
+    // Two sweeps (a second apart) find it holding all it may with nothing succeeding: the rest goes back, due a second later.
+    await until(() => store.released.length === 4, 'the queue handed back', 4_000);
+    expect(store.released).toEqual(hanging.slice(1).map((item) => item.delivery.id));
+    expect(store.releasedDueAt).toEqual([clock.now() + 1_000]);
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(room - 1);
+    outbound.answer(200);
+  });
+
+  it('no longer counts hand-off sends in flight for a second or more against its read window', async () => {
+    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 4 });
+    dispatcher.start();
+    void store.handOff(dispatcher, ...Array.from({ length: 4 }, () => claimedDelivery('sub_hanging')));
+    await until(() => outbound.waiting === 4, 'the window sending');
+    void store.handOff(dispatcher, ...Array.from({ length: 4 }, () => claimedDelivery('sub_next')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(dispatcher.held).toBe(4);
+    // A second on, the next sweep finds those sends still in flight: the next four are read (they wait for a slot).
+    clock.advance(1_000);
+    await until(() => dispatcher.held === 8, 'the next hand-off read', 3_000);
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+    await until(() => store.outcomes.length === 8, 'every delivery sent');
+  });
+
+  it("no longer counts hand-off deliveries sent and waiting for their outcome's write against its read window", async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(200, { concurrency: 2, batchSize: 8, perEndpointConcurrency: 2 });
+    store.failWrites = 1_000_000;
+    dispatcher.start();
+    void store.handOff(dispatcher, ...Array.from({ length: 2 }, () => claimedDelivery('sub_first')));
+    await until(() => outbound.requests.length === 2, 'the window sent');
+    // Their outcomes cannot be written yet: the next two are read and sent all the same.
+    void store.handOff(dispatcher, ...Array.from({ length: 2 }, () => claimedDelivery('sub_second')));
+    await until(() => outbound.requests.length === 4, 'the next hand-off sent');
+    expect(store.outcomes).toEqual([]);
+    store.failWrites = 0;
+    await until(() => store.outcomes.length === 4, 'every outcome written');
+  });
+
+  it('renews the lease of a queued hand-off only when it would run out before the next renewal', async () => {
+    // leaseMs 150: renewals every 50 ms.
+    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1, leaseMs: 150 });
+    store.handOffLeasedUntil = clock.now() + 60_000;
+    dispatcher.start();
+    const handedOff = Array.from({ length: 12 }, (_, i) => claimedDelivery(`sub_queued_${i}`));
+    void store.handOff(dispatcher, ...handedOff);
+    await until(() => outbound.waiting === 4, 'a round sending');
+    const held = handedOff.slice(0, 4).map((item) => item.delivery.id);
+    const queued = handedOff.slice(4).map((item) => item.delivery.id);
+    await until(() => store.renewed.filter((ids) => held.every((id) => ids.includes(id))).length >= 3, 'the held ones renewed three times');
+    expect(store.renewed.flat().filter((id) => queued.includes(id))).toEqual([]);
+    // Their leases now run out within the next two renewals: renewed.
+    clock.advance(60_000 - 100);
+    await until(() => queued.every((id) => store.renewed.flat().includes(id)), 'the queued ones renewed');
     outbound.immediateStatus = 200;
     outbound.answer(200);
   });
@@ -231,16 +299,16 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
       throw new Error('database unavailable');
     };
     // Not started (or already stopped): the ids go back to the store, whose failure must not reject.
-    await expect(dispatcher.take(['dlv_late_1', 'dlv_late_2'])).resolves.toBeUndefined();
+    await expect(dispatcher.take(['dlv_late_1', 'dlv_late_2'], ['sub_a', 'sub_a'], 0)).resolves.toBeUndefined();
     expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(room);
   });
 
-  it('hands back both parts of a hand-off that arrives after it stopped, the fan-out ids too, with their room', async () => {
+  it('hands back a hand-off that arrives after it stopped, with its room', async () => {
     const { store, dispatcher } = dispatcherWith(200);
     const room = Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left);
     Atomics.sub(dispatcher.handoffRoom, ROOM_SLOT.left, 3);
-    await dispatcher.take(['dlv_late_shared'], ['dlv_late_fan_1', 'dlv_late_fan_2']);
-    expect(store.released.sort()).toEqual(['dlv_late_fan_1', 'dlv_late_fan_2', 'dlv_late_shared']);
+    await dispatcher.take(['dlv_late_1', 'dlv_late_2', 'dlv_late_3'], ['sub_a', 'sub_b', 'sub_a'], 0);
+    expect(store.released.sort()).toEqual(['dlv_late_1', 'dlv_late_2', 'dlv_late_3']);
     expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(room);
   });
 

@@ -77,18 +77,19 @@ export class FakeQueueStore {
     for (const listener of this.#listeners) listener();
   }
 
-  /** Hands deliveries straight to the dispatcher's engine, as a publish of its own process does (no claim). */
-  handOff(dispatcher: { take(ids: string[]): Promise<void> }, ...items: ClaimedDelivery[]): Promise<void> {
-    for (const item of items) this.#handedOff.set(item.delivery.id, item);
-    return dispatcher.take(items.map((item) => item.delivery.id));
-  }
+  /**
+   * When the leases of deliveries handed off from now on run out (the publish wrote them). The
+   * epoch, before any fake clock's time, unless a test sets it: the dispatcher renews them at once.
+   */
+  handOffLeasedUntil = 0;
 
-  /** The same, as a fan-out's part of the room (service/handoff.ts). */
-  handOffFanOut(dispatcher: { take(ids: string[], fanOut: string[]): Promise<void> }, ...items: ClaimedDelivery[]): Promise<void> {
+  /** Hands deliveries straight to the dispatcher's engine, as a publish of its own process does (no claim). */
+  handOff(dispatcher: { take(ids: string[], subscriptionIds: string[], leasedUntil: number): Promise<void> }, ...items: ClaimedDelivery[]): Promise<void> {
     for (const item of items) this.#handedOff.set(item.delivery.id, item);
     return dispatcher.take(
-      [],
       items.map((item) => item.delivery.id),
+      items.map((item) => item.subscription.id),
+      this.handOffLeasedUntil,
     );
   }
 
