@@ -247,10 +247,12 @@ export class Dispatcher {
   }
 
   /**
-   * How many queued handed-off deliveries to read now: never more of them held than the concurrency,
-   * as the room always bounded them (the rest of the window stays the claims', so other tenants' due
-   * work is claimed while a fan-out is sent), and a quarter round at a time at least (a read costs
-   * little whatever its size, and its deliveries must be ready before the lanes run dry).
+   * How many queued handed-off deliveries to read now: never more of them held, waiting or sending,
+   * than the concurrency (the rest of the window stays the claims', so other tenants' due work is
+   * claimed while a fan-out or a batch is sent; sends hanging for a second or more and, up to a
+   * window, sends waiting for their outcome's write do not count), and a quarter round at a time at
+   * least (a read costs little whatever its size, and its deliveries must be ready before the lanes
+   * run dry).
    */
   #readable(): number {
     const { batchSize, concurrency } = this.#deps.config;
