@@ -32,6 +32,13 @@ const RENEW_CHUNK = 1_000;
 /** How often a dispatcher renews its leases: three times a lease, so that one late renewal loses none. */
 const renewalInterval = (leaseMs: number) => Math.max(50, Math.floor(leaseMs / 3));
 
+/** Adds `by` (negative to take away) to the count kept for `key`; a count that falls to 0 is dropped. */
+function addToCount(counts: Map<string, number>, key: string, by: number): void {
+  const count = (counts.get(key) ?? 0) + by;
+  if (count === 0) counts.delete(key);
+  else counts.set(key, count);
+}
+
 /** A handed-off delivery waiting to be read, and when the lease its publish wrote runs out. */
 interface QueuedHandoff {
   id: string;
@@ -179,7 +186,7 @@ export class Dispatcher {
     const { leaseMs } = this.#deps.config;
     this.#renewTimer = setInterval(() => void this.#renewLeases(), renewalInterval(leaseMs));
     this.#renewTimer.unref();
-    this.#sweepTimer = setInterval(() => void this.#handBackStalled(), STALL_MS);
+    this.#sweepTimer = setInterval(() => void this.#sweep(), STALL_MS);
     this.#sweepTimer.unref();
     this.#loop = this.#claimLoop();
   }
@@ -220,15 +227,10 @@ export class Dispatcher {
    */
   async take(deliveryIds: string[], subscriptionIds: string[], leasedUntil: number): Promise<void> {
     if (!this.#running) {
-      try {
-        await this.#deps.store.releaseDeliveries(this.owner, deliveryIds, this.#now());
-      } catch (error) {
-        // Called without awaiting (a message from the API's thread): a failure must not become an
-        // unhandled rejection. Their leases run out and a claim takes them: late, never lost.
-        this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
-      } finally {
-        Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length);
-      }
+      // Called without awaiting (a message from the API's thread): #release logs a failure, which
+      // must not become an unhandled rejection, and the room comes back either way.
+      await this.#release(deliveryIds, this.#now());
+      Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length);
       return;
     }
     deliveryIds.forEach((id, index) => {
@@ -291,7 +293,7 @@ export class Dispatcher {
       const count = Math.min(queue.length, this.#readCap(subscriptionId, now) - held, limit - picked.length);
       if (count <= 0) continue;
       for (const item of queue.splice(0, count)) picked.push({ id: item.id, subscriptionId });
-      this.#readingOf.set(subscriptionId, (this.#readingOf.get(subscriptionId) ?? 0) + count);
+      addToCount(this.#readingOf, subscriptionId, count);
       readFrom.push(subscriptionId);
     }
     // Moved after the walk: a Map's iteration would visit an entry set again during it.
@@ -326,11 +328,7 @@ export class Dispatcher {
       this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
     } finally {
       this.#reading -= deliveryIds.length;
-      for (const { subscriptionId } of picked) {
-        const left = this.#readingOf.get(subscriptionId)! - 1;
-        if (left === 0) this.#readingOf.delete(subscriptionId);
-        else this.#readingOf.set(subscriptionId, left);
-      }
+      for (const { subscriptionId } of picked) addToCount(this.#readingOf, subscriptionId, -1);
       Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length - kept);
     }
     // The hand-off's outcomes did not claim meanwhile (see #claimWanted): whatever they freed, claim it now.
@@ -481,7 +479,6 @@ export class Dispatcher {
     const overflow: ClaimedDelivery[] = [];
     for (const item of items) {
       const subscriptionId = item.subscription.id;
-      const heldOfIt = this.#heldPerSubscription.get(subscriptionId) ?? 0;
       // A lane that already has a full round waiting and has not finished a send for a while
       // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
       // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
@@ -493,7 +490,7 @@ export class Dispatcher {
         continue;
       }
       this.#held.set(item.delivery.id, item);
-      this.#heldPerSubscription.set(subscriptionId, heldOfIt + 1);
+      addToCount(this.#heldPerSubscription, subscriptionId, 1);
       if (path === 'handoff') this.#handedOff.add(item.delivery.id);
       this.#lanes.add(item);
       kept += 1;
@@ -504,11 +501,14 @@ export class Dispatcher {
   }
 
   /**
-   * Hands back what waits in stalled lanes (hanging endpoints; their sends in flight go on), due a
-   * little later: a hanging subscription then holds no more of the window, and of the hand-off's
-   * room, than its sends in flight, and the claim's fair shares decide when its backlog returns.
+   * Once a STALL_MS: forgets successes older than that (#readCap), stops counting hand-off sends in
+   * flight that long against the read window (#readable), and hands back the queues of stuck
+   * subscriptions (#takeStuckQueues) and what waits in stalled lanes (hanging endpoints; their
+   * sends in flight go on), due a little later: a hanging subscription then holds no more of the
+   * window, and of the hand-off's room, than its sends in flight, and the claim's fair shares
+   * decide when its backlog returns.
    */
-  async #handBackStalled(): Promise<void> {
+  async #sweep(): Promise<void> {
     const now = this.#now();
     for (const [subscriptionId, succeededAt] of this.#succeededAt) if (now - succeededAt >= STALL_MS) this.#succeededAt.delete(subscriptionId);
     const longSends = this.#longSends.size;
@@ -556,11 +556,7 @@ export class Dispatcher {
   /** No longer holds the delivery (its outcome was written, or it was handed back). */
   #forget(deliveryId: string): void {
     const subscriptionId = this.#held.get(deliveryId)?.subscription.id;
-    if (subscriptionId !== undefined) {
-      const left = this.#heldPerSubscription.get(subscriptionId)! - 1;
-      if (left === 0) this.#heldPerSubscription.delete(subscriptionId);
-      else this.#heldPerSubscription.set(subscriptionId, left);
-    }
+    if (subscriptionId !== undefined) addToCount(this.#heldPerSubscription, subscriptionId, -1);
     this.#held.delete(deliveryId);
     this.#sentUnwritten.delete(deliveryId);
     if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
