@@ -183,6 +183,20 @@ describeEachStore('store reliability', (testStore) => {
       now += LEASE + 1;
       expect(await claim(100, 'alive')).toHaveLength(PER_SUBSCRIPTION);
     });
+
+    it('takes back its own deliveries whose lease ran out, a whole share of one subscription (a release of them that failed)', async () => {
+      const subscription = await addSubscription();
+      await publish(subscription, PER_SUBSCRIPTION);
+      const first = await claim(100, 'w1');
+      expect(first).toHaveLength(PER_SUBSCRIPTION);
+      // While their leases run they are what w1 holds of the subscription: nothing more for it.
+      expect(await claim(100, 'w1')).toEqual([]);
+      // w1 meant to hand them back and the write failed: still leased to w1, held by nobody.
+      now += LEASE + 1;
+      const again = await claim(100, 'w1');
+      expect(again.map((c) => c.delivery.id).sort()).toEqual(first.map((c) => c.delivery.id).sort());
+      await store.recordOutcomes(again.map((c) => succeeded(c.delivery, 'w1')));
+    });
   });
 
   describe('inactive subscriptions', () => {

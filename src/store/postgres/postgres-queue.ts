@@ -65,7 +65,8 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
 /**
  * The subscriptions with due work after $1, by id, with their tenants: a loose index scan of
  * deliveries_due (one probe per subscription, however many rows each has), with what this claimer
- * holds of each (the limit is per worker, like the dispatcher's), so that the claim can give each
+ * holds of each (the limit is per worker, like the dispatcher's; its in-flight rows whose lease
+ * still runs, migration 0016), so that the claim can give each
  * tenant, then each of its subscriptions, a fair share (store/claim-shares.ts). The tenant comes
  * from the subscription's row, so the scan needs no other index.
  */
@@ -79,7 +80,7 @@ export const CLAIM_CANDIDATES = `
     FROM subs WHERE subs.id IS NOT NULL
   )
   SELECT s.id AS subscription_id, s.tenant_id, s.circuit, s.rate_limit_per_second, s.max_in_flight,
-    (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4)::int AS in_flight
+    (SELECT count(*) FROM deliveries f WHERE f.subscription_id = s.id AND f.status = 'in_flight' AND f.lease_owner = $4 AND f.due_at > $2)::int AS in_flight
   FROM (SELECT id FROM subs WHERE id IS NOT NULL LIMIT $3) found
   JOIN subscriptions s ON s.id = found.id
   -- A scalar subquery with LIMIT, not EXISTS: the planner would turn EXISTS into a semi-join over
