@@ -107,6 +107,8 @@ export class Dispatcher {
   // longer count against the read window either. Writes wait behind the API thread's commits (10 to
   // 50 ms under a batch load), and counting what waits for them left too few ready to send.
   readonly #sentUnwritten = new Set<string>();
+  // The same by subscription: up to its read cap's worth no longer count against its share (#pickQueued).
+  readonly #sentUnwrittenOf = new Map<string, number>();
   // Held deliveries per subscription.
   readonly #heldPerSubscription = new Map<string, number>();
   /**
@@ -289,8 +291,13 @@ export class Dispatcher {
     const readFrom: string[] = [];
     for (const [subscriptionId, queue] of this.#queued) {
       if (picked.length >= limit) break;
-      const held = (this.#heldPerSubscription.get(subscriptionId) ?? 0) + (this.#readingOf.get(subscriptionId) ?? 0);
-      const count = Math.min(queue.length, this.#readCap(subscriptionId, now) - held, limit - picked.length);
+      const cap = this.#readCap(subscriptionId, now);
+      // Sent and waiting for their outcome's write, up to a cap's worth, no longer count: counted, a
+      // batch to one endpoint sent nothing for 10 to 15 ms at a time while its writes waited (all
+      // of its cap sent, none written).
+      const waiting = Math.min(this.#sentUnwrittenOf.get(subscriptionId) ?? 0, cap);
+      const held = (this.#heldPerSubscription.get(subscriptionId) ?? 0) + (this.#readingOf.get(subscriptionId) ?? 0) - waiting;
+      const count = Math.min(queue.length, cap - held, limit - picked.length);
       if (count <= 0) continue;
       for (const item of queue.splice(0, count)) picked.push({ id: item.id, subscriptionId });
       addToCount(this.#readingOf, subscriptionId, count);
@@ -443,6 +450,7 @@ export class Dispatcher {
       this.#handedOffSending.delete(deliveryId);
       this.#longSends.delete(deliveryId);
       this.#sentUnwritten.add(deliveryId);
+      addToCount(this.#sentUnwrittenOf, claimed.subscription.id, 1);
       // The read window grew: read into it now rather than at the outcome's write.
       if (this.#readable() > 0) this.#signal();
     }
@@ -558,7 +566,7 @@ export class Dispatcher {
     const subscriptionId = this.#held.get(deliveryId)?.subscription.id;
     if (subscriptionId !== undefined) addToCount(this.#heldPerSubscription, subscriptionId, -1);
     this.#held.delete(deliveryId);
-    this.#sentUnwritten.delete(deliveryId);
+    if (this.#sentUnwritten.delete(deliveryId) && subscriptionId !== undefined) addToCount(this.#sentUnwrittenOf, subscriptionId, -1);
     if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
   }
 

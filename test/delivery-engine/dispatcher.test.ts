@@ -259,6 +259,22 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     await until(() => store.outcomes.length === 4, 'every outcome written');
   });
 
+  it("no longer counts a subscription's hand-off deliveries waiting for their outcome's write against its share, up to a share's worth", async () => {
+    // Its share after a success: max(2 × 2, 8 / 2) = 4; the window (8) leaves room for more than two shares.
+    const { store, outbound, dispatcher } = dispatcherWith(200, { concurrency: 8, batchSize: 16, perEndpointConcurrency: 2 });
+    store.failWrites = 1_000_000;
+    dispatcher.start();
+    void store.handOff(dispatcher, ...Array.from({ length: 12 }, () => claimedDelivery('sub_batch')));
+    // Four sent and none written would have held its whole share: a second share is read and sent.
+    await until(() => outbound.requests.length === 8, 'two shares sent while no outcome is written');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // No more than a share's worth waiting for writes beyond its share.
+    expect(outbound.requests.length).toBe(8);
+    expect(store.outcomes).toEqual([]);
+    store.failWrites = 0;
+    await until(() => store.outcomes.length === 12, 'every outcome written');
+  });
+
   it('renews the lease of a queued hand-off only when it would run out before the next renewal', async () => {
     // leaseMs 150: renewals every 50 ms.
     const { clock, store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1, leaseMs: 150 });
