@@ -245,34 +245,41 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     await until(() => store.outcomes.length === 8, 'every delivery sent');
   });
 
+  /**
+   * A dispatcher that answers every send with 200 and cannot write outcomes until `sent` has run
+   * (the writes behind the API thread's commits); then asserts none was written, lets the writes
+   * through and waits for all `total` outcomes.
+   */
+  async function whileOutcomesWait(overrides: Partial<DeliveryConfig>, total: number, sent: (parts: ReturnType<typeof dispatcherWith>) => Promise<void>) {
+    const parts = dispatcherWith(200, overrides);
+    parts.store.failWrites = 1_000_000;
+    parts.dispatcher.start();
+    await sent(parts);
+    expect(parts.store.outcomes).toEqual([]);
+    parts.store.failWrites = 0;
+    await until(() => parts.store.outcomes.length === total, 'every outcome written');
+  }
+
   it("no longer counts hand-off deliveries sent and waiting for their outcome's write against its read window", async () => {
-    const { store, outbound, dispatcher } = dispatcherWith(200, { concurrency: 2, batchSize: 8, perEndpointConcurrency: 2 });
-    store.failWrites = 1_000_000;
-    dispatcher.start();
-    void store.handOff(dispatcher, ...Array.from({ length: 2 }, () => claimedDelivery('sub_first')));
-    await until(() => outbound.requests.length === 2, 'the window sent');
-    // Their outcomes cannot be written yet: the next two are read and sent all the same.
-    void store.handOff(dispatcher, ...Array.from({ length: 2 }, () => claimedDelivery('sub_second')));
-    await until(() => outbound.requests.length === 4, 'the next hand-off sent');
-    expect(store.outcomes).toEqual([]);
-    store.failWrites = 0;
-    await until(() => store.outcomes.length === 4, 'every outcome written');
+    await whileOutcomesWait({ concurrency: 2, batchSize: 8, perEndpointConcurrency: 2 }, 4, async ({ store, outbound, dispatcher }) => {
+      void store.handOff(dispatcher, ...Array.from({ length: 2 }, () => claimedDelivery('sub_first')));
+      await until(() => outbound.requests.length === 2, 'the window sent');
+      // Their outcomes cannot be written yet: the next two are read and sent all the same.
+      void store.handOff(dispatcher, ...Array.from({ length: 2 }, () => claimedDelivery('sub_second')));
+      await until(() => outbound.requests.length === 4, 'the next hand-off sent');
+    });
   });
 
   it("no longer counts a subscription's hand-off deliveries waiting for their outcome's write against its share, up to a share's worth", async () => {
     // Its share after a success: max(2 × 2, 8 / 2) = 4; the window (8) leaves room for more than two shares.
-    const { store, outbound, dispatcher } = dispatcherWith(200, { concurrency: 8, batchSize: 16, perEndpointConcurrency: 2 });
-    store.failWrites = 1_000_000;
-    dispatcher.start();
-    void store.handOff(dispatcher, ...Array.from({ length: 12 }, () => claimedDelivery('sub_batch')));
-    // Four sent and none written would have held its whole share: a second share is read and sent.
-    await until(() => outbound.requests.length === 8, 'two shares sent while no outcome is written');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // No more than a share's worth waiting for writes beyond its share.
-    expect(outbound.requests.length).toBe(8);
-    expect(store.outcomes).toEqual([]);
-    store.failWrites = 0;
-    await until(() => store.outcomes.length === 12, 'every outcome written');
+    await whileOutcomesWait({ concurrency: 8, batchSize: 16, perEndpointConcurrency: 2 }, 12, async ({ store, outbound, dispatcher }) => {
+      void store.handOff(dispatcher, ...Array.from({ length: 12 }, () => claimedDelivery('sub_batch')));
+      // Four sent and none written would have held its whole share: a second share is read and sent.
+      await until(() => outbound.requests.length === 8, 'two shares sent while no outcome is written');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // No more than a share's worth waiting for writes beyond its share.
+      expect(outbound.requests.length).toBe(8);
+    });
   });
 
   it('renews the lease of a queued hand-off only when it would run out before the next renewal', async () => {
