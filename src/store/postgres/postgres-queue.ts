@@ -65,10 +65,10 @@ export function insertEventParams(event: HookEvent, deliveries: NewDelivery[]): 
 /**
  * The subscriptions with due work after $1, by id, with their tenants: a loose index scan of
  * deliveries_due (one probe per subscription, however many rows each has), with what this claimer
- * holds of each (the limit is per worker, like the dispatcher's; its in-flight rows whose lease
- * still runs, migration 0016), so that the claim can give each
- * tenant, then each of its subscriptions, a fair share (store/claim-shares.ts). The tenant comes
- * from the subscription's row, so the scan needs no other index.
+ * holds of each (the limit is per worker, like the dispatcher's): its in-flight rows whose lease
+ * still runs (one whose lease ran out is the claim's to take back, migration 0016). So the claim
+ * can give each tenant, then each of its subscriptions, a fair share (store/claim-shares.ts). The
+ * tenant comes from the subscription's row, so the scan needs no other index.
  */
 export const CLAIM_CANDIDATES = `
   WITH RECURSIVE subs(id) AS (
