@@ -197,6 +197,22 @@ describeEachStore('store reliability', (testStore) => {
       expect(again.map((c) => c.delivery.id).sort()).toEqual(first.map((c) => c.delivery.id).sort());
       await store.recordOutcomes(again.map((c) => succeeded(c.delivery, 'w1')));
     });
+
+    it("does not count, up to a share's worth, what the claimer says it sent and waits to write", async () => {
+      const subscription = await addSubscription();
+      await publish(subscription, 3 * PER_SUBSCRIPTION);
+      const claimWith = (settled: number) =>
+        store.claimDueDeliveries({ owner: 'w1', now, leaseMs: LEASE, limit: 100, settled: new Map([[subscription.id, settled]]) });
+      const first = await claimWith(0);
+      expect(first).toHaveLength(PER_SUBSCRIPTION);
+      // Half its share sent and waiting for their write: that much more.
+      expect(await claimWith(PER_SUBSCRIPTION / 2)).toHaveLength(PER_SUBSCRIPTION / 2);
+      // All of them sent (12 held): no more than a share's worth stops counting, so a share's worth more in all.
+      expect(await claimWith(PER_SUBSCRIPTION + PER_SUBSCRIPTION / 2)).toHaveLength(PER_SUBSCRIPTION / 2);
+      expect(await claimWith(10 * PER_SUBSCRIPTION)).toEqual([]);
+      // Another subscription's settled deliveries give this one nothing.
+      expect(await store.claimDueDeliveries({ owner: 'w1', now, leaseMs: LEASE, limit: 100, settled: new Map([['sub_other', 100]]) })).toEqual([]);
+    });
   });
 
   describe('inactive subscriptions', () => {

@@ -6,6 +6,7 @@ import type { DeliveryFormats } from '../core/envelope.js';
 import { ROOM_SLOT, ROOM_SLOTS } from '../core/handoff-room.js';
 import type { ClaimedDelivery } from '../core/model.js';
 import type { SecretBox } from '../core/secret-box.js';
+import { heldAgainstShare } from '../core/shares.js';
 import type { Store } from '../store/store.js';
 import { AttemptMaker } from './attempt.js';
 import { Lanes, subscriptionConcurrency, type LaneRule } from './lanes.js';
@@ -103,12 +104,19 @@ export class Dispatcher {
   // endpoints beside them had too few deliveries ready to keep their sends going.
   readonly #handedOffSending = new Map<string, number>();
   readonly #longSends = new Set<string>();
-  // Handed-off deliveries sent and waiting for their outcome's write: up to a window's worth no
-  // longer count against the read window either. Writes wait behind the API thread's commits (10 to
-  // 50 ms under a batch load), and counting what waits for them left too few ready to send.
+  // Held deliveries sent and waiting for their outcome's write, and how many of them came by
+  // hand-off: up to a window's worth of those no longer count against the read window either.
+  // Writes wait behind the API thread's commits (10 to 50 ms under a batch load), and counting
+  // what waits for them left too few ready to send.
   readonly #sentUnwritten = new Set<string>();
-  // The same by subscription: up to its read cap's worth no longer count against its share (#pickQueued).
+  #handedOffUnwritten = 0;
+  // The same by subscription: up to a share's worth no longer count against its share, of the
+  // hand-off's reads (#pickQueued) and of the claims (ClaimRequest.settled).
   readonly #sentUnwrittenOf = new Map<string, number>();
+  // Claimed deliveries sent since the last claim, and whether that claim took any: half a share
+  // sent wakes the claim loop, which may claim that much more of their subscriptions already.
+  #claimedSentSinceClaim = 0;
+  #lastClaimTook = 0;
   // Held deliveries per subscription.
   readonly #heldPerSubscription = new Map<string, number>();
   /**
@@ -261,7 +269,7 @@ export class Dispatcher {
   #readable(): number {
     const { batchSize, concurrency } = this.#deps.config;
     // Not bounded by the claims' window: a hand-off never waited for claimed deliveries to finish.
-    const held = this.#handedOff.size - this.#longSends.size - Math.min(this.#sentUnwritten.size, concurrency);
+    const held = this.#handedOff.size - this.#longSends.size - Math.min(this.#handedOffUnwritten, concurrency);
     const free = Math.min(this.#queuedCount, batchSize, concurrency - held - this.#reading);
     const minRead = Math.ceil(Math.min(batchSize, Math.ceil(concurrency / 2)) / 2);
     return free > 0 && free >= Math.min(minRead, this.#queuedCount) ? free : 0;
@@ -295,8 +303,8 @@ export class Dispatcher {
       // Sent and waiting for their outcome's write, up to a cap's worth, no longer count: counted, a
       // batch to one endpoint sent nothing for 10 to 15 ms at a time while its writes waited (all
       // of its cap sent, none written).
-      const waiting = Math.min(this.#sentUnwrittenOf.get(subscriptionId) ?? 0, cap);
-      const held = (this.#heldPerSubscription.get(subscriptionId) ?? 0) + (this.#readingOf.get(subscriptionId) ?? 0) - waiting;
+      const holds = (this.#heldPerSubscription.get(subscriptionId) ?? 0) + (this.#readingOf.get(subscriptionId) ?? 0);
+      const held = heldAgainstShare(holds, this.#sentUnwrittenOf.get(subscriptionId) ?? 0, cap);
       const count = Math.min(queue.length, cap - held, limit - picked.length);
       if (count <= 0) continue;
       for (const item of queue.splice(0, count)) picked.push({ id: item.id, subscriptionId });
@@ -387,13 +395,17 @@ export class Dispatcher {
         // This claim takes the retry that was due by now (see #waitLimit).
         if (now >= this.#retryAt) this.#retryAt = Number.POSITIVE_INFINITY;
         try {
-          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room });
+          // A copy: a store may read it after an await, and outcomes written meanwhile change it.
+          const settled = new Map(this.#sentUnwrittenOf);
+          this.#claimedSentSinceClaim = 0;
+          claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room, settled });
         } catch (error) {
           this.#claimWanted = true;
           this.#deps.logger.error({ err: error }, 'claiming deliveries failed; retrying shortly');
           await sleep(Math.min(pollIntervalMs, 1000));
           continue;
         }
+        this.#lastClaimTook = claimed.length;
         // A full batch means more may be due now.
         if (claimed.length === room) this.#claimWanted = true;
         await this.#admit(claimed, 'claim');
@@ -446,13 +458,17 @@ export class Dispatcher {
     const handedOff = this.#handedOff.has(deliveryId);
     if (handedOff) this.#handedOffSending.set(deliveryId, this.#now());
     const { result, verdict, outcome } = await this.#attempts.attempt(claimed, this.owner);
+    this.#sentUnwritten.add(deliveryId);
+    addToCount(this.#sentUnwrittenOf, claimed.subscription.id, 1);
     if (handedOff) {
       this.#handedOffSending.delete(deliveryId);
       this.#longSends.delete(deliveryId);
-      this.#sentUnwritten.add(deliveryId);
-      addToCount(this.#sentUnwrittenOf, claimed.subscription.id, 1);
+      this.#handedOffUnwritten += 1;
       // The read window grew: read into it now rather than at the outcome's write.
       if (this.#readable() > 0) this.#signal();
+    } else if (this.#lastClaimTook > 0 && ++this.#claimedSentSinceClaim >= this.#deps.config.perEndpointConcurrency) {
+      // Their shares grew: claim into them now rather than at the outcomes' write.
+      this.#wantClaim();
     }
     if (verdict.status === 'succeeded') this.#succeededAt.set(claimed.subscription.id, this.#now());
     this.#between();
@@ -566,8 +582,12 @@ export class Dispatcher {
     const subscriptionId = this.#held.get(deliveryId)?.subscription.id;
     if (subscriptionId !== undefined) addToCount(this.#heldPerSubscription, subscriptionId, -1);
     this.#held.delete(deliveryId);
-    if (this.#sentUnwritten.delete(deliveryId) && subscriptionId !== undefined) addToCount(this.#sentUnwrittenOf, subscriptionId, -1);
-    if (this.#handedOff.delete(deliveryId)) Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
+    const sent = this.#sentUnwritten.delete(deliveryId);
+    if (sent && subscriptionId !== undefined) addToCount(this.#sentUnwrittenOf, subscriptionId, -1);
+    if (this.#handedOff.delete(deliveryId)) {
+      Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
+      if (sent) this.#handedOffUnwritten -= 1;
+    }
   }
 
   /**

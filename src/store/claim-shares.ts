@@ -1,3 +1,5 @@
+import { heldAgainstShare } from '../core/shares.js';
+
 /** A subscription with due work, its tenant, and how many more deliveries it may have in flight. */
 export interface ClaimCandidate {
   subscriptionId: string;
@@ -102,9 +104,12 @@ export interface CandidateRow {
 
 /**
  * The room a candidate has in this claim: what it may hold less what this claimer holds, and only
- * one delivery, the probe, when its circuit is not closed (the claim takes the probe first).
+ * one delivery, the probe, when its circuit is not closed (the claim takes the probe first). Of
+ * what it holds, those the claimer says were sent and wait for their outcome's write (`settled`)
+ * count as core/shares.ts says.
  */
-export function candidateOf(row: CandidateRow, perSubscription: number): ClaimCandidate {
-  const room = perSubscription - Number(row.in_flight); // PostgreSQL's COUNT arrives as a string
+export function candidateOf(row: CandidateRow, perSubscription: number, settled = 0): ClaimCandidate {
+  // PostgreSQL's COUNT arrives as a string.
+  const room = perSubscription - heldAgainstShare(Number(row.in_flight), settled, perSubscription);
   return { subscriptionId: row.subscription_id, tenantId: row.tenant_id, room: row.circuit === 'closed' ? room : Math.min(1, room) };
 }

@@ -29,9 +29,9 @@ export interface LimitReading {
   inFlight: number;
 }
 
-export function toCandidate(row: CandidateRow, perSubscription: number): LimitedCandidate {
+export function toCandidate(row: CandidateRow, perSubscription: number, settled?: ReadonlyMap<string, number>): LimitedCandidate {
   return {
-    ...candidateOf(row, perSubscription),
+    ...candidateOf(row, perSubscription, settled?.get(row.subscription_id)),
     rateLimitPerSecond: row.rate_limit_per_second === null ? null : Number(row.rate_limit_per_second),
     maxInFlight: row.max_in_flight === null ? null : Number(row.max_in_flight),
   };

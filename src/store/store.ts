@@ -97,6 +97,11 @@ export interface ClaimRequest {
   limit: number;
   /** Most deliveries of one subscription this claimer may hold after the claim (default: QueueOptions). */
   perSubscription?: number;
+  /**
+   * By subscription, how many of the deliveries this claimer holds were sent and wait for their
+   * outcome's write: up to a share's worth of them do not count against the share (see candidateOf).
+   */
+  settled?: ReadonlyMap<string, number>;
 }
 
 /** How a store's queue shares claims, resolved once when the store is opened. */

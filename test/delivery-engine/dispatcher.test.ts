@@ -282,6 +282,21 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     });
   });
 
+  it("claims more once half a share of claimed deliveries were sent and wait for their outcome's write, telling the store they settled", async () => {
+    // A share of two: the first claim takes two of the backlog's six.
+    await whileOutcomesWait({ concurrency: 8, batchSize: 8, perEndpointConcurrency: 2 }, 6, async ({ store, outbound }) => {
+      store.claimShare = 2;
+      store.publish(...Array.from({ length: 6 }, () => claimedDelivery('sub_backlog')));
+      // No poll comes for a minute and no outcome is written, yet the rest is claimed two by two and sent.
+      await until(() => outbound.requests.length === 4, 'a second share claimed and sent while no outcome is written');
+      // The claim that took the second share was told the first one's two settled.
+      expect(store.claims.map((claim) => claim.settled?.get('sub_backlog') ?? 0)).toContain(2);
+      // No more than a share's worth settled counts: four held, two of them counted, no room left.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(outbound.requests.length).toBe(4);
+    });
+  });
+
   it('renews the lease of a queued hand-off only when it would run out before the next renewal', async () => {
     // leaseMs 150: renewals every 50 ms.
     const { clock, store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1, leaseMs: 150 });

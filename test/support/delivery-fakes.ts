@@ -4,6 +4,7 @@ import pino from 'pino';
 import { createSecretBox } from '../../src/core/secret-box.js';
 import type { ClaimedDelivery } from '../../src/core/model.js';
 import type { OutboundClient, OutboundRequest, OutboundResult } from '../../src/delivery/outbound.js';
+import { candidateOf } from '../../src/store/claim-shares.js';
 import type { ClaimRequest, DeliveryOutcome, Store } from '../../src/store/store.js';
 import { subscriptionRecord } from './subscription-record.js';
 
@@ -64,8 +65,16 @@ export class FakeQueueStore {
   releasedDueAt: number[] = [];
   renewed: string[][] = [];
   failWrites = 0;
+  /**
+   * When set, a claim takes no more of a subscription than this share allows, by the stores' rule
+   * (claim-shares.ts candidateOf): what the claimer holds of it (claimed, not yet recorded or
+   * released) counts, less what the request says settled. Null: a claim takes whatever is due.
+   */
+  claimShare: number | null = null;
   #listeners = new Set<() => void>();
   #handedOff = new Map<string, ClaimedDelivery>();
+  // Claimed and not yet recorded or released, with its subscription (when claimShare is set).
+  readonly #claimed = new Map<string, string>();
 
   asStore(): Store {
     return this as unknown as Store;
@@ -99,7 +108,22 @@ export class FakeQueueStore {
 
   async claimDueDeliveries(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     this.claims.push(request);
-    return this.due.splice(0, request.limit);
+    const share = this.claimShare;
+    if (share === null) return this.due.splice(0, request.limit);
+    const held = new Map<string, number>();
+    for (const subscriptionId of this.#claimed.values()) held.set(subscriptionId, (held.get(subscriptionId) ?? 0) + 1);
+    const taken: ClaimedDelivery[] = [];
+    this.due = this.due.filter((item) => {
+      const { id: subscriptionId, tenantId } = item.subscription;
+      const inFlight = held.get(subscriptionId) ?? 0;
+      const { room } = candidateOf({ subscription_id: subscriptionId, tenant_id: tenantId, in_flight: inFlight, circuit: 'closed' }, share, request.settled?.get(subscriptionId));
+      if (taken.length >= request.limit || room <= 0) return true;
+      taken.push(item);
+      held.set(subscriptionId, inFlight + 1);
+      this.#claimed.set(item.delivery.id, subscriptionId);
+      return false;
+    });
+    return taken;
   }
   async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void> {
     if (this.failWrites > 0) {
@@ -107,8 +131,10 @@ export class FakeQueueStore {
       throw new Error('disk full (fake)');
     }
     this.recorded.push(outcomes);
+    for (const outcome of outcomes) this.#claimed.delete(outcome.deliveryId);
   }
   async releaseDeliveries(_owner: string, ids: string[], dueAt: number): Promise<void> {
+    for (const id of ids) this.#claimed.delete(id);
     this.released.push(...ids);
     this.releasedDueAt.push(dueAt);
   }

@@ -313,7 +313,7 @@ export class PostgresQueue {
     const scan = async (after: string) =>
       (await this.#db.rows<CandidateRow>(CLAIM_CANDIDATES, [after, request.now, CLAIM_SCAN_SUBSCRIPTIONS, request.owner])).map((row) => {
         if (row.circuit !== 'closed') probes.add(row.subscription_id);
-        return toCandidate(row, perSubscription);
+        return toCandidate(row, perSubscription, request.settled);
       });
     const scanned = await scan(this.#turns.scanAfter);
     // Wrapped around: those before the scan's start come after those behind it.

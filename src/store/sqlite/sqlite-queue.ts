@@ -358,7 +358,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       const scan = (after: string) =>
         (candidates.all({ after, now: request.now, owner: request.owner, scan: CLAIM_SCAN_SUBSCRIPTIONS }) as CandidateRow[]).map((row) => {
           if (row.circuit !== 'closed') probes.add(row.subscription_id);
-          return toCandidate(row, perSubscription);
+          return toCandidate(row, perSubscription, request.settled);
         });
       const scanned = scan(turns.scanAfter);
       // Wrapped around: those before the scan's start come after those behind it.
