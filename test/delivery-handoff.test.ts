@@ -176,5 +176,40 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
         await moved.close();
       }
     }, 60_000);
+
+    it("writes a hanging endpoint's new deliveries pending, for the claim, once the delivery thread finds it stuck", async () => {
+      const server = { url: serve.url, adminToken } as TestServer;
+      await defineEventType(server, 'order.stuck');
+      const tenant = await createTenant(server);
+      const hanging = await startReceiver(() => ({ hang: true }));
+      try {
+        await subscribe(server, tenant, { url: hanging.url, event_types: ['order.stuck'] });
+        const statusOf = async (eventId: string) =>
+          (await call(server, 'GET', `/v1/tenants/${tenant.id}/deliveries?event_id=${eventId}`, { token: tenant.key })).body.data[0]?.status as string;
+        // Past its share (twice HOOKPOST_ENDPOINT_CONCURRENCY, 32): 32 sending and never answered,
+        // the rest handed off and waiting on the thread, so no claim may take more of it for now.
+        const batch = await call(server, 'POST', `/v1/tenants/${tenant.id}/events/batch`, {
+          token: tenant.key,
+          body: { events: Array.from({ length: 70 }, (_, n) => ({ type: 'order.stuck', data: { n } })) },
+        });
+        expect(batch.status).toBe(200);
+        await hanging.waitFor(32);
+        // Handed off, a delivery is written leased to the engine: in flight at once.
+        expect(await statusOf(batch.body.data[69].id)).toBe('in_flight');
+        // Within a sweep or two (a second apart) the thread reports the subscription stuck, and a
+        // publish then writes its delivery pending.
+        const written = await eventually(
+          async () => {
+            const probe = await publish(server, tenant, { type: 'order.stuck', data: { probe: true } });
+            return (await statusOf(probe.body.id)) === 'pending' ? 'pending' : undefined;
+          },
+          10_000,
+          'a delivery to the stuck subscription written pending',
+        );
+        expect(written).toBe('pending');
+      } finally {
+        await hanging.close();
+      }
+    }, 60_000);
   });
 });

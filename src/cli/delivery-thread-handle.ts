@@ -34,11 +34,14 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
   let held = 0;
   let threadMetrics: unknown = [];
   let stopped: (() => void) | null = null;
+  // Made once the thread is ready; stuck subscriptions are reported from the engine's first sweep on, a second later.
+  let handoff: DeliveryHandoff | null = null;
   worker.on('message', (report: ThreadReport) => {
     if (report.kind === 'status') {
       held = report.held;
       threadMetrics = report.metrics;
     }
+    if (report.kind === 'stuck') handoff?.setStuck(report.subscriptionIds);
     if (report.kind === 'stopped') stopped?.();
   });
   const ready = new Promise<Extract<ThreadReport, { kind: 'ready' }>>((resolve, reject) => {
@@ -46,7 +49,7 @@ export async function startDeliveryThread(store: Store, registry: Registry, env:
     worker.once('error', reject);
   });
   const { owner, leaseMs, handoffRoom } = await ready;
-  const handoff = new DeliveryHandoff({
+  handoff = new DeliveryHandoff({
     owner,
     leaseMs,
     room: handoffRoom,

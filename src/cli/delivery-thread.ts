@@ -22,7 +22,9 @@ import { releaseYoungGeneration } from './start-up-heap.js';
 export type ThreadReport =
   | { kind: 'ready'; owner: string; leaseMs: number; handoffRoom: Int32Array }
   | { kind: 'stopped' }
-  | { kind: 'status'; held: number; metrics: unknown };
+  | { kind: 'status'; held: number; metrics: unknown }
+  /** The subscriptions the engine finds stuck, whenever they change: publishes leave their deliveries to the claim. */
+  | { kind: 'stuck'; subscriptionIds: string[] };
 
 /** What the API's thread tells the delivery thread: deliveries are due, or stop. (Hand-offs come on their own port, `workerData.handoffs`.) */
 export type ThreadCommand = 'due' | 'stop';
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   });
   // Between its steps the engine takes the hand-offs that arrived meanwhile (see handoff-port.ts).
   dispatcher.between(receiveHandoffs<Handoff>(workerData.handoffs as MessagePort, ({ ids, subscriptionIds, leasedUntil }) => void dispatcher.take(ids, subscriptionIds, leasedUntil)));
+  dispatcher.onStuckChange((subscriptionIds) => port.postMessage({ kind: 'stuck', subscriptionIds } satisfies ThreadReport));
   const report = async () => port.postMessage({ kind: 'status', held: dispatcher.held, metrics: await registry.getMetricsAsJSON() } satisfies ThreadReport);
   const timer = setInterval(() => void report(), 1_000);
   port.on('message', (command: ThreadCommand) => {

@@ -98,6 +98,9 @@ export class Dispatcher {
   readonly #succeededAt = new Map<string, number>();
   // Since when each subscription with queued deliveries has held all it may and had none succeed.
   readonly #stuckSince = new Map<string, number>();
+  // The stuck subscriptions as last reported (onStuckChange), joined, and where the report goes.
+  #reportedStuck = '';
+  #onStuckChange: (subscriptionIds: string[]) => void = () => {};
   // Handed-off sends in flight, with when each started; and those of them found in flight for
   // STALL_MS or more (a hanging endpoint's), which no longer count against the hand-off's read
   // window: five hanging endpoints' sends held most of it until their timeout, and the healthy
@@ -363,6 +366,16 @@ export class Dispatcher {
     this.#between = step;
   }
 
+  /**
+   * Calls `listener` with the subscriptions this dispatcher finds stuck (#takeStuckQueues: a
+   * hanging endpoint's) whenever they change, at its sweeps: the hand-off then leaves their new
+   * deliveries to the claim (DeliveryHandoff.setStuck) instead of leasing them to a queue that the
+   * next sweep would hand back.
+   */
+  onStuckChange(listener: (subscriptionIds: string[]) => void): void {
+    this.#onStuckChange = listener;
+  }
+
   /** How many deliveries this dispatcher holds (claimed and not yet recorded). */
   get held(): number {
     return this.#held.size;
@@ -540,6 +553,7 @@ export class Dispatcher {
     // The read window grew: read into it now.
     if (this.#longSends.size > longSends) this.#signal();
     const stuck = this.#takeStuckQueues(now);
+    this.#reportStuck();
     const stalled = this.#lanes.takeStalled(STALL_MS);
     if (stalled.length === 0 && stuck.length === 0) return;
     for (const claimed of stalled) this.#forget(claimed.delivery.id);
@@ -575,6 +589,15 @@ export class Dispatcher {
       taken.push({ ids: queue.map((item) => item.id), dueAt: now + Math.min(Math.max(now - since, OVERFLOW_DEFER_MS), requestTimeoutMs) });
     }
     return taken;
+  }
+
+  /** Tells the onStuckChange listener which subscriptions are stuck, if that changed since it was last told. */
+  #reportStuck(): void {
+    const stuck = [...this.#stuckSince.keys()].sort();
+    const joined = stuck.join(' ');
+    if (joined === this.#reportedStuck) return;
+    this.#reportedStuck = joined;
+    this.#onStuckChange(stuck);
   }
 
   /** No longer holds the delivery (its outcome was written, or it was handed back). */

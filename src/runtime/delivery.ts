@@ -57,5 +57,6 @@ export function createDelivery(
     room: dispatcher.handoffRoom,
     take: (ids, subscriptionIds, leasedUntil) => void dispatcher.take(ids, subscriptionIds, leasedUntil),
   });
+  dispatcher.onStuckChange((subscriptionIds) => handoff.setStuck(subscriptionIds));
   return { dispatcher, outbound, handoff };
 }

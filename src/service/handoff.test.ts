@@ -53,6 +53,20 @@ describe('DeliveryHandoff', () => {
     expect(room()).toBe(10);
   });
 
+  it('leaves the deliveries of subscriptions the engine reports stuck to the claim, until a later report no longer names them', () => {
+    const { handoff, room } = handoffWithRoom(5);
+    const hanging = { ...plain, id: 'sub_hanging' } as Subscription;
+    const healthy = { ...plain, id: 'sub_healthy' } as Subscription;
+    handoff.setStuck(['sub_hanging']);
+    const stuck = delivery('to-hanging', { subscriptionId: 'sub_hanging' });
+    expect(handoff.lease(hanging, stuck, NOW)).toBe(stuck);
+    expect(handoff.lease(healthy, delivery('to-healthy'), NOW).lease).toBeDefined();
+    expect(room()).toBe(4);
+    handoff.setStuck([]);
+    expect(handoff.lease(hanging, delivery('recovered', { subscriptionId: 'sub_hanging' }), NOW).lease).toBeDefined();
+    expect(room()).toBe(3);
+  });
+
   it('leases no more than the room holds', () => {
     const { handoff, room } = handoffWithRoom(1);
     expect(handoff.lease(plain, delivery('d1'), NOW).lease).toBeDefined();

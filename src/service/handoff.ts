@@ -40,9 +40,21 @@ export class DeliveryHandoff {
   #readySubscriptions: string[] = [];
   #leasedUntil = Number.POSITIVE_INFINITY;
   #flushing = false;
+  #stuck: ReadonlySet<string> = new Set();
 
   constructor(target: HandoffTarget) {
     this.#target = target;
+  }
+
+  /**
+   * The subscriptions the engine reports stuck (a hanging endpoint's: all its sends held, none
+   * succeeding, see Dispatcher#stuckSubscriptions), replacing the last report. Their deliveries are
+   * written pending, for the claim: leased, they would wait in the engine's queue until its next
+   * sweep handed them back, an insert and an update each, and with five hanging endpoints beside
+   * five healthy ones those updates took a fifth of the delivery thread (docs/performance.md).
+   */
+  setStuck(subscriptionIds: Iterable<string>): void {
+    this.#stuck = new Set(subscriptionIds);
   }
 
   /**
@@ -57,7 +69,7 @@ export class DeliveryHandoff {
   lease(subscription: Subscription, delivery: NewDelivery, now: number, width = 1): NewDelivery {
     // An ordered delivery ('' is the whole subscription's group) waits for its group's head, which only a claim knows.
     const ordered = delivery.orderingKey !== null && delivery.orderingKey !== undefined;
-    if (delivery.dueAt > now || ordered || subscription.rateLimitPerSecond || subscription.maxInFlight) return delivery;
+    if (delivery.dueAt > now || ordered || subscription.rateLimitPerSecond || subscription.maxInFlight || this.#stuck.has(subscription.id)) return delivery;
     const { room } = this.#target;
     const reserved = Atomics.load(room, ROOM_SLOT.fanOutReserved);
     const fansOut = width > Atomics.load(room, ROOM_SLOT.fanOutWidth);

@@ -229,6 +229,26 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     outbound.answer(200);
   });
 
+  it('reports a subscription stuck while its sends hang (publishes then leave it to the claim), and no longer once one succeeds', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    const reports: string[][] = [];
+    dispatcher.onStuckChange((subscriptionIds) => reports.push(subscriptionIds));
+    dispatcher.start();
+    void store.handOff(dispatcher, ...Array.from({ length: 3 }, () => claimedDelivery('sub_hanging')));
+    await until(() => outbound.waiting === 1, 'the first one sending');
+    // A sweep (a second) finds it holding all it may, more queued, and nothing succeeding.
+    await until(() => reports.length === 1, 'the stuck report', 3_000);
+    expect(reports).toEqual([['sub_hanging']]);
+    // Its send succeeds: the next sweep reports it no longer stuck, and only once.
+    outbound.immediateStatus = 200;
+    outbound.answer(200);
+    await until(() => reports.length === 2, 'the report that it recovered', 3_000);
+    expect(reports[1]).toEqual([]);
+    await until(() => store.outcomes.length === 3, 'every delivery sent');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(reports).toHaveLength(2);
+  });
+
   it('no longer counts hand-off sends in flight for a second or more against its read window', async () => {
     const { clock, store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 4 });
     dispatcher.start();
