@@ -12,6 +12,7 @@ describe('configuration', () => {
     expect(config.delivery.retry.delaysMs).toHaveLength(8);
     expect(config.delivery.connectTimeoutMs).toBe(5_000);
     expect(config.delivery.requestTimeoutMs).toBe(15_000);
+    expect(config.delivery.batchSize).toBe(128);
     expect(config.bodyLimitBytes).toBe(256 * 1024);
     expect(config.databasePoolSize).toBe(10);
     expect(Object.isFrozen(config.delivery)).toBe(true);
