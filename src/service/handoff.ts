@@ -48,7 +48,7 @@ export class DeliveryHandoff {
 
   /**
    * The subscriptions the engine reports stuck (a hanging endpoint's: all its sends held, none
-   * succeeding, see Dispatcher#stuckSubscriptions), replacing the last report. Their deliveries are
+   * succeeding, see Dispatcher.onStuckChange), replacing the last report. Their deliveries are
    * written pending, for the claim: leased, they would wait in the engine's queue until its next
    * sweep handed them back, an insert and an update each, and with five hanging endpoints beside
    * five healthy ones those updates took a fifth of the delivery thread (docs/performance.md).
