@@ -9,12 +9,13 @@ import { Registry } from '../delivery/metric-classes.js';
 import { loadConfig } from '../config/config.js';
 import { loadInstanceSecrets } from '../config/instance-secrets.js';
 import { createSecretBox } from '../core/secret-box.js';
-import { createStore } from '../store/index.js';
+import { createStore, sqliteFile } from '../store/index.js';
 import { adoptWriteGates } from '../store/sqlite/write-gate.js';
 import { createDelivery } from '../runtime/delivery.js';
 import { queueOptions } from '../runtime/sending.js';
 import { openTracing } from '../runtime/tracing.js';
 import { receiveHandoffs } from './handoff-port.js';
+import { outcomeThread } from './outcome-thread-handle.js';
 import { createLogger } from './logger.js';
 import { releaseYoungGeneration } from './start-up-heap.js';
 
@@ -49,8 +50,11 @@ async function main(): Promise<void> {
   });
   const registry = new Registry();
   const tracing = await openTracing(config.tracing);
+  // A SQLite file's outcomes are written on a thread of their own (see outcome-thread-handle.ts).
+  const outcomes = sqliteFile(config.databaseUrl) ? outcomeThread(workerData.env as Record<string, string | undefined>, logger) : undefined;
   const { dispatcher, outbound } = createDelivery(config, {
     store,
+    outcomes,
     secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),
     registry,
     logger,
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
       clearInterval(timer);
       void (async () => {
         await dispatcher.stop();
+        await outcomes?.close();
         await outbound.close();
         await tracing.shutdown();
         await store.close();

@@ -49,6 +49,8 @@ interface QueuedHandoff {
 /** What a dispatcher works with. */
 export interface DispatcherDeps {
   store: Store;
+  /** Where outcomes are recorded: the store unless set (the delivery thread's outcome thread, cli/outcome-thread-handle.ts). */
+  outcomes?: Pick<Store, 'recordOutcomes'> | undefined;
   outbound: OutboundClient;
   formats: DeliveryFormats;
   secrets: SecretBox;
@@ -172,7 +174,7 @@ export class Dispatcher {
     Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutReserved, FAN_OUT_ROOM);
     Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutWidth, deps.config.batchSize);
     this.#outcomes = new OutcomeWriter({
-      store: deps.store,
+      store: deps.outcomes ?? deps.store,
       logger: deps.logger,
       ...(deps.outcomeWindowMs !== undefined ? { windowMs: deps.outcomeWindowMs } : {}),
       onWritten: (ids) => {

@@ -24,7 +24,16 @@ export interface Delivery {
 /** Builds the outbound client and the dispatcher from the configuration (on the API's thread or its own). */
 export function createDelivery(
   config: Config,
-  deps: { store: Store; secrets: SecretBox; registry: Registry; logger: Logger; lookup?: LookupFunction | undefined; tracing?: Tracing | undefined },
+  deps: {
+    store: Store;
+    /** Where outcomes are recorded, if not the store (see DispatcherDeps.outcomes). */
+    outcomes?: Pick<Store, 'recordOutcomes'> | undefined;
+    secrets: SecretBox;
+    registry: Registry;
+    logger: Logger;
+    lookup?: LookupFunction | undefined;
+    tracing?: Tracing | undefined;
+  },
 ): Delivery {
   const outbound = createOutboundClient({
     ...config.targetPolicy,
@@ -40,6 +49,7 @@ export function createDelivery(
   });
   const dispatcher = new Dispatcher({
     store: deps.store,
+    outcomes: deps.outcomes,
     outbound,
     formats: new DeliveryFormats([nativeFormat, ...compatFormats()]),
     secrets: deps.secrets,

@@ -22,7 +22,7 @@ export interface StoreOptions {
  * so a SQLite process never loads pg, nor a PostgreSQL one better-sqlite3.
  */
 export async function createStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
-  if (databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length) {
+  if (sqliteUrl(databaseUrl)) {
     const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
     return withLookupCache(await openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue));
   }
@@ -34,6 +34,16 @@ export async function createStore(databaseUrl: string, options: StoreOptions = {
     'database_url',
     `HOOKPOST_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database, not "${redactPassword(databaseUrl)}".`,
   );
+}
+
+/** Whether the URL names a SQLite database (a file, or `:memory:`). */
+function sqliteUrl(databaseUrl: string): boolean {
+  return databaseUrl.startsWith('sqlite:') && databaseUrl.length > 'sqlite:'.length;
+}
+
+/** Whether the URL names a SQLite file, which this process's threads may each open (not `:memory:`, private to a connection). */
+export function sqliteFile(databaseUrl: string): boolean {
+  return sqliteUrl(databaseUrl) && databaseUrl !== 'sqlite::memory:';
 }
 
 /** The URL as an operator may see it in an error: any password replaced. */

@@ -1,0 +1,92 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { DeliveryOutcome, Store } from '../store/store.js';
+import { releaseWriteGatesOf, shareWriteGates } from '../store/sqlite/write-gate.js';
+import type { OutcomeAnswer, OutcomeBatch } from './outcome-thread.js';
+
+// Why outcomes are written on a thread of their own (SQLite only): recording them was a fifth of
+// the delivery thread's time under a fan-out and a batch load (the attempt's INSERT, the
+// delivery's UPDATE through its indexes, the commit), and that thread is the busier of the two
+// while the API's is idle or waiting for its fsync. Posting a batch costs the delivery thread a
+// copy of plain objects instead (docs/performance.md, "13th session"). A PostgreSQL write is a
+// round trip, not CPU, so it stays where it is.
+
+/** Where the outcome writer's batches go: `recordOutcomes` as the store's, and `close` once nothing more comes. */
+export interface OutcomeThread extends Pick<Store, 'recordOutcomes'> {
+  close(): Promise<void>;
+}
+
+/**
+ * The delivery thread's side of the outcome thread. The thread starts with the first batch (an
+ * idle server does not pay for it) and again after it ended: a batch it had not answered fails,
+ * and the outcome writer retries it, so nothing is lost, only late. `env` is the process's
+ * settings, as the delivery thread got them.
+ */
+export function outcomeThread(env: Record<string, string | undefined>, logger: Pick<Logger, 'error'>): OutcomeThread {
+  let worker: Promise<Worker> | null = null;
+  let running: Worker | null = null;
+  let nextId = 0;
+  const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+
+  const start = async (): Promise<Worker> => {
+    const started = new Worker(new URL('./outcome-thread.js', import.meta.url), { workerData: { env, writeGates: shareWriteGates() } });
+    const { threadId } = started;
+    running = started;
+    started.on('message', (answer: OutcomeAnswer | 'ready') => {
+      if (answer === 'ready') return;
+      const caller = waiting.get(answer.id);
+      waiting.delete(answer.id);
+      if (answer.error === null) caller?.resolve();
+      else caller?.reject(new Error(answer.error));
+    });
+    started.once('exit', (code) => {
+      // A gate it held must not block the other threads, and what it had not answered is retried.
+      releaseWriteGatesOf(threadId);
+      if (running === started) {
+        running = null;
+        worker = null;
+      }
+      // Batches go to one thread at a time (the next starts only once this one ended or closed).
+      for (const caller of waiting.values()) caller.reject(new Error(`the outcome thread ended (exit code ${code})`));
+      waiting.clear();
+    });
+    // An error ends the thread ('exit' follows); logged here, the batches waiting fail there.
+    started.on('error', (error) => logger.error({ err: error }, 'the outcome thread failed'));
+    // Its first message says its store is open; an exit before that fails the batch that started it.
+    await new Promise<void>((resolve, reject) => {
+      const ready = () => {
+        started.off('exit', ended);
+        resolve();
+      };
+      const ended = (code: number) => {
+        started.off('message', ready);
+        reject(new Error(`the outcome thread ended before it was ready (exit code ${code})`));
+      };
+      started.once('message', ready);
+      started.once('exit', ended);
+    });
+    return started;
+  };
+
+  return {
+    async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void> {
+      worker ??= start().catch((error: unknown) => {
+        worker = null;
+        throw error;
+      });
+      const ready = await worker;
+      // Ended meanwhile: a message to it would never be answered.
+      if (ready !== running) throw new Error('the outcome thread ended');
+      const id = nextId++;
+      const answered = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
+      ready.postMessage({ id, outcomes } satisfies OutcomeBatch);
+      await answered;
+    },
+    async close(): Promise<void> {
+      const closing = worker;
+      worker = null;
+      running = null;
+      if (closing) await (await closing.catch(() => null))?.terminate();
+    },
+  };
+}
