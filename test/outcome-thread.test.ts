@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OutcomeThread } from '../src/cli/outcome-thread-handle.js';
+import { OUTCOMES_FOR_THE_THREAD, type OutcomeThread } from '../src/cli/outcome-thread-handle.js';
 import { newId } from '../src/core/ids.js';
 import type { Subscription } from '../src/core/model.js';
 import { createStore, type Store } from '../src/store/index.js';
@@ -15,25 +15,34 @@ import { subscriptionRecord } from './support/subscription-record.js';
 
 const HANDLE = pathToFileURL(path.resolve('dist/src/cli/outcome-thread-handle.js')).href;
 const T0 = 1_700_000_000_000;
-type Start = (env: Record<string, string | undefined>, logger: { error: (...args: unknown[]) => void }) => OutcomeThread;
+type Start = (env: Record<string, string | undefined>, logger: { error: (...args: unknown[]) => void }, store: Pick<Store, 'recordOutcomes'>) => OutcomeThread;
+// A batch the thread takes: the smallest it takes, and another outcome of a failed send.
+const FULL = OUTCOMES_FOR_THE_THREAD;
 
 describe('the outcome thread', () => {
   let url: string;
   let store: Store;
-  let subscription: Subscription;
+  let subscriptions: Subscription[];
   let start: Start;
   const tenantId = newId('tenant');
   const threads: OutcomeThread[] = [];
-  const errors: unknown[] = [];
-  const logger = { error: (...args: unknown[]) => errors.push(args) };
+  const logger = { error: () => {} };
+  // Batches written on this thread (smaller than the thread takes), by size.
+  const writtenHere: number[] = [];
+  const here: Pick<Store, 'recordOutcomes'> = {
+    recordOutcomes: (outcomes) => {
+      writtenHere.push(outcomes.length);
+      return store.recordOutcomes(outcomes);
+    },
+  };
 
   beforeAll(async () => {
     url = `sqlite:${path.join(mkdtempSync(path.join(os.tmpdir(), 'hookpost-outcomes-')), 'hookpost.db')}`;
     store = await createStore(url);
     await store.migrate();
     await store.insertTenant({ id: tenantId, name: 'Acme', createdAt: T0 });
-    subscription = subscriptionRecord(tenantId, T0, { eventTypes: ['order.created'] });
-    await store.insertSubscription(subscription);
+    subscriptions = Array.from({ length: FULL }, () => subscriptionRecord(tenantId, T0, { eventTypes: ['order.created'] }));
+    for (const subscription of subscriptions) await store.insertSubscription(subscription);
     start = ((await import(HANDLE)) as { outcomeThread: Start }).outcomeThread;
   });
   afterAll(async () => {
@@ -42,31 +51,33 @@ describe('the outcome thread', () => {
   });
 
   const open = (databaseUrl = url) => {
-    const thread = start({ HOOKPOST_DATABASE_URL: databaseUrl }, logger);
+    const thread = start({ HOOKPOST_DATABASE_URL: databaseUrl }, logger, here);
     threads.push(thread);
     return thread;
   };
 
-  /** A delivery published and claimed by `owner`, as the dispatcher holds it before its outcome. */
-  async function claimedDelivery(owner: string): Promise<{ deliveryId: string; eventId: string }> {
+  type Held = { deliveryId: string; eventId: string; subscriptionId: string };
+
+  /** An event published to `count` subscriptions and its deliveries claimed by `owner`, as the dispatcher holds them before their outcomes. */
+  async function claimedDeliveries(owner: string, count: number): Promise<Held[]> {
     const eventId = newId('event');
-    const deliveryId = newId('delivery');
+    const held = subscriptions.slice(0, count).map((s) => ({ deliveryId: newId('delivery'), eventId, subscriptionId: s.id }));
     await store.insertEventWithDeliveries(
       { tenantId, id: eventId, type: 'order.created', data: { n: 1 }, resourceId: null, createdAt: T0, deliverAt: null },
-      [{ id: deliveryId, subscriptionId: subscription.id, dueAt: T0 }],
+      held.map((h) => ({ id: h.deliveryId, subscriptionId: h.subscriptionId, dueAt: T0 })),
     );
-    const claimed = await store.claimDueDeliveries({ owner, now: T0, leaseMs: 60_000, limit: 10 });
-    expect(claimed.map((c) => c.delivery.id)).toEqual([deliveryId]);
-    return { deliveryId, eventId };
+    const claimed = await store.claimDueDeliveries({ owner, now: T0, leaseMs: 60_000, limit: 100 });
+    expect(claimed.map((c) => c.delivery.id).sort()).toEqual(held.map((h) => h.deliveryId).sort());
+    return held;
   }
 
-  function outcome(owner: string, { deliveryId, eventId }: { deliveryId: string; eventId: string }, statusCode = 200): DeliveryOutcome {
+  function outcome(owner: string, { deliveryId, eventId, subscriptionId }: Held, statusCode = 200): DeliveryOutcome {
     const succeeded = statusCode < 300;
     return {
       deliveryId,
       owner,
       tenantId,
-      subscriptionId: subscription.id,
+      subscriptionId,
       eventId,
       eventType: 'order.created',
       status: succeeded ? 'succeeded' : 'pending',
@@ -87,47 +98,66 @@ describe('the outcome thread', () => {
     };
   }
 
-  it('records each batch in the same file, and answers once it committed', async () => {
+  it('records a full batch in the same file, and answers once it committed', async () => {
     const thread = open();
-    const first = await claimedDelivery('w1');
-    const second = await claimedDelivery('w1');
-    await thread.recordOutcomes([outcome('w1', first), outcome('w1', second, 503)]);
+    const [failed, ...sent] = await claimedDeliveries('w1', FULL);
+    writtenHere.length = 0;
+    await thread.recordOutcomes([outcome('w1', failed!, 503), ...sent.map((h) => outcome('w1', h))]);
+    expect(writtenHere).toEqual([]);
 
     // Read through this thread's own connection: committed, with its attempt.
-    const done = await store.getDelivery(tenantId, first.deliveryId);
+    const done = await store.getDelivery(tenantId, sent[0]!.deliveryId);
     expect(done).toMatchObject({ status: 'succeeded', attemptCount: 1, lastStatusCode: 200 });
     expect(done!.attempts).toMatchObject([{ number: 1, statusCode: 200, responseBody: 'ok', succeeded: true }]);
-    expect(await store.getDelivery(tenantId, second.deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, lastStatusCode: 503 });
+    expect(await store.getDelivery(tenantId, failed!.deliveryId)).toMatchObject({ status: 'pending', attemptCount: 1, lastStatusCode: 503 });
+  });
+
+  it('writes a smaller batch on the calling thread, without starting the thread', async () => {
+    // A thread could not open this store: the small batch is written all the same, so it never went there.
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'hookpost-outcomes-'));
+    const thread = open(`sqlite:${directory}`);
+    const held = await claimedDeliveries('w2', FULL - 1);
+    writtenHere.length = 0;
+    await thread.recordOutcomes(held.map((h) => outcome('w2', h)));
+    expect(writtenHere).toEqual([FULL - 1]);
+    expect(await store.getDelivery(tenantId, held[0]!.deliveryId)).toMatchObject({ status: 'succeeded' });
   });
 
   it('fails a batch whose write failed, with the store’s error, and records the next one', async () => {
     const thread = open();
+    const held = await claimedDeliveries('w3', FULL);
     // An attempt of a delivery that does not exist breaks the attempts table's foreign key.
-    const missing = { deliveryId: newId('delivery'), eventId: newId('event') };
-    await expect(thread.recordOutcomes([outcome('w2', missing)])).rejects.toThrow(/FOREIGN KEY/);
+    const missing = { deliveryId: newId('delivery'), eventId: newId('event'), subscriptionId: subscriptions[0]!.id };
+    await expect(thread.recordOutcomes([outcome('w3', missing), ...held.slice(1).map((h) => outcome('w3', h))])).rejects.toThrow(/FOREIGN KEY/);
+    // The whole batch is one transaction: nothing of it was kept.
+    expect(await store.getDelivery(tenantId, held[1]!.deliveryId)).toMatchObject({ status: 'in_flight' });
 
-    const held = await claimedDelivery('w2');
-    await thread.recordOutcomes([outcome('w2', held)]);
-    expect(await store.getDelivery(tenantId, held.deliveryId)).toMatchObject({ status: 'succeeded' });
+    await thread.recordOutcomes(held.map((h) => outcome('w3', h)));
+    expect(await store.getDelivery(tenantId, held[1]!.deliveryId)).toMatchObject({ status: 'succeeded' });
   });
 
   it('fails the batch, rather than leaving it waiting, when its thread cannot open the store', async () => {
     // A directory where the file should be: SQLite cannot open it.
     const directory = mkdtempSync(path.join(os.tmpdir(), 'hookpost-outcomes-'));
     const thread = open(`sqlite:${directory}`);
-    const held = await claimedDelivery('w3');
-    await expect(thread.recordOutcomes([outcome('w3', held)])).rejects.toThrow(/outcome thread ended before it was ready|unable to open/);
-    expect(await store.getDelivery(tenantId, held.deliveryId)).toMatchObject({ status: 'in_flight' });
+    const held = await claimedDeliveries('w4', FULL);
+    await expect(thread.recordOutcomes(held.map((h) => outcome('w4', h)))).rejects.toThrow(/outcome thread ended before it was ready/);
+    expect(await store.getDelivery(tenantId, held[0]!.deliveryId)).toMatchObject({ status: 'in_flight' });
+    // Claimed far later, so that later tests find nothing of these left to claim.
+    const leftovers = await store.claimDueDeliveries({ owner: 'cleaner', now: T0 * 2, leaseMs: 60_000, limit: 100 });
+    await store.recordOutcomes(leftovers.map((c) => ({ ...outcome('cleaner', { deliveryId: c.delivery.id, eventId: c.event.id, subscriptionId: c.subscription.id }) })));
   });
 
   it('starts another thread for the next batch once one was closed', async () => {
     const thread = open();
-    const first = await claimedDelivery('w4');
-    await thread.recordOutcomes([outcome('w4', first)]);
+    const first = await claimedDeliveries('w5', FULL);
+    await thread.recordOutcomes(first.map((h) => outcome('w5', h)));
     await thread.close();
 
-    const second = await claimedDelivery('w4');
-    await thread.recordOutcomes([outcome('w4', second)]);
-    expect(await store.getDelivery(tenantId, second.deliveryId)).toMatchObject({ status: 'succeeded' });
+    const second = await claimedDeliveries('w5', FULL);
+    writtenHere.length = 0;
+    await thread.recordOutcomes(second.map((h) => outcome('w5', h)));
+    expect(writtenHere).toEqual([]);
+    expect(await store.getDelivery(tenantId, second[0]!.deliveryId)).toMatchObject({ status: 'succeeded' });
   });
 });

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const registry = new Registry();
   const tracing = await openTracing(config.tracing);
   // A SQLite file's outcomes are written on a thread of their own (see outcome-thread-handle.ts).
-  const outcomes = sqliteFile(config.databaseUrl) ? outcomeThread(workerData.env as Record<string, string | undefined>, logger) : undefined;
+  const outcomes = sqliteFile(config.databaseUrl) ? outcomeThread(workerData.env as Record<string, string | undefined>, logger, store) : undefined;
   const { dispatcher, outbound } = createDelivery(config, {
     store,
     outcomes,

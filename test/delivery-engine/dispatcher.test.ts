@@ -349,6 +349,48 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     expect(store.released.sort()).toEqual(fanOut.slice(4).map((item) => item.delivery.id).sort());
   });
 
+  it('offers publishes room for its window, 65,536 batch deliveries past it and 16,384 more for wide fan-outs only', () => {
+    const { dispatcher } = dispatcherWith(200, { concurrency: 4, batchSize: 3 });
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(4 + 65_536 + 16_384);
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.fanOutReserved)).toBe(16_384);
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.fanOutWidth)).toBe(3);
+  });
+
+  it('records outcomes where it is told to, and their leases are done once that write answered', async () => {
+    const clock = new FakeClock();
+    const store = new FakeQueueStore();
+    const outbound = new FakeOutbound(clock, 200);
+    const elsewhere: string[] = [];
+    let answer: () => void = () => {};
+    const dispatcher = new Dispatcher({
+      store: store.asStore(),
+      outcomes: {
+        recordOutcomes: (outcomes) => {
+          elsewhere.push(...outcomes.map((outcome) => outcome.deliveryId));
+          return new Promise<void>((resolve) => (answer = resolve));
+        },
+      },
+      outbound,
+      formats: new DeliveryFormats(),
+      secrets: testSecrets,
+      config,
+      logger: silentLogger,
+      now: clock.now,
+      random: () => 0.5,
+      outcomeWindowMs: 1,
+    });
+    running.push(dispatcher);
+    const delivery = claimedDelivery('sub_elsewhere');
+    dispatcher.start();
+    store.publish(delivery);
+    await until(() => elsewhere.length === 1, 'the outcome written elsewhere');
+    expect(elsewhere).toEqual([delivery.delivery.id]);
+    expect(store.outcomes).toEqual([]);
+    expect(dispatcher.held).toBe(1);
+    answer();
+    await until(() => dispatcher.held === 0, 'the lease done once the write answered');
+  });
+
   it('gives back the room of a hand-off that arrives after it stopped, even when handing it back fails', async () => {
     const { store, dispatcher } = dispatcherWith(200);
     const room = Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left);
