@@ -8,6 +8,7 @@ import { newId } from '../src/core/ids.js';
 import type { Subscription } from '../src/core/model.js';
 import { createStore, type Store } from '../src/store/index.js';
 import type { DeliveryOutcome } from '../src/store/store.js';
+import { attemptOutcome } from './support/outcomes.js';
 import { subscriptionRecord } from './support/subscription-record.js';
 
 // The delivery thread's outcome thread (cli/outcome-thread-handle.ts), run from the build as the
@@ -71,32 +72,9 @@ describe('the outcome thread', () => {
     return held;
   }
 
-  function outcome(owner: string, { deliveryId, eventId, subscriptionId }: Held, statusCode = 200): DeliveryOutcome {
-    const succeeded = statusCode < 300;
-    return {
-      deliveryId,
-      owner,
-      tenantId,
-      subscriptionId,
-      eventId,
-      eventType: 'order.created',
-      status: succeeded ? 'succeeded' : 'pending',
-      nextAttemptAt: succeeded ? null : T0 + 60_000,
-      disableSubscription: null,
-      attempt: {
-        id: newId('attempt'),
-        deliveryId,
-        number: 1,
-        startedAt: T0,
-        durationMs: 7,
-        statusCode,
-        responseBody: succeeded ? 'ok' : 'busy',
-        errorClass: succeeded ? null : 'bad_status',
-        errorMessage: null,
-        succeeded,
-      },
-    };
-  }
+  /** A first attempt's outcome: succeeded, or pending a retry when the receiver answered 300 or more. */
+  const outcome = (owner: string, held: Held, statusCode = 200): DeliveryOutcome =>
+    attemptOutcome({ ...held, tenantId }, owner, statusCode < 300 ? { statusCode, at: T0 } : { statusCode, at: T0, status: 'pending', nextAttemptAt: T0 + 60_000, responseBody: 'busy' });
 
   it('records a full batch in the same file, and answers once it committed', async () => {
     const thread = open();

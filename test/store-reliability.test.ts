@@ -6,6 +6,7 @@ import type { DeliveryOutcome } from '../src/store/store.js';
 import { createStore, type Store } from '../src/store/index.js';
 import { openDatabase } from '../src/store/sqlite/native-handles.js';
 import { TABLES } from '../src/store/tables.js';
+import { attemptOutcome } from './support/outcomes.js';
 import { describeEachStore } from './support/stores.js';
 
 // The store's side of issue 10, on every store: fair claims, parked deliveries of inactive
@@ -44,20 +45,8 @@ describeEachStore('store reliability', (testStore) => {
     }
   });
 
-  function finished({ id: deliveryId, tenantId, subscriptionId, eventId }: Delivery, owner: string): DeliveryOutcome {
-    return {
-      deliveryId,
-      owner,
-      tenantId,
-      subscriptionId,
-      eventId,
-      eventType: 'order.created',
-      status: 'failed' as const,
-      nextAttemptAt: null,
-      disableSubscription: null,
-      attempt: { id: newId('attempt'), deliveryId, number: 1, startedAt: now, durationMs: 1, statusCode: 500, responseBody: '', errorClass: 'bad_status' as const, errorMessage: null, succeeded: false },
-    };
-  }
+  const finished = ({ id: deliveryId, tenantId, subscriptionId, eventId }: Delivery, owner: string): DeliveryOutcome =>
+    attemptOutcome({ deliveryId, tenantId, subscriptionId, eventId }, owner, { statusCode: 500, at: now });
 
   function succeeded(delivery: Delivery, owner: string): DeliveryOutcome {
     const failed = finished(delivery, owner);
