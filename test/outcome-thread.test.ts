@@ -114,16 +114,26 @@ describe('the outcome thread', () => {
     expect(await store.getDelivery(tenantId, held[1]!.deliveryId)).toMatchObject({ status: 'succeeded' });
   });
 
-  it('fails the batch, rather than leaving it waiting, when its thread cannot open the store', async () => {
-    // A directory where the file should be: SQLite cannot open it.
+  it('writes on the calling thread, and logs why, when its thread cannot open the store', async () => {
+    const logged: unknown[] = [];
+    // A directory where the file should be: SQLite cannot open it on the thread.
     const directory = mkdtempSync(path.join(os.tmpdir(), 'hookpost-outcomes-'));
-    const thread = open(`sqlite:${directory}`);
-    const held = await claimedDeliveries('w4', FULL);
-    await expect(thread.recordOutcomes(held.map((h) => outcome('w4', h)))).rejects.toThrow(/outcome thread ended before it was ready/);
-    expect(await store.getDelivery(tenantId, held[0]!.deliveryId)).toMatchObject({ status: 'in_flight' });
-    // Claimed far later, so that later tests find nothing of these left to claim.
-    const leftovers = await store.claimDueDeliveries({ owner: 'cleaner', now: T0 * 2, leaseMs: 60_000, limit: 100 });
-    await store.recordOutcomes(leftovers.map((c) => ({ ...outcome('cleaner', { deliveryId: c.delivery.id, eventId: c.event.id, subscriptionId: c.subscription.id }) })));
+    const thread = start({ HOOKPOST_DATABASE_URL: `sqlite:${directory}` }, { error: (...args: unknown[]) => logged.push(args) }, here);
+    threads.push(thread);
+    const logCounts: number[] = [];
+    for (const owner of ['w4', 'w4 again']) {
+      const held = await claimedDeliveries(owner, FULL);
+      writtenHere.length = 0;
+      await thread.recordOutcomes(held.map((h) => outcome(owner, h)));
+      expect(writtenHere).toEqual([FULL]);
+      expect(await store.getDelivery(tenantId, held[0]!.deliveryId)).toMatchObject({ status: 'succeeded' });
+      logCounts.push(logged.length);
+    }
+    // The thread's own error, then what follows from it; the second batch went to the calling
+    // thread without trying another thread, so nothing more was logged.
+    expect(JSON.stringify(logged)).toContain('SQLITE_CANTOPEN');
+    expect(JSON.stringify(logged.at(-1))).toContain('could not start');
+    expect(logCounts[1]).toBe(logCounts[0]);
   });
 
   it('starts another thread for the next batch once one was closed', async () => {

@@ -4,8 +4,8 @@ import type { DeliveryOutcome, Store } from '../store/store.js';
 import { releaseWriteGatesOf, shareWriteGates } from '../store/sqlite/write-gate.js';
 import type { OutcomeAnswer, OutcomeBatch } from './outcome-thread.js';
 
-// Why outcomes are written on a thread of their own (SQLite only): recording them was a fifth of
-// the delivery thread's time under a fan-out and a batch load (the attempt's INSERT, the
+// Why outcomes are written on a thread of their own (SQLite only): recording them was a seventh to
+// a fifth of the delivery thread's time under a batch load and a fan-out (the attempt's INSERT, the
 // delivery's UPDATE through its indexes, the commit), and that thread is the busier of the two
 // while the API's is idle or waiting for its fsync. Posting a batch costs the delivery thread a
 // copy of plain objects instead (docs/performance.md, "13th session"). A PostgreSQL write is a
@@ -27,12 +27,15 @@ export interface OutcomeThread extends Pick<Store, 'recordOutcomes'> {
  * goes to the thread, a smaller one to `store` on this thread. The thread starts with the first
  * batch it gets (an idle or lightly loaded server does not pay for it) and again after it ended:
  * a batch it had not answered fails, and the outcome writer retries it, so nothing is lost, only
- * late. `env` is the process's settings, as the delivery thread got them.
+ * late. If a thread cannot start, `store` writes every batch from then on. `env` is the process's
+ * settings, as the delivery thread got them.
  */
 export function outcomeThread(env: Record<string, string | undefined>, logger: Pick<Logger, 'error'>, store: Pick<Store, 'recordOutcomes'>): OutcomeThread {
   let worker: Promise<Worker> | null = null;
   let running: Worker | null = null;
   let nextId = 0;
+  // Set once a thread failed to start: every batch is written on this thread from then on.
+  let unstartable = false;
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
   const start = async (): Promise<Worker> => {
@@ -77,12 +80,20 @@ export function outcomeThread(env: Record<string, string | undefined>, logger: P
 
   return {
     async recordOutcomes(outcomes: DeliveryOutcome[]): Promise<void> {
-      if (outcomes.length < OUTCOMES_FOR_THE_THREAD) return store.recordOutcomes(outcomes);
-      worker ??= start().catch((error: unknown) => {
+      if (unstartable || outcomes.length < OUTCOMES_FOR_THE_THREAD) return store.recordOutcomes(outcomes);
+      worker ??= start();
+      let ready: Worker;
+      try {
+        ready = await worker;
+      } catch (error) {
+        // It could not open the store (or failed to load): this thread's store writes the same
+        // file, so it writes every batch from now on, rather than a thread being started in vain
+        // at each of the outcome writer's retries.
         worker = null;
-        throw error;
-      });
-      const ready = await worker;
+        if (!unstartable) logger.error({ err: error }, 'the outcome thread could not start; outcomes are written on the delivery thread');
+        unstartable = true;
+        return store.recordOutcomes(outcomes);
+      }
       // Ended meanwhile: a message to it would never be answered.
       if (ready !== running) throw new Error('the outcome thread ended');
       const id = nextId++;
