@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { releaseWriteGatesOf, shareWriteGates } from '../store/sqlite/write-gate.js';
 import { DeliveryHandoff } from '../service/handoff.js';
 import type { Store } from '../store/store.js';
 import type { Handoff, ThreadCommand, ThreadReport } from './delivery-thread.js';
+import { startGatedWorker } from './gated-worker.js';
 
 /** The API thread's side of the delivery thread. */
 export interface DeliveryThread {
@@ -22,15 +22,9 @@ export interface DeliveryThread {
  * (what /metrics serves). Resolves once the thread's dispatcher runs.
  */
 export async function startDeliveryThread(store: Store, registry: Registry, env: NodeJS.ProcessEnv): Promise<DeliveryThread> {
-  // The SQLite write gates: the thread's writes take turns with this thread's instead of sleeping in busy_timeout.
   // Hand-offs go on a port of their own, which the thread also reads between its steps (cli/handoff-port.ts).
   const handoffs = new MessageChannel();
-  const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), {
-    workerData: { env: { ...env }, writeGates: shareWriteGates(), handoffs: handoffs.port2 },
-    transferList: [handoffs.port2],
-  });
-  const { threadId } = worker;
-  worker.once('exit', () => releaseWriteGatesOf(threadId));
+  const worker = startGatedWorker(new URL('./delivery-thread.js', import.meta.url), { env: { ...env }, handoffs: handoffs.port2 }, [handoffs.port2]);
   let held = 0;
   let threadMetrics: unknown = [];
   let stopped: (() => void) | null = null;

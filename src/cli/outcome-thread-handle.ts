@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { DeliveryOutcome, Store } from '../store/store.js';
-import { releaseWriteGatesOf, shareWriteGates } from '../store/sqlite/write-gate.js';
+import { startGatedWorker } from './gated-worker.js';
 import type { OutcomeAnswer, OutcomeBatch } from './outcome-thread.js';
 
 // Why outcomes are written on a thread of their own (SQLite only): recording them was a seventh to
@@ -39,8 +39,7 @@ export function outcomeThread(env: Record<string, string | undefined>, logger: P
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
   const start = async (): Promise<Worker> => {
-    const started = new Worker(new URL('./outcome-thread.js', import.meta.url), { workerData: { env, writeGates: shareWriteGates() } });
-    const { threadId } = started;
+    const started = startGatedWorker(new URL('./outcome-thread.js', import.meta.url), { env });
     running = started;
     started.on('message', (answer: OutcomeAnswer | 'ready') => {
       if (answer === 'ready') return;
@@ -50,8 +49,7 @@ export function outcomeThread(env: Record<string, string | undefined>, logger: P
       else caller?.reject(new Error(answer.error));
     });
     started.once('exit', (code) => {
-      // A gate it held must not block the other threads, and what it had not answered is retried.
-      releaseWriteGatesOf(threadId);
+      // What it had not answered is retried (a gate it held is freed by startGatedWorker).
       if (running === started) {
         running = null;
         worker = null;

@@ -4,7 +4,7 @@ import type { DeliveryConfig } from '../../src/config/config.js';
 import { DeliveryFormats } from '../../src/core/envelope.js';
 import { ROOM_SLOT } from '../../src/core/handoff-room.js';
 import { secretKey, standardWebhookHeaders } from '../../src/core/signing.js';
-import { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { Dispatcher, type DispatcherDeps } from '../../src/delivery/dispatcher.js';
 import {
   FakeClock,
   FakeOutbound,
@@ -37,7 +37,7 @@ afterEach(async () => {
   for (const dispatcher of running.splice(0)) await dispatcher.stop();
 });
 
-function dispatcherWith(outboundStatus: number | null, overrides: Partial<DeliveryConfig> = {}) {
+function dispatcherWith(outboundStatus: number | null, overrides: Partial<DeliveryConfig> = {}, deps: Pick<DispatcherDeps, 'outcomes'> = {}) {
   const clock = new FakeClock();
   const store = new FakeQueueStore();
   const outbound = new FakeOutbound(clock, outboundStatus);
@@ -51,6 +51,7 @@ function dispatcherWith(outboundStatus: number | null, overrides: Partial<Delive
     now: clock.now,
     random: () => 0.5,
     outcomeWindowMs: 1,
+    ...deps,
   });
   running.push(dispatcher);
   return { clock, store, outbound, dispatcher };
@@ -357,29 +358,15 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
   });
 
   it('records outcomes where it is told to, and their leases are done once that write answered', async () => {
-    const clock = new FakeClock();
-    const store = new FakeQueueStore();
-    const outbound = new FakeOutbound(clock, 200);
     const elsewhere: string[] = [];
     let answer: () => void = () => {};
-    const dispatcher = new Dispatcher({
-      store: store.asStore(),
-      outcomes: {
-        recordOutcomes: (outcomes) => {
-          elsewhere.push(...outcomes.map((outcome) => outcome.deliveryId));
-          return new Promise<void>((resolve) => (answer = resolve));
-        },
+    const outcomes: DispatcherDeps['outcomes'] = {
+      recordOutcomes: (written) => {
+        elsewhere.push(...written.map((outcome) => outcome.deliveryId));
+        return new Promise<void>((resolve) => (answer = resolve));
       },
-      outbound,
-      formats: new DeliveryFormats(),
-      secrets: testSecrets,
-      config,
-      logger: silentLogger,
-      now: clock.now,
-      random: () => 0.5,
-      outcomeWindowMs: 1,
-    });
-    running.push(dispatcher);
+    };
+    const { store, dispatcher } = dispatcherWith(200, {}, { outcomes });
     const delivery = claimedDelivery('sub_elsewhere');
     dispatcher.start();
     store.publish(delivery);
