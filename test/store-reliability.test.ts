@@ -363,6 +363,34 @@ describeEachStore('store reliability', (testStore) => {
       expect(await store.getDelivery(tenantId, id)).toMatchObject({ status: 'succeeded', attemptCount: 1 });
     });
 
+    it('are read whole: the delivery and the event, every optional field too, as the store gives them to any other read', async () => {
+      const subscription = await addSubscription();
+      const id = newId('delivery');
+      const event = {
+        tenantId,
+        id: newId('event'),
+        type: 'order.created',
+        data: { n: 2, note: 'ünïcode ✓', list: [1, null, 'x'] },
+        resourceId: 'order_9',
+        createdAt: now,
+        deliverAt: null,
+        applicationId: 'app_1',
+        uid: `uid-${id}`,
+        channels: ['eu', 'vip'],
+        tags: ['bulk'],
+        orderingKey: 'customer-7',
+        traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      };
+      await store.insertEvents([{ event, deliveries: [{ id, subscriptionId: subscription.id, dueAt: now, lease: { owner: 'engine', until: now + LEASE } }] }]);
+      const [taken] = await store.takeHandedOff('engine', [id], now);
+      const { attempts, ...delivery } = (await store.getDelivery(tenantId, id))!;
+      expect(attempts).toEqual([]);
+      expect(taken!.delivery).toEqual(delivery);
+      expect({ ...taken!.event }).toEqual(await store.getEvent(tenantId, event.id));
+      expect(taken!.event).toEqual(event);
+      await store.recordOutcomes([succeeded(taken!.delivery, 'engine')]);
+    });
+
     it('are claimed by another claimer once their lease runs out (the engine that should have taken them died)', async () => {
       const subscription = await addSubscription();
       const id = await publishLeased(subscription, 'dead-engine', now + 1_000);

@@ -2,14 +2,15 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { DeliveryOutcome, Store } from '../store/store.js';
 import { startGatedWorker } from './gated-worker.js';
+import { packOutcomes } from './outcome-columns.js';
 import type { OutcomeAnswer, OutcomeBatch } from './outcome-thread.js';
 
 // Why outcomes are written on a thread of their own (SQLite only): recording them was a seventh to
 // a fifth of the delivery thread's time under a batch load and a fan-out (the attempt's INSERT, the
 // delivery's UPDATE through its indexes, the commit), and that thread is the busier of the two
 // while the API's is idle or waiting for its fsync. Posting a batch costs the delivery thread a
-// copy of plain objects instead (docs/performance.md, "13th session"). A PostgreSQL write is a
-// round trip, not CPU, so it stays where it is.
+// copy instead, of one flat array of primitives (outcome-columns.ts; docs/performance.md, "13th
+// session" and "14th session"). A PostgreSQL write is a round trip, not CPU, so it stays where it is.
 
 // Fewer outcomes than this are written on the delivery thread, as before: at a light load (a few
 // outcomes per 5 ms window) a batch's work is less than waking another thread for it, and the
@@ -96,7 +97,7 @@ export function outcomeThread(env: Record<string, string | undefined>, logger: P
       if (ready !== running) throw new Error('the outcome thread ended');
       const id = nextId++;
       const answered = new Promise<void>((resolve, reject) => waiting.set(id, { resolve, reject }));
-      ready.postMessage({ id, outcomes } satisfies OutcomeBatch);
+      ready.postMessage({ id, outcomes: packOutcomes(outcomes) } satisfies OutcomeBatch);
       await answered;
     },
     async close(): Promise<void> {

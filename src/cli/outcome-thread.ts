@@ -5,13 +5,13 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config/config.js';
 import { queueOptions } from '../runtime/sending.js';
 import { createStore } from '../store/index.js';
-import type { DeliveryOutcome } from '../store/store.js';
 import { adoptWriteGates } from '../store/sqlite/write-gate.js';
+import { unpackOutcomes } from './outcome-columns.js';
 
-/** A batch to record, numbered by the sender to match the answer. */
+/** A batch to record, numbered by the sender to match the answer: its outcomes packed by `packOutcomes` (outcome-columns.ts). */
 export interface OutcomeBatch {
   id: number;
-  outcomes: DeliveryOutcome[];
+  outcomes: unknown[];
 }
 
 /** The answer to one batch: committed, or the write's error message (the sender retries). */
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   adoptWriteGates(workerData.writeGates as Record<string, SharedArrayBuffer> | undefined);
   const store = await createStore(config.databaseUrl, { queue: queueOptions(config) });
   port.on('message', (batch: OutcomeBatch) => {
-    store.recordOutcomes(batch.outcomes).then(
+    store.recordOutcomes(unpackOutcomes(batch.outcomes)).then(
       () => port.postMessage({ id: batch.id, error: null } satisfies OutcomeAnswer),
       (error: unknown) => port.postMessage({ id: batch.id, error: error instanceof Error ? error.message : String(error) } satisfies OutcomeAnswer),
     );

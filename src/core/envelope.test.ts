@@ -44,4 +44,15 @@ describe('the native format, for an event read with its data as text (core/event
     expect(storedDataText(set)).toBeUndefined();
     expect(JSON.parse(nativeFormat.render({ ...input('e'), event: set }).body).data).toEqual({ n: 2 });
   });
+
+  it('leaves the text out of a copy and of JSON: a copy holds the parsed data, and its body renders from that', () => {
+    const original = stored('evt_6');
+    const copy: HookEvent = { ...original, id: 'evt_7' };
+    expect(storedDataText(copy)).toBeUndefined();
+    expect(copy.data).toEqual(data);
+    expect(Object.keys(original)).toEqual(['tenantId', 'id', 'type', 'data', 'resourceId', 'createdAt', 'deliverAt']);
+    expect(JSON.parse(JSON.stringify(stored('evt_8')))).toEqual({ ...event, id: 'evt_8', createdAt: 1764700000123, data });
+    copy.data = { n: 3 };
+    expect(JSON.parse(nativeFormat.render({ ...input('f'), event: copy }).body).data).toEqual({ n: 3 });
+  });
 });

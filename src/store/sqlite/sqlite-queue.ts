@@ -11,10 +11,13 @@ import { dueAtOf } from '../new-deliveries.js';
 import { DecodedSubscriptions } from '../decoded-subscriptions.js';
 import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, NewEventWrite, QueueOptions, StreamItem } from '../store.js';
 import {
+  columnCount,
+  deliveryOfValues,
+  eventForDeliveryOfValues,
+  selectList,
   toAttempt,
   toDelivery,
   toEvent,
-  toEventForDelivery,
   toSubscription,
   type DbAttempt,
   type DbDelivery,
@@ -100,8 +103,8 @@ export function prepareInsertDelivery(db: Database.Database) {
     insert.run(d.id, tenantId, eventId, d.subscriptionId, d.lease ? 'in_flight' : 'pending', dueAtOf(d), now, now, d.orderingKey ?? null, d.lease?.owner ?? null);
 }
 
-/** The ones of @ids still leased to @owner, with whether their subscription may send now and its revision (migration 0015). */
-const HANDED_OFF = `SELECT d.*, s.active = 1 AND s.circuit = 'closed' AS sendable, s.revision AS subscription_revision
+/** The ones of @ids still leased to @owner, with whether their subscription may send now and its revision (migration 0015); read raw, these two after the delivery's columns. */
+const HANDED_OFF = `SELECT ${selectList('deliveries', 'd')}, s.active = 1 AND s.circuit = 'closed' AS sendable, s.revision AS subscription_revision
    FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
    WHERE d.id IN (SELECT value FROM json_each(@ids)) AND d.status = 'in_flight' AND d.lease_owner = @owner`;
 
@@ -175,9 +178,9 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   const claimSmallShares = db.prepare(CLAIM_SMALL_SHARES);
   // The claimed rows' events and subscriptions, each read once by its key: the claim knows the keys,
   // so no join back through deliveries, and no DISTINCT that would compare whole rows (payloads included).
-  const claimedEvents = db.prepare(
-    `SELECT e.* FROM json_each(?) k JOIN events e ON e.tenant_id = k.value ->> 0 AND e.id = k.value ->> 1`,
-  );
+  const claimedEvents = db
+    .prepare(`SELECT ${selectList('events', 'e')} FROM json_each(?) k JOIN events e ON e.tenant_id = k.value ->> 0 AND e.id = k.value ->> 1`)
+    .raw(true);
   const claimedSubscriptions = db.prepare('SELECT * FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))');
   const subscriptionRevisions = db.prepare('SELECT id, revision FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))');
 
@@ -273,7 +276,8 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     };
   };
 
-  const handedOff = db.prepare(HANDED_OFF);
+  const handedOff = db.prepare(HANDED_OFF).raw(true);
+  const SENDABLE = columnCount('deliveries');
   const decoded = new DecodedSubscriptions();
   /** The subscriptions at these revisions: those decoded at the same revision before, the rest read and decoded (and kept). */
   const subscriptionsAt = (revisions: Map<string, number>): Map<string, Subscription> => {
@@ -291,16 +295,19 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     }
     return subscriptions;
   };
-  /** Claimed (or handed-off) rows with their events, read in one query, and their subscriptions at `revisions`. */
-  const withEventsAndSubscriptions = (rows: DbDelivery[], revisions: Map<string, number>): ClaimedDelivery[] => {
-    const eventKeys = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, [r.tenant_id, r.event_id]]));
+  /** Claimed (or handed-off) deliveries with their events, read in one query, and their subscriptions at `revisions`. */
+  const withEventsAndSubscriptions = (deliveries: Delivery[], revisions: Map<string, number>): ClaimedDelivery[] => {
+    const eventKeys = new Map(deliveries.map((d) => [`${d.tenantId}\u0000${d.eventId}`, [d.tenantId, d.eventId]]));
     const events = new Map<string, HookEvent>();
-    for (const row of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as DbEvent[]) events.set(`${row.tenant_id}\u0000${row.id}`, toEventForDelivery(row));
+    for (const values of claimedEvents.all(JSON.stringify([...eventKeys.values()])) as unknown[][]) {
+      const event = eventForDeliveryOfValues(values);
+      events.set(`${event.tenantId}\u0000${event.id}`, event);
+    }
     const subscriptions = subscriptionsAt(revisions);
-    return rows.map((row) => ({
-      delivery: toDelivery(row),
-      event: events.get(`${row.tenant_id}\u0000${row.event_id}`)!,
-      subscription: subscriptions.get(row.subscription_id)!,
+    return deliveries.map((delivery) => ({
+      delivery,
+      event: events.get(`${delivery.tenantId}\u0000${delivery.eventId}`)!,
+      subscription: subscriptions.get(delivery.subscriptionId)!,
     }));
   };
 
@@ -400,18 +407,24 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       if (rows.length === 0) return [];
       const ids = JSON.stringify([...new Set(rows.map((r) => r.subscription_id))]);
       const revisions = new Map((subscriptionRevisions.all(ids) as Array<{ id: string; revision: number }>).map((r) => [r.id, r.revision]));
-      return withEventsAndSubscriptions(rows, revisions);
+      return withEventsAndSubscriptions(rows.map(toDelivery), revisions);
     }),
 
     /** Reads only: the caller hands `blocked` back (a write, so through the write gate). */
     readHandedOff(owner: string, ids: string[]): { sendable: ClaimedDelivery[]; blocked: string[] } {
-      const rows = handedOff.all({ owner, ids: JSON.stringify(ids) }) as Array<DbDelivery & { sendable: number; subscription_revision: number }>;
-      const sendable = rows.filter((row) => row.sendable === 1);
-      const revisions = new Map(sendable.map((row) => [row.subscription_id, row.subscription_revision]));
-      return {
-        sendable: sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable, revisions),
-        blocked: rows.filter((row) => row.sendable !== 1).map((row) => row.id),
-      };
+      const sendable: Delivery[] = [];
+      const blocked: string[] = [];
+      const revisions = new Map<string, number>();
+      for (const values of handedOff.all({ owner, ids: JSON.stringify(ids) }) as unknown[][]) {
+        const delivery = deliveryOfValues(values);
+        if (values[SENDABLE] !== 1) {
+          blocked.push(delivery.id);
+          continue;
+        }
+        sendable.push(delivery);
+        revisions.set(delivery.subscriptionId, values[SENDABLE + 1] as number);
+      }
+      return { sendable: sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable, revisions), blocked };
     },
 
     returnOrphanedDeliveries: (now: number): number => returnOrphans.run({ now }).changes,
