@@ -77,7 +77,7 @@ export const toDelivery = (row: DbDelivery) => plain.toDelivery(decodeRow('deliv
 /** A delivery read in raw mode (`selectList('deliveries', …)` first). */
 export const deliveryOfValues = (values: unknown[]) => plain.toDelivery(decodeValues('deliveries', values));
 
-const EVENT_DATA = [...COLUMNS.get('events')!].findIndex(([column]) => column === 'data');
+const EVENT_DATA = COLUMNS.get('events')!.findIndex(([column]) => column === 'data');
 
 /**
  * An event read in raw mode (`selectList('events', …)` first) to be delivered: its data is parsed
