@@ -63,7 +63,7 @@ export const CLAIM_SHARE = `UPDATE deliveries SET status = 'in_flight', lease_ow
      SELECT id FROM deliveries d
      WHERE subscription_id = @subscriptionId AND due_at <= @now AND parked = 0 AND ${ORDERED_HEAD}
      ORDER BY due_at LIMIT @limit)
-   RETURNING *`;
+   RETURNING ${selectList('deliveries')}`;
 
 /**
  * The small shares, all in one statement: for each listed [subscription, k], the subscription's k
@@ -88,7 +88,7 @@ export const CLAIM_SMALL_SHARES = `WITH RECURSIVE picked(subscription_id, share,
    )
    UPDATE deliveries SET status = 'in_flight', lease_owner = @owner, due_at = @until, updated_at = @now
    WHERE rowid IN (SELECT rid FROM picked WHERE n > 0)
-   RETURNING *`;
+   RETURNING ${selectList('deliveries')}`;
 
 /** The largest share CLAIM_SMALL_SHARES takes; a larger one is a range of its own (CLAIM_SHARE). */
 export const SMALL_SHARE = 16;
@@ -174,8 +174,9 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
        blocked_until = MAX(blocked_until, @until), refilled_at = MAX(refilled_at, @now)
      WHERE subscription_id = @id`,
   );
-  const claim = db.prepare(CLAIM_SHARE);
-  const claimSmallShares = db.prepare(CLAIM_SMALL_SHARES);
+  // Raw rows, decoded by position (sqlite-rows.ts), as the hand-off's read.
+  const claim = db.prepare(CLAIM_SHARE).raw(true);
+  const claimSmallShares = db.prepare(CLAIM_SMALL_SHARES).raw(true);
   // The claimed rows' events and subscriptions, each read once by its key: the claim knows the keys,
   // so no join back through deliveries, and no DISTINCT that would compare whole rows (payloads included).
   const claimedEvents = db
@@ -377,22 +378,25 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
         }),
       );
       const limits = new LimitedClaim(found, request.now, readings);
-      const rows: DbDelivery[] = [];
+      const rows: Delivery[] = [];
       let open = limits.candidates;
       for (let round = 0; round < CLAIM_ROUNDS && open.length > 0 && rows.length < request.limit; round += 1) {
         const shares = claimShares(open, request.limit - rows.length);
         if (round === 0) turns.served(found, shares);
         const lease = { owner: request.owner, now: request.now, until: request.now + request.leaseMs };
-        const taken = new Map<string, DbDelivery[]>();
+        const taken = new Map<string, Delivery[]>();
         const small: Array<[string, number]> = [];
         for (const [subscriptionId, limit] of shares) {
           taken.set(subscriptionId, []);
           if (probes.has(subscriptionId) && takeProbe.run({ id: subscriptionId, now: request.now, until: request.now + options.circuit.cooldownMs }).changes === 0) continue;
           if (limit <= SMALL_SHARE) small.push([subscriptionId, limit]);
-          else taken.set(subscriptionId, claim.all({ ...lease, subscriptionId, limit }) as DbDelivery[]);
+          else taken.set(subscriptionId, (claim.all({ ...lease, subscriptionId, limit }) as unknown[][]).map(deliveryOfValues));
         }
         if (small.length > 0) {
-          for (const row of claimSmallShares.all({ ...lease, shares: JSON.stringify(small) }) as DbDelivery[]) taken.get(row.subscription_id)!.push(row);
+          for (const values of claimSmallShares.all({ ...lease, shares: JSON.stringify(small) }) as unknown[][]) {
+            const delivery = deliveryOfValues(values);
+            taken.get(delivery.subscriptionId)!.push(delivery);
+          }
         }
         // In the shares' (turn) order, as the lanes are given them.
         const claimed = new Map<string, number>();
@@ -405,9 +409,9 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       }
       for (const [id, throttle] of limits.throttles()) saveThrottle.run({ id, ...throttle });
       if (rows.length === 0) return [];
-      const ids = JSON.stringify([...new Set(rows.map((r) => r.subscription_id))]);
+      const ids = JSON.stringify([...new Set(rows.map((d) => d.subscriptionId))]);
       const revisions = new Map((subscriptionRevisions.all(ids) as Array<{ id: string; revision: number }>).map((r) => [r.id, r.revision]));
-      return withEventsAndSubscriptions(rows.map(toDelivery), revisions);
+      return withEventsAndSubscriptions(rows, revisions);
     }),
 
     /** Reads only: the caller hands `blocked` back (a write, so through the write gate). */

@@ -41,9 +41,13 @@ export function decodeRow<T>(table: TableName, row: Record<string, unknown>): T 
 // a delivery against 2.5–3 µs: docs/performance.md, "14th session"), so the queue's hot reads
 // select `selectList`'s columns and decode them by position.
 
-/** `table`'s columns as a SELECT list, each as `alias.column`, in the order `decodeValues` reads them; a raw row's further columns follow at `columnCount(table)`. */
-export function selectList(table: TableName, alias: string): string {
-  return COLUMNS.get(table)!.map(([column]) => `${alias}.${column}`).join(', ');
+/**
+ * `table`'s columns as a SELECT (or RETURNING) list, each as `alias.column` (bare without an
+ * alias), in the order `decodeValues` reads them; a raw row's further columns follow at
+ * `columnCount(table)`.
+ */
+export function selectList(table: TableName, alias?: string): string {
+  return COLUMNS.get(table)!.map(([column]) => (alias === undefined ? column : `${alias}.${column}`)).join(', ');
 }
 
 /** How many columns `selectList(table)` gives. */
