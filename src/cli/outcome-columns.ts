@@ -2,9 +2,10 @@ import type { AttemptErrorClass } from '../core/attempt-error.js';
 import type { DeliveryOutcome } from '../store/store.js';
 
 // How a batch of outcomes travels to the outcome thread: one flat array of primitives, FIELDS
-// values per outcome, in the order below (a 410's rare switch-off is one [id, reason] pair). postMessage copies it about three times as fast as the
-// same outcomes as objects (0.3 against 0.9–1.4 µs an outcome, a 64-outcome batch to a worker), and
-// that copy is on the delivery thread, the busier one (docs/performance.md, "14th session").
+// values per outcome, in the order below (a 410's rare switch-off is one [id, reason] pair).
+// postMessage copies it about three times as fast as the same outcomes as objects (0.3 against
+// 0.9–1.4 µs an outcome, a 64-outcome batch to a worker), and that copy is on the delivery thread,
+// the busier one (docs/performance.md, "14th session").
 
 const FIELDS = 21;
 
