@@ -154,7 +154,7 @@ export async function updateSubscription(
 }
 
 /** What a read-modify-write may change: a door's platform data and the fields that follow from it. */
-export type SubscriptionModification = Pick<SubscriptionChanges, 'platformData' | 'filter' | 'active' | 'url' | 'name' | 'description'>;
+export type SubscriptionModification = Pick<SubscriptionChanges, 'platformData' | 'filter' | 'active' | 'url' | 'name' | 'description' | 'rateLimitPerSecond'>;
 
 /**
  * A read-modify-write of a subscription (a door's platform data, and what follows from it) in one

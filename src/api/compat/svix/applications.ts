@@ -1,4 +1,6 @@
 import { HookpostError } from '../../../core/errors.js';
+import type { Application } from '../../../core/model.js';
+import type { ServiceDeps } from '../../../service/deps.js';
 import { ApplicationOut, ListResponse } from './answers.js';
 import { noBody } from '../shared/openapi.js';
 import { createApplication, deleteApplication, findApplication, listApplications, updateApplication } from '../../../service/applications.js';
@@ -7,6 +9,7 @@ import type { RoutePlugin } from '../../v1/context.js';
 import { applicationOf, pageOf } from './lookup.js';
 import { listOut, presentApplication } from './presenters.js';
 import { AppParams, ApplicationIn, ApplicationPatch, CreateApplicationQuery, ListQuery } from './schemas.js';
+import { followApplicationRate } from './throttle.js';
 
 /** `/api/v1/app`: applications, each a consumer's group of endpoints inside the tenant. */
 export const applicationRoutes: RoutePlugin = async (app, { service }) => {
@@ -54,21 +57,21 @@ export const applicationRoutes: RoutePlugin = async (app, { service }) => {
       metadata: input.metadata ?? {},
       throttleRate: input.throttleRate ?? null,
     });
-    return presentApplication(updated);
+    return presentApplication(await withRateFollowed(service, existing, updated));
   });
 
   app.patch('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, body: ApplicationPatch, response: { 200: ApplicationOut } } }, async (request) => {
     const { tenantId } = await callerOf(service, request);
     const existing = await applicationOf(service, tenantId, request.params.app);
     const body = request.body;
-    return presentApplication(
-      await updateApplication(service, tenantId, existing.id, {
-        name: body.name,
-        uid: body.uid,
-        metadata: body.metadata,
-        throttleRate: body.throttleRate ?? body.rateLimit,
-      }),
-    );
+    const updated = await updateApplication(service, tenantId, existing.id, {
+      name: body.name,
+      uid: body.uid,
+      metadata: body.metadata,
+      // null lifts the rate; absent keeps it (2.x's throttleRate first, as for endpoints).
+      throttleRate: body.throttleRate !== undefined ? body.throttleRate : body.rateLimit,
+    });
+    return presentApplication(await withRateFollowed(service, existing, updated));
   });
 
   app.delete('/api/v1/app/:app', { config: WRITES_WEBHOOKS, schema: { params: AppParams, response: { 204: noBody('Deleted.') } } }, async (request, reply) => {
@@ -78,6 +81,12 @@ export const applicationRoutes: RoutePlugin = async (app, { service }) => {
     return reply.status(204).send();
   });
 };
+
+/** The updated application, once its endpoints follow its throttleRate if that changed (./throttle.ts). */
+async function withRateFollowed(service: ServiceDeps, before: Application, updated: Application): Promise<Application> {
+  if ((updated.throttleRate || null) !== (before.throttleRate || null)) await followApplicationRate(service, updated);
+  return updated;
+}
 
 function inputOf(body: ApplicationIn) {
   return { name: body.name, uid: body.uid ?? null, metadata: body.metadata, throttleRate: body.throttleRate ?? body.rateLimit ?? null };

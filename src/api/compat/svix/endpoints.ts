@@ -20,6 +20,7 @@ import type { RoutePlugin } from '../../v1/context.js';
 import { applicationOf, endpointOf, findEndpoint, pageOf, SVIX } from './lookup.js';
 import { qualifyType } from './names.js';
 import { listOut, presentEndpoint, presentRecoverTask, svixPrefix, type SvixEndpointData } from './presenters.js';
+import { rateInForce } from './throttle.js';
 import {
   EndpointHeadersIn,
   EndpointHeadersPatchIn,
@@ -75,14 +76,14 @@ export const endpointRoutes: RoutePlugin = async (app, { service }) => {
     }
     const body = request.body;
     // A PUT replaces the endpoint; the uid it was named by stays unless the body names another.
-    const input = endpointInput({ ...body, description: body.description ?? '', uid: body.uid ?? existing.uid ?? null, channels: body.channels ?? null }, existing);
+    const input = endpointInput({ ...body, description: body.description ?? '', uid: body.uid ?? existing.uid ?? null, channels: body.channels ?? null }, application, existing);
     return presentEndpoint(await updateSubscription(service, tenantId, existing.id, { ...input, eventTypes: input.eventTypes ?? ['*'] }));
   });
 
   app.patch(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, body: EndpointPatch, response: { 200: EndpointOut } } }, async (request) => {
     const { tenantId, application } = await context(request);
     const existing = await endpointOf(service, application, request.params.endpoint);
-    return presentEndpoint(await updateSubscription(service, tenantId, existing.id, endpointInput(request.body, existing)));
+    return presentEndpoint(await updateSubscription(service, tenantId, existing.id, endpointInput(request.body, application, existing)));
   });
 
   app.delete(ENDPOINT, { config: WRITES_WEBHOOKS, schema: { params: EndpointParams, response: { 204: noBody('Deleted.') } } }, async (request, reply) => {
@@ -142,7 +143,7 @@ type EndpointFields = Partial<EndpointIn>;
 
 /** Creates an endpoint of the application; its uid must not look like an `ep_` id. */
 async function createEndpoint(service: ServiceDeps, application: Application, body: EndpointIn): Promise<SubscriptionView> {
-  const input = endpointInput(body, undefined);
+  const input = endpointInput(body, application, undefined);
   return createSubscription(service, application.tenantId, {
     ...input,
     url: body.url,
@@ -154,8 +155,8 @@ async function createEndpoint(service: ServiceDeps, application: Application, bo
   });
 }
 
-/** The subscription fields of an endpoint request; absent fields keep their values. */
-function endpointInput(body: EndpointFields, existing: SubscriptionView | undefined): SubscriptionInput {
+/** The subscription fields of an endpoint request of `application`; absent fields keep their values. */
+function endpointInput(body: EndpointFields, application: Application, existing: SubscriptionView | undefined): SubscriptionInput {
   if (body.uid) {
     const problems = uidProblems(body.uid, svixPrefix('endpoint'));
     if (problems.length > 0) throw new HookpostError('validation_failed', 'The uid is not valid.', problems);
@@ -178,8 +179,8 @@ function endpointInput(body: EndpointFields, existing: SubscriptionView | undefi
     active: body.disabled === undefined ? undefined : !body.disabled,
     secret: existing ? (body.secret ?? undefined) : undefined,
     platformData: data as unknown as Record<string, unknown>,
-    // Svix throttles an endpoint to its throttleRate (messages per second): the subscription's own
-    // rate limit, enforced across workers. 0 or null: no limit. Absent: unchanged.
-    rateLimitPerSecond: throttle === undefined ? undefined : throttle || null,
+    // The rate in force (the endpoint's own, else its application's: ./throttle.ts) is the
+    // subscription's rate limit, enforced across workers.
+    rateLimitPerSecond: rateInForce(data.throttle_rate, application),
   };
 }
