@@ -13,9 +13,10 @@ const T0 = 1_700_000_000_000;
 describeEachStore('lookup cache', (testStore) => {
   let api: Store;
   let admin: Store;
+  let url: string;
 
   beforeAll(async () => {
-    const url = await testStore.freshDatabaseUrl();
+    url = await testStore.freshDatabaseUrl();
     admin = await createStore(url);
     await admin.migrate();
     api = await createStore(url);
@@ -60,6 +61,20 @@ describeEachStore('lookup cache', (testStore) => {
     expect(second).toBe(first);
     expect(Object.isFrozen(second[0])).toBe(true);
     expect(await api.getTenant(tenantId)).toBe(await api.getTenant(tenantId));
+  });
+
+  it('is left out for a caller that makes none of these lookups (lookupCache: false): each reads the database afresh', async () => {
+    const plain = await createStore(url, { lookupCache: false });
+    try {
+      const tenantId = await newTenant();
+      const first = await plain.getTenant(tenantId);
+      const second = await plain.getTenant(tenantId);
+      expect(second).toEqual(first);
+      expect(second).not.toBe(first);
+      expect(Object.isFrozen(second)).toBe(false);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('a key revoked by another process stops working on the next lookup', async () => {

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/sqlite/native-handles.js';
-import { releaseWriteGatesOf, shareWriteGates, writeGateWithoutBlocking } from '../src/store/sqlite/write-gate.js';
+import { sqliteFile } from '../src/store/index.js';
+import { releaseWriteGatesOf, shareWriteGates, sharedByThreads, writeGateWithoutBlocking } from '../src/store/sqlite/write-gate.js';
 
 // The write gate lets the threads of one process take turns writing a SQLite file (the API's
 // publishes, the delivery thread's claims) instead of sleeping in SQLite's busy handler. Real
@@ -122,6 +123,17 @@ describe('SQLite write gate', () => {
       insert.run('second', 2);
     });
     expect(db.prepare('SELECT who FROM writes ORDER BY n').all()).toEqual([{ who: 'first' }, { who: 'second' }]);
+  });
+
+  it('gates a file the threads share, never a private database (:memory:, a temporary), and the store URL follows the same rule', () => {
+    expect(sharedByThreads(path.join(os.tmpdir(), 'hookpost.db'))).toBe(true);
+    expect(sharedByThreads(':memory:')).toBe(false);
+    expect(sharedByThreads('')).toBe(false);
+    // The delivery thread starts the outcome thread only for a file (cli/delivery-thread.ts).
+    expect(sqliteFile(`sqlite:${path.join(os.tmpdir(), 'hookpost.db')}`)).toBe(true);
+    expect(sqliteFile('sqlite::memory:')).toBe(false);
+    expect(sqliteFile('sqlite:')).toBe(false);
+    expect(sqliteFile('postgres://postgres@127.0.0.1:5432/test')).toBe(false);
   });
 
   it('lets this thread nest transactions and write statements inside its own gate', () => {

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const port = parentPort!;
   const config = loadConfig(workerData.env as Record<string, string | undefined>);
   adoptWriteGates(workerData.writeGates as Record<string, SharedArrayBuffer> | undefined);
-  const store = await createStore(config.databaseUrl, { queue: queueOptions(config) });
+  // It only records outcomes: none of the lookups the cache serves.
+  const store = await createStore(config.databaseUrl, { queue: queueOptions(config), lookupCache: false });
   port.on('message', (batch: OutcomeBatch) => {
     store.recordOutcomes(unpackOutcomes(batch.outcomes)).then(
       () => port.postMessage({ id: batch.id, error: null } satisfies OutcomeAnswer),

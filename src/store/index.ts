@@ -1,5 +1,6 @@
 import { StartupError } from '../core/errors.js';
 import { withLookupCache } from './lookup-cache.js';
+import { sharedByThreads } from './sqlite/write-gate.js';
 import type { QueueOptions, Store } from './store.js';
 
 export type { Store } from './store.js';
@@ -14,6 +15,8 @@ export interface StoreOptions {
   warn?: (message: string, error?: unknown) => void;
   /** How claims are shared between subscriptions. */
   queue?: QueueOptions;
+  /** Whether the hot lookups are cached (lookup-cache.ts); true unless a caller makes none of them (the outcome thread). */
+  lookupCache?: boolean;
 }
 
 /**
@@ -22,13 +25,14 @@ export interface StoreOptions {
  * so a SQLite process never loads pg, nor a PostgreSQL one better-sqlite3.
  */
 export async function createStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
+  const cached = (store: Store) => (options.lookupCache === false ? store : withLookupCache(store));
   if (sqliteUrl(databaseUrl)) {
     const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
-    return withLookupCache(await openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue));
+    return cached(await openSqliteStore(databaseUrl.slice('sqlite:'.length), options.queue));
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl)) {
     const { openPostgresStore } = await import('./postgres/postgres-store.js');
-    return withLookupCache(await openPostgresStore(databaseUrl, options));
+    return cached(await openPostgresStore(databaseUrl, options));
   }
   throw new StartupError(
     'database_url',
@@ -43,7 +47,7 @@ function sqliteUrl(databaseUrl: string): boolean {
 
 /** Whether the URL names a SQLite file, which this process's threads may each open (not `:memory:`, private to a connection). */
 export function sqliteFile(databaseUrl: string): boolean {
-  return sqliteUrl(databaseUrl) && databaseUrl !== 'sqlite::memory:';
+  return sqliteUrl(databaseUrl) && sharedByThreads(databaseUrl.slice('sqlite:'.length));
 }
 
 /** The URL as an operator may see it in an error: any password replaced. */

@@ -27,8 +27,13 @@ const depths = new Map<Int32Array, number>();
 /** Gates this thread passed without holding (waited too long), so their release must not free them. */
 const bypassed = new Set<Int32Array>();
 
+/** Whether a SQLite path names a database this process's threads share: `:memory:` and '' (a temporary file) are private to their connection. */
+export function sharedByThreads(file: string): boolean {
+  return file !== ':memory:' && file !== '';
+}
+
 function wordFor(file: string): Int32Array | null {
-  if (file === ':memory:' || file === '') return null; // a private database per connection
+  if (!sharedByThreads(file)) return null;
   const key = path.resolve(file);
   let word = words.get(key);
   if (!word) {
