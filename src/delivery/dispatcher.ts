@@ -31,8 +31,15 @@ export const FAN_OUT_ROOM = 16_384;
 // 5 to 14 % faster (docs/performance.md, "13th session"). What it costs is an id in memory per
 // queued delivery (about 9 MB full) and the lease renewals of those that wait longer than a lease.
 export const BATCH_ROOM = 65_536;
-// Lease renewals commit at most this many at a time, so that a publish's commit never waits for all of them.
-const RENEW_CHUNK = 1_000;
+// Lease renewals and hand-backs commit at most this many deliveries a transaction, so that a
+// publish's commit never waits for all of them (a hanging endpoint's queue handed back may hold
+// tens of thousands).
+const WRITE_CHUNK = 1_000;
+
+/** Writes `ids` through `write`, WRITE_CHUNK at a time. */
+async function inChunks(ids: string[], write: (chunk: string[]) => Promise<void>): Promise<void> {
+  for (let start = 0; start < ids.length; start += WRITE_CHUNK) await write(ids.slice(start, start + WRITE_CHUNK));
+}
 
 /** How often a dispatcher renews its leases: three times a lease, so that one late renewal loses none. */
 const renewalInterval = (leaseMs: number) => Math.max(50, Math.floor(leaseMs / 3));
@@ -226,7 +233,8 @@ export class Dispatcher {
     this.#queued.clear();
     this.#queuedCount = 0;
     Atomics.add(this.handoffRoom, ROOM_SLOT.left, queued.length);
-    await this.#deps.store.releaseDeliveries(this.owner, [...unstarted.map((c) => c.delivery.id), ...queued], this.#now());
+    const now = this.#now();
+    await inChunks([...unstarted.map((c) => c.delivery.id), ...queued], (ids) => this.#deps.store.releaseDeliveries(this.owner, ids, now));
     await this.#lanes.idle();
     await this.#outcomes.flush();
     if (this.#renewTimer) clearInterval(this.#renewTimer);
@@ -640,7 +648,7 @@ export class Dispatcher {
   /** Gives deliveries back to the store, due at `dueAt`. */
   async #release(ids: string[], dueAt: number): Promise<void> {
     try {
-      await this.#deps.store.releaseDeliveries(this.owner, ids, dueAt);
+      await inChunks(ids, (chunk) => this.#deps.store.releaseDeliveries(this.owner, chunk, dueAt));
     } catch (error) {
       // Their leases expire and they become claimable again: late, never lost.
       this.#deps.logger.warn({ err: error }, 'handing back deliveries failed');
@@ -667,9 +675,7 @@ export class Dispatcher {
       }
     }
     try {
-      for (let start = 0; start < leased.length; start += RENEW_CHUNK) {
-        await this.#deps.store.renewLeases(this.owner, leased.slice(start, start + RENEW_CHUNK), until);
-      }
+      await inChunks(leased, (ids) => this.#deps.store.renewLeases(this.owner, ids, until));
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'renewing leases failed');
     }

@@ -230,6 +230,21 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     outbound.answer(200);
   });
 
+  it('hands back a long stuck queue a thousand deliveries a write, so that no publish waits for one huge transaction', async () => {
+    const { clock, store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
+    dispatcher.start();
+    const hanging = Array.from({ length: 2_501 }, () => claimedDelivery('sub_hanging'));
+    Atomics.sub(dispatcher.handoffRoom, ROOM_SLOT.left, hanging.length);
+    void store.handOff(dispatcher, ...hanging);
+    await until(() => dispatcher.held === 1, 'the first one sending');
+    await until(() => store.released.length === 2_500, 'the queue handed back', 4_000);
+    // Three writes (1,000, 1,000 and 500), each due a second later, every queued delivery once, in order.
+    expect(store.releasedSizes).toEqual([1_000, 1_000, 500]);
+    expect(store.releasedDueAt).toEqual([clock.now() + 1_000, clock.now() + 1_000, clock.now() + 1_000]);
+    expect(store.released).toEqual(hanging.slice(1).map((item) => item.delivery.id));
+    outbound.answer(200);
+  });
+
   it('reports a subscription stuck while its sends hang (publishes then leave it to the claim), and no longer once one succeeds', async () => {
     const { store, outbound, dispatcher } = dispatcherWith(null, { concurrency: 4, batchSize: 8, perEndpointConcurrency: 1 });
     const reports: string[][] = [];

@@ -63,6 +63,8 @@ export class FakeQueueStore {
   recorded: DeliveryOutcome[][] = [];
   released: string[] = [];
   releasedDueAt: number[] = [];
+  /** How many deliveries each releaseDeliveries call handed back. */
+  releasedSizes: number[] = [];
   renewed: string[][] = [];
   failWrites = 0;
   /**
@@ -137,6 +139,7 @@ export class FakeQueueStore {
     for (const id of ids) this.#claimed.delete(id);
     this.released.push(...ids);
     this.releasedDueAt.push(dueAt);
+    this.releasedSizes.push(ids.length);
   }
   async renewLeases(_owner: string, ids: string[]): Promise<void> {
     this.renewed.push(ids);
