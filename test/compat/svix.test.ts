@@ -26,6 +26,11 @@ describeEachStore('Svix compat with the official SDK', (store) => {
       };
       const toReceiver = (path: string) => receiver.url.replace('/hook', path);
       const requestsTo = (path: string) => receiver.requests.filter((request) => request.path === path);
+      // The rate the core enforces for the endpoint at `url`: its subscription's, read through the native API.
+      const nativeRate = async (url: string): Promise<number | null> => {
+        const page = await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions`, { token: tenant.key });
+        return page.body.data.find((s: { url: string }) => s.url === url).rate_limit_per_second;
+      };
 
       it('answers health and manages applications: create, 409 on a taken uid, getOrCreate, get by id or uid, list with iterators, update, delete', async () => {
         const svix = client();
@@ -231,12 +236,8 @@ describeEachStore('Svix compat with the official SDK', (store) => {
         const slow = await svix.endpoint.create(app.id, { url: toReceiver('/slow'), [line.rateField]: 4 });
         expect(slow[line.rateField]).toBe(4);
         await svix.endpoint.create(app.id, { url: toReceiver('/fast') });
-        const native = async (url: string) => {
-          const page = await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions`, { token: tenant.key });
-          return page.body.data.find((s: { url: string }) => s.url === url);
-        };
-        expect((await native(toReceiver('/slow'))).rate_limit_per_second).toBe(4);
-        expect((await native(toReceiver('/fast'))).rate_limit_per_second).toBeNull();
+        expect(await nativeRate(toReceiver('/slow'))).toBe(4);
+        expect(await nativeRate(toReceiver('/fast'))).toBeNull();
 
         for (let n = 0; n < 8; n++) await svix.message.create(app.id, { eventType: 'order.shipped', payload: { n } });
         await eventually(() => (requestsTo('/slow').length === 8 && requestsTo('/fast').length === 8 ? true : undefined), 10_000);
@@ -246,7 +247,7 @@ describeEachStore('Svix compat with the official SDK', (store) => {
 
         const lifted = await svix.endpoint.patch(app.id, slow.id, { [line.rateField]: null });
         expect(lifted[line.rateField]).toBeNull();
-        expect((await native(toReceiver('/slow'))).rate_limit_per_second).toBeNull();
+        expect(await nativeRate(toReceiver('/slow'))).toBeNull();
       });
 
       it(`throttles the endpoints of an application with a ${line.rateField} to it unless they have their own, and follows the application's changes`, async () => {
@@ -257,12 +258,8 @@ describeEachStore('Svix compat with the official SDK', (store) => {
         // The endpoint shows its own setting (none); the rate in force is the application's.
         expect(inherits[line.rateField]).toBeNull();
         await svix.endpoint.create(app.id, { url: toReceiver('/own'), [line.rateField]: 50 });
-        const native = async (url: string) => {
-          const page = await call(server, 'GET', `/v1/tenants/${tenant.id}/subscriptions`, { token: tenant.key });
-          return page.body.data.find((s: { url: string }) => s.url === url).rate_limit_per_second as number | null;
-        };
-        expect(await native(toReceiver('/inherits'))).toBe(4);
-        expect(await native(toReceiver('/own'))).toBe(50);
+        expect(await nativeRate(toReceiver('/inherits'))).toBe(4);
+        expect(await nativeRate(toReceiver('/own'))).toBe(50);
 
         // Enforced, not only stored: a burst of 4 (one second's worth), then one every 250 ms.
         for (let n = 0; n < 8; n++) await svix.message.create(app.id, { eventType: 'order.shipped', payload: { n } });
@@ -273,21 +270,21 @@ describeEachStore('Svix compat with the official SDK', (store) => {
         // A change of the application's rate reaches the endpoint that follows it, not the one with its own.
         const patched = await svix.application.patch(app.id, { [line.rateField]: 10 });
         expect(patched[line.rateField]).toBe(10);
-        expect(await native(toReceiver('/inherits'))).toBe(10);
-        expect(await native(toReceiver('/own'))).toBe(50);
+        expect(await nativeRate(toReceiver('/inherits'))).toBe(10);
+        expect(await nativeRate(toReceiver('/own'))).toBe(50);
         // An endpoint that lifts its own rate follows the application's again.
         await svix.endpoint.patch(app.id, (await svix.endpoint.list(app.id)).data.find((e: any) => e.url === toReceiver('/own')).id, { [line.rateField]: null });
-        expect(await native(toReceiver('/own'))).toBe(10);
+        expect(await nativeRate(toReceiver('/own'))).toBe(10);
         // A PUT without a rate lifts the application's, and with it the rate of every endpoint that follows it.
         const replaced = await svix.application[line.put](app.id, { name: 'Acme' });
         expect(replaced[line.rateField]).toBeNull();
-        expect(await native(toReceiver('/inherits'))).toBeNull();
-        expect(await native(toReceiver('/own'))).toBeNull();
+        expect(await nativeRate(toReceiver('/inherits'))).toBeNull();
+        expect(await nativeRate(toReceiver('/own'))).toBeNull();
         // Lifted by a PATCH with null too (after setting it again).
         await svix.application.patch(app.id, { [line.rateField]: 3 });
-        expect(await native(toReceiver('/inherits'))).toBe(3);
+        expect(await nativeRate(toReceiver('/inherits'))).toBe(3);
         expect((await svix.application.patch(app.id, { [line.rateField]: null }))[line.rateField]).toBeNull();
-        expect(await native(toReceiver('/inherits'))).toBeNull();
+        expect(await nativeRate(toReceiver('/inherits'))).toBeNull();
       });
 
       it('answers 409 to all but one of messages sent at once with one eventId, and accepts the other messages sent with them', async () => {

@@ -9,7 +9,7 @@ import type { RoutePlugin } from '../../v1/context.js';
 import { applicationOf, pageOf } from './lookup.js';
 import { listOut, presentApplication } from './presenters.js';
 import { AppParams, ApplicationIn, ApplicationPatch, CreateApplicationQuery, ListQuery } from './schemas.js';
-import { followApplicationRate } from './throttle.js';
+import { followApplicationRate, rateInForce } from './throttle.js';
 
 /** `/api/v1/app`: applications, each a consumer's group of endpoints inside the tenant. */
 export const applicationRoutes: RoutePlugin = async (app, { service }) => {
@@ -84,7 +84,7 @@ export const applicationRoutes: RoutePlugin = async (app, { service }) => {
 
 /** The updated application, once its endpoints follow its throttleRate if that changed (./throttle.ts). */
 async function withRateFollowed(service: ServiceDeps, before: Application, updated: Application): Promise<Application> {
-  if ((updated.throttleRate || null) !== (before.throttleRate || null)) await followApplicationRate(service, updated);
+  if (rateInForce(null, updated) !== rateInForce(null, before)) await followApplicationRate(service, updated);
   return updated;
 }
 

@@ -29,14 +29,13 @@ function ownRateOf(subscription: Pick<Subscription, 'platformData'>): number | n
  * own rate meanwhile keeps it.
  */
 export async function followApplicationRate(service: ServiceDeps, application: Application): Promise<void> {
+  const inherited = rateInForce(null, application);
   let cursor: string | null = null;
   do {
     const page = await listSubscriptions(service, application.tenantId, { format: SVIX, applicationId: application.id }, { cursor, limit: PAGE });
     for (const endpoint of page.items) {
-      if (ownRateOf(endpoint) || (endpoint.rateLimitPerSecond ?? null) === rateInForce(null, application)) continue;
-      await modifySubscription(service, application.tenantId, endpoint.id, (current) =>
-        ownRateOf(current) ? {} : { rateLimitPerSecond: rateInForce(null, application) },
-      );
+      if (ownRateOf(endpoint) || (endpoint.rateLimitPerSecond ?? null) === inherited) continue;
+      await modifySubscription(service, application.tenantId, endpoint.id, (current) => (ownRateOf(current) ? {} : { rateLimitPerSecond: inherited }));
     }
     cursor = page.nextCursor;
   } while (cursor !== null);
