@@ -44,17 +44,46 @@ async function inChunks(ids: string[], write: (chunk: string[]) => Promise<void>
 /** How often a dispatcher renews its leases: three times a lease, so that one late renewal loses none. */
 const renewalInterval = (leaseMs: number) => Math.max(50, Math.floor(leaseMs / 3));
 
-/** Adds `by` (negative to take away) to the count kept for `key`; a count that falls to 0 is dropped. */
-function addToCount(counts: Map<string, number>, key: string, by: number): void {
-  const count = (counts.get(key) ?? 0) + by;
-  if (count === 0) counts.delete(key);
-  else counts.set(key, count);
-}
-
 /** A handed-off delivery waiting to be read, and when the lease its publish wrote runs out. */
 interface QueuedHandoff {
   id: string;
   leasedUntil: number;
+}
+
+/**
+ * What the dispatcher keeps of one subscription while it holds, queues or reads deliveries of it,
+ * or sent one lately. One record, found once per step of a delivery, rather than a Map or Set per
+ * count keyed by the subscription's id: a fan-out to 10,000 subscriptions filled and emptied six
+ * such maps per delivery, about 15 % of the delivery thread (docs/performance.md, "16th session").
+ * Dropped at a sweep once nothing is left in it.
+ */
+interface SubscriptionState {
+  /** Deliveries held (claimed or read, not yet recorded or handed back). */
+  held: number;
+  /** Of those, sent and waiting for their outcome's write: up to a share's worth no longer count against its share, of the hand-off's reads (#pickQueued) and of the claims (ClaimRequest.settled). */
+  sentUnwritten: number;
+  /** Queued deliveries being read now (they count against its share of a read). */
+  reading: number;
+  /** Handed-off deliveries leased to this dispatcher and not read yet (the subscription is in #queued while this is not empty). */
+  queue: QueuedHandoff[];
+  /** When a send to it last succeeded (kept for STALL_MS): see #readCap. */
+  succeededAt: number | undefined;
+  /** Since when it has had queued deliveries, held all it may and had none succeed (#takeStuckQueues). */
+  stuckSince: number | undefined;
+}
+
+/** A delivery the dispatcher holds, with its subscription's record and where it stands. */
+interface HeldDelivery {
+  claimed: ClaimedDelivery;
+  of: SubscriptionState;
+  /** It came by hand-off: it holds a unit of `handoffRoom` until its outcome is written (or it is handed back). */
+  handedOff: boolean;
+  /** When its send started, while a handed-off one is in flight (see #longSendCount). */
+  sendingSince: number | null;
+  /** A handed-off send found in flight for STALL_MS or more. */
+  longSend: boolean;
+  /** Sent, its outcome not written yet. */
+  sentUnwritten: boolean;
 }
 
 /** What a dispatcher works with. */
@@ -88,9 +117,12 @@ export class Dispatcher {
   readonly owner = `dispatcher-${randomBytes(6).toString('hex')}`;
   readonly #deps: DispatcherDeps;
   readonly #now: () => number;
-  readonly #held = new Map<string, ClaimedDelivery>();
-  /** Held deliveries that came by hand-off: each holds a unit of `handoffRoom` until its outcome is written (or it is handed back). */
-  readonly #handedOff = new Set<string>();
+  /** Held deliveries (claimed or handed off, not yet recorded or handed back), by id. */
+  readonly #held = new Map<string, HeldDelivery>();
+  /** How many of them came by hand-off. */
+  #handedOffHeld = 0;
+  /** The subscriptions this dispatcher holds, queues or reads deliveries of, or lately sent to. */
+  readonly #subscriptions = new Map<string, SubscriptionState>();
   /**
    * How many more deliveries publishes may hand off to this dispatcher, how many of those only a
    * wide fan-out may take, and how many subscriptions make a fan-out wide (see service/handoff.ts);
@@ -103,38 +135,25 @@ export class Dispatcher {
    * subscriptions in turn (a batch's thousands for one must not keep another tenant's fresh one
    * waiting), and renews the leases of those that wait long enough to need it.
    */
-  readonly #queued = new Map<string, QueuedHandoff[]>();
+  readonly #queued = new Map<string, SubscriptionState>();
   #queuedCount = 0;
-  // Queued deliveries being read now, by subscription (they count against its share of a read).
-  readonly #readingOf = new Map<string, number>();
-  // When a send to each subscription last succeeded (kept for STALL_MS): see #readCap.
-  readonly #succeededAt = new Map<string, number>();
-  // Since when each subscription with queued deliveries has held all it may and had none succeed.
-  readonly #stuckSince = new Map<string, number>();
   // The stuck subscriptions as last reported (onStuckChange), joined, and where the report goes.
   #reportedStuck = '';
   #onStuckChange: (subscriptionIds: string[]) => void = () => {};
-  // Handed-off sends in flight, with when each started; and those of them found in flight for
-  // STALL_MS or more (a hanging endpoint's), which no longer count against the hand-off's read
-  // window: five hanging endpoints' sends held most of it until their timeout, and the healthy
-  // endpoints beside them had too few deliveries ready to keep their sends going.
-  readonly #handedOffSending = new Map<string, number>();
-  readonly #longSends = new Set<string>();
-  // Held deliveries sent and waiting for their outcome's write, and how many of them came by
-  // hand-off: up to a window's worth of those no longer count against the read window either.
-  // Writes wait behind the API thread's commits (10 to 50 ms under a batch load), and counting
-  // what waits for them left too few ready to send.
-  readonly #sentUnwritten = new Set<string>();
+  // Handed-off sends found in flight for STALL_MS or more (a hanging endpoint's, HeldDelivery.longSend),
+  // which no longer count against the hand-off's read window: five hanging endpoints' sends held
+  // most of it until their timeout, and the healthy endpoints beside them had too few deliveries
+  // ready to keep their sends going.
+  #longSendCount = 0;
+  // Handed-off held deliveries sent and waiting for their outcome's write: up to a window's worth
+  // of those no longer count against the read window either. Writes wait behind the API thread's
+  // commits (10 to 50 ms under a batch load), and counting what waits for them left too few ready
+  // to send.
   #handedOffUnwritten = 0;
-  // The same by subscription: up to a share's worth no longer count against its share, of the
-  // hand-off's reads (#pickQueued) and of the claims (ClaimRequest.settled).
-  readonly #sentUnwrittenOf = new Map<string, number>();
   // Claimed deliveries sent since the last claim, and whether that claim took any: half a share
   // sent wakes the claim loop, which may claim that much more of their subscriptions already.
   #claimedSentSinceClaim = 0;
   #lastClaimTook = 0;
-  // Held deliveries per subscription.
-  readonly #heldPerSubscription = new Map<string, number>();
   /**
    * Whether the next turn of the claim loop should claim. Anything that may have made deliveries due
    * sets it (a wake-up, the poll, a retry coming due, a claimed delivery's outcome); a claim that
@@ -195,7 +214,7 @@ export class Dispatcher {
         // left batch publishes' claimed part waiting for the poll: 19 % fewer events/s.) Except
         // while handed-off deliveries are queued: then the loop reads the next of those, and claims
         // once the queue is empty (see #claimWanted).
-        if (this.#queuedCount === 0 || ids.some((id) => !this.#handedOff.has(id))) this.#claimWanted = true;
+        if (this.#queuedCount === 0 || ids.some((id) => this.#held.get(id)?.handedOff !== true)) this.#claimWanted = true;
         else this.#claimDeferred = true;
         for (const id of ids) this.#forget(id);
         this.#signal();
@@ -229,7 +248,7 @@ export class Dispatcher {
     await this.#loop;
     const unstarted = this.#lanes.takeWaiting();
     for (const claimed of unstarted) this.#forget(claimed.delivery.id);
-    const queued = [...this.#queued.values()].flatMap((queue) => queue.map((item) => item.id));
+    const queued = [...this.#queued.values()].flatMap((state) => state.queue.splice(0).map((item) => item.id));
     this.#queued.clear();
     this.#queuedCount = 0;
     Atomics.add(this.handoffRoom, ROOM_SLOT.left, queued.length);
@@ -262,9 +281,9 @@ export class Dispatcher {
     }
     deliveryIds.forEach((id, index) => {
       const subscriptionId = subscriptionIds[index]!;
-      const queue = this.#queued.get(subscriptionId);
-      if (queue) queue.push({ id, leasedUntil });
-      else this.#queued.set(subscriptionId, [{ id, leasedUntil }]);
+      const state = this.#stateOf(subscriptionId);
+      if (state.queue.length === 0) this.#queued.set(subscriptionId, state);
+      state.queue.push({ id, leasedUntil });
     });
     this.#queuedCount += deliveryIds.length;
     // Read now what fits, without waiting for the claim loop (it may be inside a claim); the loop reads the rest.
@@ -286,7 +305,7 @@ export class Dispatcher {
   #readable(): number {
     const { batchSize, concurrency } = this.#deps.config;
     // Not bounded by the claims' window: a hand-off never waited for claimed deliveries to finish.
-    const held = this.#handedOff.size - this.#longSends.size - Math.min(this.#handedOffUnwritten, concurrency);
+    const held = this.#handedOffHeld - this.#longSendCount - Math.min(this.#handedOffUnwritten, concurrency);
     const free = Math.min(this.#queuedCount, batchSize, concurrency - held - this.#reading);
     const minRead = Math.ceil(Math.min(batchSize, Math.ceil(concurrency / 2)) / 2);
     return free > 0 && free >= Math.min(minRead, this.#queuedCount) ? free : 0;
@@ -299,9 +318,9 @@ export class Dispatcher {
    * hanging one, no more than it may send at once: five hanging endpoints holding half the window
    * each left the healthy ones beside them nothing to read for seconds (docs/performance.md).
    */
-  #readCap(subscriptionId: string, now: number): number {
+  #readCap(state: SubscriptionState, now: number): number {
     const { concurrency, perEndpointConcurrency } = this.#deps.config;
-    const succeededAt = this.#succeededAt.get(subscriptionId);
+    const { succeededAt } = state;
     if (succeededAt !== undefined && now - succeededAt < STALL_MS) return Math.max(2 * perEndpointConcurrency, Math.ceil(concurrency / 2));
     return perEndpointConcurrency;
   }
@@ -310,29 +329,28 @@ export class Dispatcher {
    * Takes up to `limit` queued deliveries, the subscriptions in turn, each no more than its cap
    * (#readCap) leaves; a subscription read from goes to the back for the next read.
    */
-  #pickQueued(limit: number): Array<{ id: string; subscriptionId: string }> {
+  #pickQueued(limit: number): Array<{ id: string; of: SubscriptionState }> {
     const now = this.#now();
-    const picked: Array<{ id: string; subscriptionId: string }> = [];
+    const picked: Array<{ id: string; of: SubscriptionState }> = [];
     const readFrom: string[] = [];
-    for (const [subscriptionId, queue] of this.#queued) {
+    for (const [subscriptionId, state] of this.#queued) {
       if (picked.length >= limit) break;
-      const cap = this.#readCap(subscriptionId, now);
+      const cap = this.#readCap(state, now);
       // Sent and waiting for their outcome's write, up to a cap's worth, no longer count: counted, a
       // batch to one endpoint sent nothing for 10 to 15 ms at a time while its writes waited (all
       // of its cap sent, none written).
-      const holds = (this.#heldPerSubscription.get(subscriptionId) ?? 0) + (this.#readingOf.get(subscriptionId) ?? 0);
-      const held = heldAgainstShare(holds, this.#sentUnwrittenOf.get(subscriptionId) ?? 0, cap);
-      const count = Math.min(queue.length, cap - held, limit - picked.length);
+      const held = heldAgainstShare(state.held + state.reading, state.sentUnwritten, cap);
+      const count = Math.min(state.queue.length, cap - held, limit - picked.length);
       if (count <= 0) continue;
-      for (const item of queue.splice(0, count)) picked.push({ id: item.id, subscriptionId });
-      addToCount(this.#readingOf, subscriptionId, count);
+      for (const item of state.queue.splice(0, count)) picked.push({ id: item.id, of: state });
+      state.reading += count;
       readFrom.push(subscriptionId);
     }
     // Moved after the walk: a Map's iteration would visit an entry set again during it.
     for (const subscriptionId of readFrom) {
-      const queue = this.#queued.get(subscriptionId)!;
+      const state = this.#queued.get(subscriptionId)!;
       this.#queued.delete(subscriptionId);
-      if (queue.length > 0) this.#queued.set(subscriptionId, queue);
+      if (state.queue.length > 0) this.#queued.set(subscriptionId, state);
     }
     this.#queuedCount -= picked.length;
     return picked;
@@ -351,16 +369,14 @@ export class Dispatcher {
     let kept = 0;
     this.#reading += deliveryIds.length;
     try {
-      const taken = await this.#deps.store.takeHandedOff(this.owner, deliveryIds, this.#now());
-      // Claimed meanwhile (its lease ran out before it arrived): it is held once, as claimed.
-      const fresh = taken.filter((item) => !this.#held.has(item.delivery.id));
-      kept = await this.#admit(fresh, 'handoff');
+      // One claimed meanwhile (its lease ran out before it was read) is held once, as claimed (#admit).
+      kept = await this.#admit(await this.#deps.store.takeHandedOff(this.owner, deliveryIds, this.#now()), 'handoff');
     } catch (error) {
       // Their leases run out and a claim takes them: late, never lost.
       this.#deps.logger.warn({ err: error }, 'taking handed-off deliveries failed');
     } finally {
       this.#reading -= deliveryIds.length;
-      for (const { subscriptionId } of picked) addToCount(this.#readingOf, subscriptionId, -1);
+      for (const { of } of picked) of.reading -= 1;
       Atomics.add(this.handoffRoom, ROOM_SLOT.left, deliveryIds.length - kept);
     }
     // The hand-off's outcomes did not claim meanwhile (see #claimWanted): whatever they freed, claim it now.
@@ -423,7 +439,7 @@ export class Dispatcher {
         if (now >= this.#retryAt) this.#retryAt = Number.POSITIVE_INFINITY;
         try {
           // A copy: a store may read it after an await, and outcomes written meanwhile change it.
-          const settled = new Map(this.#sentUnwrittenOf);
+          const settled = this.#settledBySubscription();
           this.#claimedSentSinceClaim = 0;
           claimed = await this.#deps.store.claimDueDeliveries({ owner: this.owner, now, leaseMs, limit: room, settled });
         } catch (error) {
@@ -481,15 +497,19 @@ export class Dispatcher {
   }
 
   async #send(claimed: ClaimedDelivery): Promise<void> {
-    const deliveryId = claimed.delivery.id;
-    const handedOff = this.#handedOff.has(deliveryId);
-    if (handedOff) this.#handedOffSending.set(deliveryId, this.#now());
+    // Lanes start only what #admit holds, and it stays held until its outcome is written.
+    const held = this.#held.get(claimed.delivery.id)!;
+    const { handedOff } = held;
+    if (handedOff) held.sendingSince = this.#now();
     const { result, verdict, outcome } = await this.#attempts.attempt(claimed, this.owner);
-    this.#sentUnwritten.add(deliveryId);
-    addToCount(this.#sentUnwrittenOf, claimed.subscription.id, 1);
+    held.sentUnwritten = true;
+    held.of.sentUnwritten += 1;
     if (handedOff) {
-      this.#handedOffSending.delete(deliveryId);
-      this.#longSends.delete(deliveryId);
+      held.sendingSince = null;
+      if (held.longSend) {
+        held.longSend = false;
+        this.#longSendCount -= 1;
+      }
       this.#handedOffUnwritten += 1;
       // The read window grew: read into it now rather than at the outcome's write.
       if (this.#readable() > 0) this.#signal();
@@ -497,7 +517,7 @@ export class Dispatcher {
       // Their shares grew: claim into them now rather than at the outcomes' write.
       this.#wantClaim();
     }
-    if (verdict.status === 'succeeded') this.#succeededAt.set(claimed.subscription.id, this.#now());
+    if (verdict.status === 'succeeded') held.of.succeededAt = this.#now();
     this.#between();
     this.#deps.metrics?.recordAttempt(result, verdict.status);
     if (verdict.status === 'failed' && verdict.disableSubscription) {
@@ -529,7 +549,8 @@ export class Dispatcher {
     let kept = 0;
     const overflow: ClaimedDelivery[] = [];
     for (const item of items) {
-      const subscriptionId = item.subscription.id;
+      // Held already (claimed while a hand-off of it waited, its lease having run out): sent once.
+      if (this.#held.has(item.delivery.id)) continue;
       // A lane that already has a full round waiting and has not finished a send for a while
       // (a hanging endpoint) must not fill the claim window: hand the extra back, due a little
       // later, so other subscriptions' due deliveries get claimed meanwhile. A busy but
@@ -540,9 +561,10 @@ export class Dispatcher {
         overflow.push(item);
         continue;
       }
-      this.#held.set(item.delivery.id, item);
-      addToCount(this.#heldPerSubscription, subscriptionId, 1);
-      if (path === 'handoff') this.#handedOff.add(item.delivery.id);
+      const of = this.#stateOf(item.subscription.id);
+      of.held += 1;
+      this.#held.set(item.delivery.id, { claimed: item, of, handedOff: path === 'handoff', sendingSince: null, longSend: false, sentUnwritten: false });
+      if (path === 'handoff') this.#handedOffHeld += 1;
       this.#lanes.add(item);
       kept += 1;
     }
@@ -561,13 +583,18 @@ export class Dispatcher {
    */
   async #sweep(): Promise<void> {
     const now = this.#now();
-    for (const [subscriptionId, succeededAt] of this.#succeededAt) if (now - succeededAt >= STALL_MS) this.#succeededAt.delete(subscriptionId);
-    const longSends = this.#longSends.size;
-    for (const [deliveryId, startedAt] of this.#handedOffSending) if (now - startedAt >= STALL_MS) this.#longSends.add(deliveryId);
+    this.#ageSubscriptions(now);
+    const longSends = this.#longSendCount;
+    for (const held of this.#held.values()) {
+      if (held.sendingSince === null || held.longSend || now - held.sendingSince < STALL_MS) continue;
+      held.longSend = true;
+      this.#longSendCount += 1;
+    }
     // The read window grew: read into it now.
-    if (this.#longSends.size > longSends) this.#signal();
+    if (this.#longSendCount > longSends) this.#signal();
     const stuck = this.#takeStuckQueues(now);
     this.#reportStuck();
+    this.#dropIdleSubscriptions();
     const stalled = this.#lanes.takeStalled(STALL_MS);
     if (stalled.length === 0 && stuck.length === 0) return;
     for (const claimed of stalled) this.#forget(claimed.delivery.id);
@@ -585,18 +612,15 @@ export class Dispatcher {
    */
   #takeStuckQueues(now: number): Array<{ ids: string[]; dueAt: number }> {
     const { perEndpointConcurrency, requestTimeoutMs } = this.#deps.config;
-    for (const subscriptionId of this.#stuckSince.keys()) {
-      const idle = !this.#heldPerSubscription.has(subscriptionId) && !this.#queued.has(subscriptionId);
-      if (idle || this.#succeededAt.has(subscriptionId)) this.#stuckSince.delete(subscriptionId);
-    }
     const taken: Array<{ ids: string[]; dueAt: number }> = [];
-    for (const [subscriptionId, queue] of this.#queued) {
-      if (this.#succeededAt.has(subscriptionId)) continue;
-      const since = this.#stuckSince.get(subscriptionId);
+    for (const [subscriptionId, state] of this.#queued) {
+      if (state.succeededAt !== undefined) continue;
+      const since = state.stuckSince;
       if (since === undefined) {
-        if ((this.#heldPerSubscription.get(subscriptionId) ?? 0) >= perEndpointConcurrency) this.#stuckSince.set(subscriptionId, now);
+        if (state.held >= perEndpointConcurrency) state.stuckSince = now;
         continue;
       }
+      const queue = state.queue.splice(0);
       this.#queued.delete(subscriptionId);
       this.#queuedCount -= queue.length;
       Atomics.add(this.handoffRoom, ROOM_SLOT.left, queue.length);
@@ -607,24 +631,61 @@ export class Dispatcher {
 
   /** Tells the onStuckChange listener which subscriptions are stuck, if that changed since it was last told. */
   #reportStuck(): void {
-    const stuck = [...this.#stuckSince.keys()].sort();
+    const stuck: string[] = [];
+    for (const [subscriptionId, state] of this.#subscriptions) if (state.stuckSince !== undefined) stuck.push(subscriptionId);
+    stuck.sort();
     const joined = stuck.join(' ');
     if (joined === this.#reportedStuck) return;
     this.#reportedStuck = joined;
     this.#onStuckChange(stuck);
   }
 
+  /** Forgets successes older than STALL_MS, and that a subscription is stuck once it holds and queues nothing or a send of it succeeded. */
+  #ageSubscriptions(now: number): void {
+    for (const state of this.#subscriptions.values()) {
+      if (state.succeededAt !== undefined && now - state.succeededAt >= STALL_MS) state.succeededAt = undefined;
+      const idle = state.held === 0 && state.queue.length === 0;
+      if (idle || state.succeededAt !== undefined) state.stuckSince = undefined;
+    }
+  }
+
+  /** The record of a subscription, made when it is first needed (#dropIdleSubscriptions drops it). */
+  #stateOf(subscriptionId: string): SubscriptionState {
+    let state = this.#subscriptions.get(subscriptionId);
+    if (state === undefined) {
+      state = { held: 0, sentUnwritten: 0, reading: 0, queue: [], succeededAt: undefined, stuckSince: undefined };
+      this.#subscriptions.set(subscriptionId, state);
+    }
+    return state;
+  }
+
+  /** Drops the records of subscriptions with nothing held, queued, being read, lately succeeded or stuck (at a sweep: a record in use is never dropped). */
+  #dropIdleSubscriptions(): void {
+    for (const [subscriptionId, state] of this.#subscriptions) {
+      const idle = state.held === 0 && state.reading === 0 && state.queue.length === 0 && state.succeededAt === undefined && state.stuckSince === undefined;
+      if (idle) this.#subscriptions.delete(subscriptionId);
+    }
+  }
+
+  /** Of each subscription, how many held deliveries are sent and waiting for their outcome's write (ClaimRequest.settled). */
+  #settledBySubscription(): Map<string, number> {
+    const settled = new Map<string, number>();
+    for (const [subscriptionId, state] of this.#subscriptions) if (state.sentUnwritten > 0) settled.set(subscriptionId, state.sentUnwritten);
+    return settled;
+  }
+
   /** No longer holds the delivery (its outcome was written, or it was handed back). */
   #forget(deliveryId: string): void {
-    const subscriptionId = this.#held.get(deliveryId)?.subscription.id;
-    if (subscriptionId !== undefined) addToCount(this.#heldPerSubscription, subscriptionId, -1);
+    const held = this.#held.get(deliveryId);
+    if (held === undefined) return;
     this.#held.delete(deliveryId);
-    const sent = this.#sentUnwritten.delete(deliveryId);
-    if (sent && subscriptionId !== undefined) addToCount(this.#sentUnwrittenOf, subscriptionId, -1);
-    if (this.#handedOff.delete(deliveryId)) {
-      Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
-      if (sent) this.#handedOffUnwritten -= 1;
-    }
+    held.of.held -= 1;
+    if (held.sentUnwritten) held.of.sentUnwritten -= 1;
+    if (!held.handedOff) return;
+    this.#handedOffHeld -= 1;
+    Atomics.add(this.handoffRoom, ROOM_SLOT.left, 1);
+    if (held.sentUnwritten) this.#handedOffUnwritten -= 1;
+    if (held.longSend) this.#longSendCount -= 1;
   }
 
   /**
@@ -667,7 +728,7 @@ export class Dispatcher {
     // Twice the renewal interval: the next renewal may run late behind a busy event loop.
     const soon = now + 2 * renewalInterval(leaseMs);
     const leased = [...this.#held.keys()];
-    for (const queue of this.#queued.values()) {
+    for (const { queue } of this.#queued.values()) {
       for (const item of queue) {
         if (item.leasedUntil > soon) continue;
         leased.push(item.id);

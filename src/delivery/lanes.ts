@@ -261,7 +261,9 @@ export class Lanes {
       started = head;
       this.#options.start(head);
     }
-    if (started) {
+    // Its tenant goes to the back of the turns; the only tenant already is (a Set's delete and add
+    // for each started send showed in a fan-out's profile).
+    if (started && this.#tenantTurns.size > 1) {
       const tenant = started.subscription.tenantId;
       if (this.#tenantTurns.delete(tenant)) this.#tenantTurns.add(tenant);
     }

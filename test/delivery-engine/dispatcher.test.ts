@@ -393,6 +393,35 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     await until(() => dispatcher.held === 0, 'the lease done once the write answered');
   });
 
+  it('sends a delivery both handed off and claimed (its lease ran out meanwhile) once, and gives back its room once', async () => {
+    const { store, outbound, dispatcher } = dispatcherWith(null);
+    dispatcher.start();
+    const room = Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left);
+    // Handed off first, then returned by a claim while its send hangs.
+    const handedFirst = claimedDelivery('sub_twice_a');
+    Atomics.sub(dispatcher.handoffRoom, ROOM_SLOT.left, 1); // what the publish took as it leased it
+    await store.handOff(dispatcher, handedFirst);
+    await until(() => outbound.waiting === 1, 'the hand-off sending');
+    store.publish(handedFirst);
+    await until(() => store.due.length === 0 && store.claims.length > 0, 'the claim that returned it');
+    // Claimed first, then read from a hand-off that arrived late.
+    const claimedFirst = claimedDelivery('sub_twice_b');
+    store.publish(claimedFirst);
+    await until(() => outbound.waiting === 2, 'the claimed one sending');
+    Atomics.sub(dispatcher.handoffRoom, ROOM_SLOT.left, 1);
+    await store.handOff(dispatcher, claimedFirst);
+    expect(outbound.requests).toHaveLength(2);
+    expect(dispatcher.held).toBe(2);
+    // The late hand-off's room came back at once: the claimed copy holds none.
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(room - 1);
+    outbound.answer(200);
+    await until(() => store.outcomes.length === 2, 'both outcomes');
+    await until(() => dispatcher.held === 0, 'nothing held');
+    expect(store.outcomes.map((outcome) => outcome.deliveryId).sort()).toEqual([handedFirst.delivery.id, claimedFirst.delivery.id].sort());
+    expect(outbound.requests).toHaveLength(2);
+    expect(Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left)).toBe(room);
+  });
+
   it('gives back the room of a hand-off that arrives after it stopped, even when handing it back fails', async () => {
     const { store, dispatcher } = dispatcherWith(200);
     const room = Atomics.load(dispatcher.handoffRoom, ROOM_SLOT.left);
