@@ -22,6 +22,15 @@ describe('the native format', () => {
   });
 });
 
+describe('the native format\'s body bytes', () => {
+  it('are the UTF-8 bytes of its body, encoded once per event', () => {
+    const accented: HookEvent = { ...event, id: 'evt_bytes', data: { note: 'café ✓ 🎉' } };
+    const first = nativeFormat.render({ ...input('g'), event: accented });
+    expect(first.bytes?.equals(Buffer.from(first.body, 'utf8'))).toBe(true);
+    expect(nativeFormat.render({ ...input('h'), event: accented }).bytes).toBe(first.bytes);
+  });
+});
+
 describe('the native format, for an event read with its data as text (core/event-data.ts)', () => {
   const data = { sent_at: 1764700000000.25, order_id: 'o_1', note: 'x'.repeat(40), nested: { list: [1, 'two', null, true], quote: '"\\u2028' } };
   const stored = (id: string): HookEvent => withDataText({ ...event, id, createdAt: 1764700000123, data: null }, JSON.stringify(data));

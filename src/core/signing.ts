@@ -31,13 +31,14 @@ export function secretKey(secret: string): Buffer {
 
 /**
  * The Standard Webhooks headers for one request: id, timestamp in seconds, and one signature per
- * key (an HMAC key alone, or a subscription's keys: current first, then a rotated-out one).
+ * key (an HMAC key alone, or a subscription's keys: current first, then a rotated-out one). The
+ * body is its text, or its UTF-8 bytes (the same signature).
  */
 export function standardWebhookHeaders(
   keys: Buffer | readonly SigningKey[],
   messageId: string,
   timestampSeconds: number,
-  body: string,
+  body: string | Buffer,
 ): Record<string, string> {
   const list: readonly SigningKey[] = Buffer.isBuffer(keys) ? [{ scheme: 'hmac', key: keys }] : keys;
   return {
@@ -59,19 +60,22 @@ export function signingKeyOf(secret: string): SigningKey {
  * The `webhook-signature` value: one `v1,<base64>` or `v1a,<base64>` entry per key, separated by
  * spaces, as Standard Webhooks lets a sender list several (a receiver accepts any that verifies).
  */
-export function signatureHeader(keys: readonly SigningKey[], messageId: string, timestampSeconds: number, body: string): string {
+export function signatureHeader(keys: readonly SigningKey[], messageId: string, timestampSeconds: number, body: string | Buffer): string {
   return keys
     .map((entry) =>
       entry.scheme === 'hmac'
         ? `v1,${signStandard(entry.key, messageId, timestampSeconds, body)}`
-        : `v1a,${sign(null, Buffer.from(`${messageId}.${timestampSeconds}.${body}`), entry.key).toString('base64')}`,
+        : `v1a,${sign(null, Buffer.concat([Buffer.from(`${messageId}.${timestampSeconds}.`), typeof body === 'string' ? Buffer.from(body) : body]), entry.key).toString('base64')}`,
     )
     .join(' ');
 }
 
-/** base64 HMAC-SHA256 of `id.timestamp.body`, as the Standard Webhooks specification signs. */
-export function signStandard(key: Buffer, messageId: string, timestampSeconds: number, body: string): string {
-  return createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64');
+/**
+ * base64 HMAC-SHA256 of `id.timestamp.body` (the body as text or as its UTF-8 bytes), as the
+ * Standard Webhooks specification signs. Two updates: the body is not copied into one string first.
+ */
+export function signStandard(key: Buffer, messageId: string, timestampSeconds: number, body: string | Buffer): string {
+  return createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.`).update(body).digest('base64');
 }
 
 /**

@@ -67,7 +67,9 @@ export class AttemptMaker {
       const timestampSeconds = Math.floor(this.#deps.now() / 1000);
       const format = this.#deps.formats.get(subscription.format);
       const rendered = format.render({ event, subscription, secret, deliveryId: delivery.id, timestampSeconds });
-      const signed = standardWebhookHeaders(keys, event.id, timestampSeconds, rendered.body);
+      // The bytes when the format keeps them: signed and sent without encoding the text again.
+      const body = rendered.bytes ?? rendered.body;
+      const signed = standardWebhookHeaders(keys, event.id, timestampSeconds, body);
       const headers = {
         'content-type': 'application/json',
         'user-agent': USER_AGENT,
@@ -76,7 +78,7 @@ export class AttemptMaker {
         ...signed,
         ...aliasStandardHeaders(format, signed),
       };
-      result = await this.#deps.outbound.send({ url: subscription.url, headers, body: rendered.body });
+      result = await this.#deps.outbound.send({ url: subscription.url, headers, body });
     } catch (error) {
       this.#deps.logger.error({ err: error, deliveryId: delivery.id }, 'could not prepare a delivery');
       result = {
