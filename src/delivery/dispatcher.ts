@@ -667,10 +667,15 @@ export class Dispatcher {
     }
   }
 
-  /** Of each subscription, how many held deliveries are sent and waiting for their outcome's write (ClaimRequest.settled). */
+  /**
+   * Of each subscription, how many held deliveries are sent and waiting for their outcome's write
+   * (ClaimRequest.settled). Found through the held deliveries, at most a window or two, not the
+   * subscriptions' records: those of every subscription sent to in the last second or two may
+   * number tens of thousands (fan-outs over many tenants), and a claim may run for each outcome write.
+   */
   #settledBySubscription(): Map<string, number> {
     const settled = new Map<string, number>();
-    for (const [subscriptionId, state] of this.#subscriptions) if (state.sentUnwritten > 0) settled.set(subscriptionId, state.sentUnwritten);
+    for (const held of this.#held.values()) if (held.sentUnwritten) settled.set(held.claimed.subscription.id, held.of.sentUnwritten);
     return settled;
   }
 
