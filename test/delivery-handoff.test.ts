@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clusterEnv } from './support/cluster.js';
+import { freePort } from './support/ports.js';
 import { spawnHookpost, type RoleProcess } from './support/processes.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 import { call, createTenant, defineEventType, eventually, publish, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
@@ -211,5 +212,40 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
         await hanging.close();
       }
     }, 60_000);
+  });
+
+  describe('`serve` started afresh', () => {
+    it('hands off what is published as soon as the server answers, before its delivery thread is ready', async () => {
+      const env = clusterEnv(await store.freshDatabaseUrl(), { HOOKPOST_POLL_INTERVAL: '30s' });
+      const adminToken = env.HOOKPOST_ADMIN_TOKEN!;
+      // The event type, tenant and subscription, made by a first run, so that the second one's first request can publish.
+      const first = await spawnHookpost('serve', env);
+      const setUp = { url: first.url, adminToken } as TestServer;
+      await defineEventType(setUp, 'order.created');
+      const tenant = await createTenant(setUp);
+      await subscribe(setUp, tenant, { url: receiver.url, event_types: ['order.created'] });
+      await first.kill('SIGTERM');
+
+      // The second run is not waited for: publishes go out from the moment its port answers, while
+      // its delivery thread is still starting (its "listening" line comes once that thread is ready).
+      const port = await freePort();
+      const second = spawnHookpost('serve', { ...env, HOOKPOST_PORT: String(port) });
+      const server = { url: `http://127.0.0.1:${port}`, adminToken } as TestServer;
+      try {
+        const deadline = Date.now() + 60_000;
+        while ((await call(server, 'GET', '/healthz').catch(() => null)) === null && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+        const published = await Promise.all(Array.from({ length: 20 }, (_, n) => publish(server, tenant, { type: 'order.created', data: { n } })));
+        expect(published.map((response) => response.status)).toEqual(Array(20).fill(202));
+        const started = await second;
+        await receiver.waitFor(20);
+        // The thread reports its metrics to the API thread every second.
+        expect(await eventually(async () => ((await started.metric(`${TAKEN}{path="handoff"}`)) === 20 ? true : undefined), 10_000, 'twenty handed off')).toBe(true);
+        expect(await started.metric(`${TAKEN}{path="claim"}`)).toBe(0);
+      } finally {
+        await (await second.catch(() => null))?.kill('SIGTERM');
+      }
+    }, 120_000);
   });
 });

@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/ports.js';
 import { call, eventually } from './support/server.js';
 
 // The README's walkthrough is a test: every shell block of it runs, in order, against a fresh
@@ -26,17 +26,6 @@ function walkthroughBlocks(): string[] {
   const end = README.indexOf('\n## ', start + 1);
   const section = README.slice(start, end);
   return [...section.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((match) => match[1]!.trim());
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Whether a block runs in the background: the server (`npm start`, "in a first terminal") or a command ending in `&`. */

@@ -19,9 +19,9 @@ import { outcomeThread } from './outcome-thread-handle.js';
 import { createLogger } from './logger.js';
 import { releaseYoungGeneration } from './start-up-heap.js';
 
-/** What the thread reports to the API's thread; 'ready' carries what publishes need to hand deliveries off to it. */
+/** What the thread reports to the API's thread. */
 export type ThreadReport =
-  | { kind: 'ready'; owner: string; leaseMs: number; handoffRoom: Int32Array }
+  | { kind: 'ready' }
   | { kind: 'stopped' }
   | { kind: 'status'; held: number; metrics: unknown }
   /** The subscriptions the engine finds stuck, whenever they change: publishes leave their deliveries to the claim. */
@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     registry,
     logger,
     tracing,
+    // Made by the API's thread, which hands its publishes off from the start (delivery-thread-handle.ts).
+    handoff: { owner: workerData.owner as string, room: workerData.handoffRoom as Int32Array },
   });
   // Between its steps the engine takes the hand-offs that arrived meanwhile (see handoff-port.ts).
   dispatcher.between(receiveHandoffs<Handoff>(workerData.handoffs as MessagePort, ({ ids, subscriptionIds, leasedUntil }) => void dispatcher.take(ids, subscriptionIds, leasedUntil)));
@@ -80,8 +82,7 @@ async function main(): Promise<void> {
     }
   });
   dispatcher.start();
-  // The room is shared memory: the API's thread takes from it as it publishes, this thread gives back.
-  port.postMessage({ kind: 'ready', owner: dispatcher.owner, leaseMs: config.delivery.leaseMs, handoffRoom: dispatcher.handoffRoom } satisfies ThreadReport);
+  port.postMessage({ kind: 'ready' } satisfies ThreadReport);
   releaseYoungGeneration();
 }
 

@@ -124,8 +124,10 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
       operationalEvents?.start();
       retention?.start();
       if (threaded) {
-        thread = await startDeliveryThread(store, metrics, overrides.deliveryThread!.env);
+        thread = startDeliveryThread(store, metrics, overrides.deliveryThread!.env, config.delivery);
+        // From now on, before the thread is ready too: what it has not read yet waits on its port.
         service.handoff = thread.handoff;
+        await thread.ready;
       }
     },
     async close() {

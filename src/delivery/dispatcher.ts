@@ -105,6 +105,30 @@ export interface DispatcherDeps {
   outcomeWindowMs?: number;
   /** Where attempt spans go (OpenTelemetry, when configured). */
   tracing?: Tracing | undefined;
+  /**
+   * Its lease owner and hand-off room, when they were made before it (newDispatcherOwner,
+   * newHandoffRoom): the delivery thread's, by the API's thread, which hands publishes off to it
+   * from the start, before the thread is ready. Made here otherwise.
+   */
+  handoff?: { owner: string; room: Int32Array } | undefined;
+}
+
+/** A new dispatcher's lease owner: unique, so that a restarted process never takes over a dead one's leases by name. */
+export function newDispatcherOwner(): string {
+  return `dispatcher-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * A dispatcher's hand-off room, full: its window, a batch's room past it and a wide fan-out's
+ * (see Dispatcher.handoffRoom). Filled here, once, by whoever makes it: a publish may take from it
+ * before the dispatcher exists.
+ */
+export function newHandoffRoom(config: Pick<DeliveryConfig, 'concurrency' | 'batchSize'>): Int32Array {
+  const room = new Int32Array(new SharedArrayBuffer(ROOM_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  Atomics.store(room, ROOM_SLOT.left, config.concurrency + BATCH_ROOM + FAN_OUT_ROOM);
+  Atomics.store(room, ROOM_SLOT.fanOutReserved, FAN_OUT_ROOM);
+  Atomics.store(room, ROOM_SLOT.fanOutWidth, config.batchSize);
+  return room;
 }
 
 /**
@@ -114,7 +138,7 @@ export interface DispatcherDeps {
  * renews the leases it holds, and a delivery stays held until its outcome is committed.
  */
 export class Dispatcher {
-  readonly owner = `dispatcher-${randomBytes(6).toString('hex')}`;
+  readonly owner: string;
   readonly #deps: DispatcherDeps;
   readonly #now: () => number;
   /** Held deliveries (claimed or handed off, not yet recorded or handed back), by id. */
@@ -128,7 +152,7 @@ export class Dispatcher {
    * wide fan-out may take, and how many subscriptions make a fan-out wide (see service/handoff.ts);
    * shared memory, so that the API's thread can take from it while this one gives back.
    */
-  readonly handoffRoom = new Int32Array(new SharedArrayBuffer(ROOM_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  readonly handoffRoom: Int32Array;
   /**
    * Handed-off deliveries leased to this dispatcher and not read yet, by subscription: the claim
    * loop reads them as its window frees (a fan-out's thousands at once would fill it), taking the
@@ -184,6 +208,8 @@ export class Dispatcher {
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.owner = deps.handoff?.owner ?? newDispatcherOwner();
+    this.handoffRoom = deps.handoff?.room ?? newHandoffRoom(deps.config);
     this.#lanes = new Lanes({
       concurrency: deps.config.concurrency,
       rules: [subscriptionConcurrency(deps.config.perEndpointConcurrency), ...(deps.laneRules ?? [])],
@@ -200,9 +226,6 @@ export class Dispatcher {
       random: deps.random ?? Math.random,
       tracing: deps.tracing,
     });
-    Atomics.store(this.handoffRoom, ROOM_SLOT.left, deps.config.concurrency + BATCH_ROOM + FAN_OUT_ROOM);
-    Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutReserved, FAN_OUT_ROOM);
-    Atomics.store(this.handoffRoom, ROOM_SLOT.fanOutWidth, deps.config.batchSize);
     this.#outcomes = new OutcomeWriter({
       store: deps.outcomes ?? deps.store,
       logger: deps.logger,

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { DeliveryFormats, nativeFormat } from '../core/envelope.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Tracing } from '../core/tracing.js';
-import { Dispatcher } from '../delivery/dispatcher.js';
+import { Dispatcher, type DispatcherDeps } from '../delivery/dispatcher.js';
 import { createDeliveryMetrics } from '../delivery/metrics.js';
 import { originConcurrency } from '../delivery/origin-concurrency.js';
 import { createOutboundClient, type OutboundClient } from '../delivery/outbound.js';
@@ -33,6 +33,8 @@ export function createDelivery(
     logger: Logger;
     lookup?: LookupFunction | undefined;
     tracing?: Tracing | undefined;
+    /** The dispatcher's lease owner and hand-off room, when the API's thread made them (DispatcherDeps.handoff). */
+    handoff?: DispatcherDeps['handoff'];
   },
 ): Delivery {
   const outbound = createOutboundClient({
@@ -60,6 +62,7 @@ export function createDelivery(
       originConcurrency({ maxPerOrigin: config.delivery.originConnections, perSubscription: config.delivery.perEndpointConcurrency }),
     ],
     tracing: deps.tracing,
+    handoff: deps.handoff,
   });
   const handoff = new DeliveryHandoff({
     owner: dispatcher.owner,
