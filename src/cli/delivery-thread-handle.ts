@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { DeliveryConfig } from '../config/config.js';
-import { newDispatcherOwner, newHandoffRoom } from '../delivery/dispatcher.js';
+import { newDispatcherOwner, newHandoffRoom } from '../core/handoff-room.js';
 import { DeliveryHandoff } from '../service/handoff.js';
 import type { Store } from '../store/store.js';
 import type { Handoff, ThreadCommand, ThreadReport } from './delivery-thread.js';

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { DeliveryConfig } from '../config/config.js';
 import type { DeliveryFormats } from '../core/envelope.js';
-import { ROOM_SLOT, ROOM_SLOTS } from '../core/handoff-room.js';
+import { newDispatcherOwner, newHandoffRoom, ROOM_SLOT } from '../core/handoff-room.js';
 import type { ClaimedDelivery } from '../core/model.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { heldAgainstShare } from '../core/shares.js';
@@ -19,18 +18,6 @@ import type { Tracing } from '../core/tracing.js';
 const OVERFLOW_DEFER_MS = 1_000;
 // A lane that has finished no send for this long counts as stalled.
 const STALL_MS = 1_000;
-// Of the hand-off room, the units only a fan-out's deliveries may take (service/handoff.ts): a fan-out
-// to this many subscriptions is sent without a claim. What it costs while waiting to be read is an id
-// in memory and a share of the lease renewals.
-export const FAN_OUT_ROOM = 16_384;
-// Past the window (HOOKPOST_DELIVERY_CONCURRENCY), the hand-off room's units that a batch's deliveries
-// may take: they wait in the queue, read by subscription in turn, instead of being written pending
-// and claimed (a claim costs about twice a hand-off read: its UPDATE moves the row in three indexes).
-// 65,536, not 16,384: batch publishes outrun delivery about twice over, so a burst of 40,000 events
-// filled 16,384 and a fifth of it was claimed; with 65,536 none was, and the burst was delivered
-// 5 to 14 % faster (docs/performance.md, "13th session"). What it costs is an id in memory per
-// queued delivery (about 9 MB full) and the lease renewals of those that wait longer than a lease.
-export const BATCH_ROOM = 65_536;
 // Lease renewals and hand-backs commit at most this many deliveries a transaction, so that a
 // publish's commit never waits for all of them (a hanging endpoint's queue handed back may hold
 // tens of thousands).
@@ -111,24 +98,6 @@ export interface DispatcherDeps {
    * from the start, before the thread is ready. Made here otherwise.
    */
   handoff?: { owner: string; room: Int32Array } | undefined;
-}
-
-/** A new dispatcher's lease owner: unique, so that a restarted process never takes over a dead one's leases by name. */
-export function newDispatcherOwner(): string {
-  return `dispatcher-${randomBytes(6).toString('hex')}`;
-}
-
-/**
- * A dispatcher's hand-off room, full: its window, a batch's room past it and a wide fan-out's
- * (see Dispatcher.handoffRoom). Filled here, once, by whoever makes it: a publish may take from it
- * before the dispatcher exists.
- */
-export function newHandoffRoom(config: Pick<DeliveryConfig, 'concurrency' | 'batchSize'>): Int32Array {
-  const room = new Int32Array(new SharedArrayBuffer(ROOM_SLOTS * Int32Array.BYTES_PER_ELEMENT));
-  Atomics.store(room, ROOM_SLOT.left, config.concurrency + BATCH_ROOM + FAN_OUT_ROOM);
-  Atomics.store(room, ROOM_SLOT.fanOutReserved, FAN_OUT_ROOM);
-  Atomics.store(room, ROOM_SLOT.fanOutWidth, config.batchSize);
-  return room;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface HandoffTarget {
    * per delivery it leases, the engine gives it back when that delivery's outcome is written or it
    * is handed back. The last `fanOutReserved` units are a wide fan-out's only: an event to more
    * than `fanOutWidth` subscriptions (see `lease`); the rest is the engine's window and a batch's
-   * room past it (delivery/dispatcher.ts, BATCH_ROOM).
+   * room past it (core/handoff-room.ts, BATCH_ROOM).
    */
   room: Int32Array;
   /**
