@@ -31,15 +31,16 @@ export const FAN_OUT_ROOM = 16_384;
 // 5 to 14 % faster (docs/performance.md, "13th session"). What it costs is an id in memory per
 // queued delivery (about 9 MB full) and the lease renewals of those that wait longer than a lease.
 export const BATCH_ROOM = 65_536;
+
 /** A new dispatcher's lease owner: unique, so that a restarted process never takes over a dead one's leases by name. */
 export function newDispatcherOwner(): string {
   return `dispatcher-${randomBytes(6).toString('hex')}`;
 }
 
 /**
- * A dispatcher's hand-off room, full: its window, a batch's room past it and a wide fan-out's
- * (see Dispatcher.handoffRoom in delivery/dispatcher.ts). Filled here, once, by whoever makes it: a publish may take from it
- * before the dispatcher exists.
+ * A dispatcher's hand-off room, full: its window, a batch's room past it and a wide fan-out's (see
+ * Dispatcher.handoffRoom in delivery/dispatcher.ts). Filled here, once, by whoever makes it: a
+ * publish may take from it before the dispatcher exists.
  */
 export function newHandoffRoom(config: Pick<DeliveryConfig, 'concurrency' | 'batchSize'>): Int32Array {
   const room = new Int32Array(new SharedArrayBuffer(ROOM_SLOTS * Int32Array.BYTES_PER_ELEMENT));
