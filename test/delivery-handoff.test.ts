@@ -232,10 +232,8 @@ describeEachStore('the hand-off of fresh deliveries to the engine of the same pr
       const second = spawnHookpost('serve', { ...env, HOOKPOST_PORT: String(port) });
       const server = { url: `http://127.0.0.1:${port}`, adminToken } as TestServer;
       try {
-        const deadline = Date.now() + 60_000;
-        while ((await call(server, 'GET', '/healthz').catch(() => null)) === null && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 2));
-        }
+        // Polled every 2 ms, so that the publishes follow the port's opening as closely as they can.
+        await eventually(() => call(server, 'GET', '/healthz').catch(() => undefined), 60_000, 'the second run to answer', 2);
         const published = await Promise.all(Array.from({ length: 20 }, (_, n) => publish(server, tenant, { type: 'order.created', data: { n } })));
         expect(published.map((response) => response.status)).toEqual(Array(20).fill(202));
         const started = await second;

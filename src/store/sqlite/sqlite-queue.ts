@@ -441,13 +441,14 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       const blocked: string[] = [];
       const revisions = new Map<string, number>();
       for (const values of handedOff.all({ owner, ids: JSON.stringify(ids) }) as HandedOffValues[]) {
-        const id = ids[values[0]]!;
-        if (values[9] !== 1) {
+        const [index, , , subscriptionId, , , , , , maySend, revision] = values;
+        const id = ids[index]!;
+        if (maySend !== 1) {
           blocked.push(id);
           continue;
         }
         sendable.push(handedOffDelivery(id, values));
-        revisions.set(values[3], values[10]);
+        revisions.set(subscriptionId, revision);
       }
       return { sendable: sendable.length === 0 ? [] : withEventsAndSubscriptions(sendable, revisions), blocked };
     },
