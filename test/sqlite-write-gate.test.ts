@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/sqlite/native-handles.js';
 import { sqliteFile } from '../src/store/index.js';
-import { releaseWriteGatesOf, shareWriteGates, sharedByThreads, writeGateWithoutBlocking } from '../src/store/sqlite/write-gate.js';
+import { releaseWriteGatesOf, shareWriteGates, sharedByThreads, writeGateWithoutBlocking, yieldsToBlocked } from '../src/store/sqlite/write-gate.js';
 
 // The write gate lets the threads of one process take turns writing a SQLite file (the API's
 // publishes, the delivery thread's claims) instead of sleeping in SQLite's busy handler. Real
@@ -18,6 +18,7 @@ const dist = (module: string) => pathToFileURL(path.resolve('dist/src/store/sqli
 // - 'hold': enters a write transaction, flags that it is inside (flags[0] = 1), waits there until
 //   released (flags[1] = 1), then inserts its row; or with exitInside, ends the thread while inside;
 // - 'write': waits until the holder is inside, then inserts its row in a transaction.
+// Each posts 'ready' once its database is open.
 const WORKER = `
 import { workerData, parentPort } from 'node:worker_threads';
 const { openDatabase } = await import(workerData.nativeHandles);
@@ -27,6 +28,7 @@ const flags = new Int32Array(workerData.flags);
 const db = openDatabase(workerData.file);
 db.prepare('PRAGMA busy_timeout = 5000').get();
 const insert = db.prepare('INSERT INTO writes (who, at) VALUES (?, ?)');
+parentPort.postMessage('ready');
 if (workerData.role === 'hold') {
   db.transaction(() => {
     Atomics.store(flags, 0, 1);
@@ -112,6 +114,38 @@ describe('SQLite write gate', () => {
     await done;
     expect(order).toEqual(['timer fired', 'waiter writes']);
     expect(db.prepare('SELECT who FROM writes ORDER BY n').all()).toEqual([{ who: 'holder' }, { who: 'waiter' }]);
+  });
+
+  it('lets a thread blocked on the gate write before a writer that waits with a promise, right after such a writer\'s turn', async () => {
+    const { file, db } = freshFile();
+    const flags = new SharedArrayBuffer(8);
+    const flagWords = new Int32Array(flags);
+    const insert = db.prepare('INSERT INTO writes (who, at) VALUES (?, ?)');
+    const gate = writeGateWithoutBlocking(file)!;
+    const blocked = startWorker(file, flags, 'write');
+    workers.push(blocked);
+    const done = finished(blocked);
+    await new Promise((resolve) => blocked.once('message', resolve));
+    await gate(() => {
+      // The worker waits for this flag, then blocks on the gate this thread holds: 200 ms for it to get there.
+      Atomics.store(flagWords, 0, 1);
+      Atomics.notify(flagWords, 0);
+      Atomics.wait(flagWords, 1, 0, 200);
+      insert.run('first', 1);
+    });
+    // The gate was freed a moment ago, after a turn of a writer that waits with a promise, and the
+    // worker has been blocked on it meanwhile: it goes first, though this thread asks at once.
+    await gate(() => insert.run('second', 2));
+    await done;
+    expect(db.prepare('SELECT who FROM writes ORDER BY n').all()).toEqual([{ who: 'first' }, { who: 'writer' }, { who: 'second' }]);
+  });
+
+  it('lets a blocked thread go first only for one turn, and only when one is blocked', () => {
+    expect(yieldsToBlocked({ free: true, blocked: 1, lastBlocking: false })).toBe(true);
+    // The last turn was a blocked thread's: the writers with a promise get theirs.
+    expect(yieldsToBlocked({ free: true, blocked: 1, lastBlocking: true })).toBe(false);
+    expect(yieldsToBlocked({ free: true, blocked: 0, lastBlocking: false })).toBe(false);
+    expect(yieldsToBlocked({ free: false, blocked: 2, lastBlocking: false })).toBe(false);
   });
 
   it('lets a thread that waited without blocking nest its gated statements and transactions', async () => {
