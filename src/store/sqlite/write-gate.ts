@@ -129,13 +129,13 @@ async function enterWithoutBlocking(word: Int32Array): Promise<void> {
       const now = performance.now();
       if (yieldUntil === 0) yieldUntil = now + YIELD_MS;
       if (now < yieldUntil) {
-        // Woken when the blocked thread's turn ends (or it took the gate and the value changed).
+        // Woken by the notify that ends the blocked thread's turn (at once if it holds the gate already).
         const waited = Atomics.waitAsync(word, HOLDER, FREE, yieldUntil - now);
         if (waited.async) await waited.value;
         continue;
       }
-      // The gate stayed free all that time: no thread is really blocked on it (one ended while
-      // it waited, and its count was left behind).
+      // No blocked thread took the gate in all that time: none is really blocked on it (one ended
+      // while it waited, and its count was left behind).
       Atomics.store(word, BLOCKED, 0);
     }
     yieldUntil = 0;
