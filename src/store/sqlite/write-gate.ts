@@ -21,7 +21,8 @@ import { threadId } from 'node:worker_threads';
 // through several of their turns. So a writer waiting with a promise that finds the gate free
 // right after such a writer's turn, while a thread is blocked on it, lets that thread take it
 // first (docs/performance.md, "18th session"). The publish then waits for at most the turn in
-// progress and one more, and the writers with a promise for at most one blocked thread's turn.
+// progress and one more. The writers with a promise step back for one blocked thread's turn at a
+// time, never two in a row: after it, they race for the gate as before.
 
 /** A waiter proceeds without the gate after this long (the holder hung or died): SQLite's locks still apply. */
 const WAIT_LIMIT_MS = 5_000;
@@ -105,8 +106,8 @@ function uncountBlocked(word: Int32Array): void {
 
 /**
  * Whether a writer waiting with a promise lets a blocked one take the gate first: the gate is free,
- * a thread is blocked waiting for it, and the last turn was not a blocked thread's (so neither kind
- * of writer waits for more than one turn of the other).
+ * a thread is blocked waiting for it, and the last turn was not a blocked thread's (so they step
+ * back for one such turn at a time, never two in a row).
  */
 export function yieldsToBlocked(gate: { free: boolean; blocked: number; lastBlocking: boolean }): boolean {
   return gate.free && gate.blocked > 0 && !gate.lastBlocking;
