@@ -50,8 +50,6 @@ const words = new Map<string, Int32Array>();
 const depths = new Map<Int32Array, number>();
 /** Gates this thread passed without holding (waited too long), so their release must not free them. */
 const bypassed = new Set<Int32Array>();
-/** Gates this thread entered through the blocking wait (recorded in LAST_BLOCKING when it leaves). */
-const enteredBlocking = new Set<Int32Array>();
 
 /** Whether a SQLite path names a database this process's threads share: `:memory:` and '' (a temporary file) are private to their connection. */
 export function sharedByThreads(file: string): boolean {
@@ -73,7 +71,6 @@ function enter(word: Int32Array): void {
   const depth = depths.get(word) ?? 0;
   depths.set(word, depth + 1);
   if (depth > 0) return;
-  enteredBlocking.add(word);
   const deadline = performance.now() + WAIT_LIMIT_MS;
   let counted = false;
   try {
@@ -158,11 +155,14 @@ async function enterWithoutBlocking(word: Int32Array): Promise<void> {
   }
 }
 
-function leave(word: Int32Array): void {
+/**
+ * Leaves the gate; the outermost call frees it. `blocking`: whether that call entered through the
+ * blocking wait (the nested calls' kind does not matter: only the outermost reaches depth 0).
+ */
+function leave(word: Int32Array, blocking: boolean): void {
   const depth = (depths.get(word) ?? 1) - 1;
   depths.set(word, depth);
   if (depth > 0) return;
-  const blocking = enteredBlocking.delete(word);
   if (bypassed.delete(word)) return;
   Atomics.store(word, LAST_BLOCKING, blocking ? 1 : 0);
   Atomics.store(word, HOLDER, FREE);
@@ -183,7 +183,7 @@ export function writeGate(file: string): Gated | null {
     try {
       return work();
     } finally {
-      leave(word);
+      leave(word, true);
     }
   };
 }
@@ -204,7 +204,7 @@ export function writeGateWithoutBlocking(file: string): GatedWithoutBlocking | n
     try {
       return work();
     } finally {
-      leave(word);
+      leave(word, false);
     }
   };
 }
