@@ -128,4 +128,34 @@ describeEachStore('engine store contract', (testStore) => {
     expect(await store.getTask(tenantId, task.id)).toMatchObject({ status: 'running', progress: { requeued: 2 }, cursor: 'y' });
     expect(await store.getTask(newId('tenant'), task.id)).toBeUndefined();
   });
+
+  it("starts a wide fan-out's task, leased, with its event only when the event is written, and adds its later parts leased in flight", async () => {
+    for (let t = await store.claimTask('cleaner', T0 * 2, 1); t; t = await store.claimTask('cleaner', T0 * 2, 1)) {
+      await store.saveTaskProgress(t.id, 'cleaner', { progress: {}, cursor: null, done: true, leaseUntil: 0 }, T0 * 2);
+    }
+    const [first, second, untouched] = [await addSubscription(), await addSubscription(), await addSubscription()];
+    const event = { tenantId, id: newId('event'), type: 'order.created', data: { n: 1 }, resourceId: null, createdAt: T0, deliverAt: null };
+    const task = newTask({ kind: 'fan_out', params: { event_id: event.id }, progress: { written: 1 }, cursor: first.id });
+    const started = { task, requestKey: `fan_out:${event.id}`, lease: { owner: 'writer', until: T0 + 1000 } };
+    const head = { id: newId('delivery'), subscriptionId: first.id, dueAt: T0 };
+    expect(await store.insertEvents([{ event, deliveries: [head], task: started }])).toMatchObject([{ created: true }]);
+    // Leased to its writer: no runner takes it before the lease runs out.
+    expect(await store.claimTask('runner', T0 + 999, 1000)).toBeUndefined();
+    expect(await store.claimTask('runner', T0 + 1000, 1000)).toMatchObject({ id: task.id, kind: 'fan_out', params: { event_id: event.id }, cursor: first.id });
+
+    // The same event again is not written, and neither is the task that came with it.
+    const repeated = newTask({ kind: 'fan_out', params: { event_id: event.id } });
+    expect(await store.insertEvents([{ event, deliveries: [], task: { ...started, task: repeated } }])).toMatchObject([{ created: false }]);
+    expect(await store.getTask(tenantId, repeated.id)).toBeUndefined();
+
+    // A later part, handed off: written in flight to the dispatcher that holds it.
+    const later = { id: newId('delivery'), subscriptionId: second.id, dueAt: T0, lease: { owner: 'dispatcher-x', until: T0 + 5000 } };
+    await store.insertDeliveries(tenantId, event.id, [later], T0 + 1);
+    expect(await store.getDelivery(tenantId, later.id)).toMatchObject({ status: 'in_flight', subscriptionId: second.id, eventId: event.id });
+    expect(await store.getDelivery(tenantId, head.id)).toMatchObject({ status: 'pending' });
+
+    expect(await store.subscriptionsReached(tenantId, event.id, [first.id, second.id, untouched.id])).toEqual(new Set([first.id, second.id]));
+    expect(await store.subscriptionsReached(tenantId, newId('event'), [first.id])).toEqual(new Set());
+    expect(await store.subscriptionsReached(newId('tenant'), event.id, [first.id])).toEqual(new Set());
+  });
 });

@@ -141,7 +141,7 @@ export interface RetryOverride {
 }
 
 /** The kinds of background task; each runs in resumable batches. */
-export type TaskKind = 'recover';
+export type TaskKind = 'recover' | 'fan_out';
 
 /** A bulk operation running in the background (recovering a subscription's failed deliveries). */
 export interface Task {

@@ -58,9 +58,19 @@ export async function planDeliveries(
     ...(input.orderingKey ? { orderingKey: input.orderingKey } : {}),
     ...(input.traceParent ? { traceParent: input.traceParent } : {}),
   };
-  const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
   const dueAt = Math.max(now, event.deliverAt ?? now);
-  const matched = (await deps.store.findSubscriptionsForEvent(tenantId, event.type)).filter(
+  const matched = await matchingSubscriptions(deps, event);
+  const deliveries: NewDelivery[] = matched.map((subscription) => {
+    const delivery = newDelivery(subscription, event, dueAt);
+    return handoff ? handoff.lease(subscription, delivery, now, matched.length) : delivery;
+  });
+  return { event, deliveries };
+}
+
+/** The tenant's active subscriptions the event goes to (types, application, channels, filter), in id order. */
+export async function matchingSubscriptions(deps: ServiceDeps, event: HookEvent): Promise<Subscription[]> {
+  const subject = { type: event.type, resource_id: event.resourceId, data: event.data };
+  return (await deps.store.findSubscriptionsForEvent(event.tenantId, event.type)).filter(
     (subscription) =>
       // Operational events go only to subscriptions that name their type: "*" means the tenant's own events.
       (!isOperationalEventType(event.type) || subscription.eventTypes.includes(event.type)) &&
@@ -68,11 +78,6 @@ export async function planDeliveries(
       reachesChannels(subscription.channels, event.channels) &&
       matchesFilter(subscription.filter, subject),
   );
-  const deliveries: NewDelivery[] = matched.map((subscription) => {
-    const delivery = newDelivery(subscription, event, dueAt);
-    return handoff ? handoff.lease(subscription, delivery, now, matched.length) : delivery;
-  });
-  return { event, deliveries };
 }
 
 /** A new delivery of the event to the subscription, due at dueAt, in its ordered group if the subscription orders. */

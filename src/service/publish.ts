@@ -5,6 +5,7 @@ import type { InsertEventResult, NewEventWrite } from '../store/store.js';
 import { uidTaken } from '../store/uids.js';
 import type { ServiceDeps } from './deps.js';
 import { checkPayload, planDeliveries } from './event-plan.js';
+import { inParts, writeInParts } from './fan-out.js';
 import { groupCommitsOf } from './group-commit.js';
 import type { PayloadSchemas } from './payload-schemas.js';
 
@@ -81,7 +82,11 @@ export async function publishEvent(
   const span = (deps.tracing ?? noTracing).startPublish(caller.traceParent, { 'hookpost.tenant_id': tenantId, 'hookpost.event_type': input.type });
   return traced(span, async () => {
     const write = await prepareEvent(deps, schemas, tenantId, { ...input, traceParent: span.traceParent });
-    const { event, created, uidTaken: taken } = (await settled(deps, [write], async () => [await groupCommitsOf(deps.store).events.write(write)]))[0]!;
+    // A wide fan-out commits its event with a first part; the answer waits for the rest (fan-out.ts).
+    const parts = inParts(write, deps.now());
+    const { event, created, uidTaken: taken } = await writeInParts(deps, parts, async () =>
+      (await settled(deps, [parts.first], async () => [await groupCommitsOf(deps.store).events.write(parts.first)]))[0]!,
+    );
     if (taken) throw uidTaken(write.event);
     const deliveries = created ? write.deliveries.length : 0;
     span.setAttributes({ 'hookpost.event_id': event.id, 'hookpost.deliveries': deliveries, 'hookpost.duplicate': !created });

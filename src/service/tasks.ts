@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { HookpostError } from '../core/errors.js';
 import type { Task, TaskKind } from '../core/model.js';
 import type { ServiceDeps } from './deps.js';
+import { fanOutStep } from './fan-out.js';
 import { recoverStep } from './recovery.js';
 
 /** What one step of a task did: its counts so far, where the next step starts, and whether it is finished. */
@@ -15,7 +16,7 @@ export interface StepResult {
 /** One batch of a kind of task. A step repeated after a crash must not repeat its effects. */
 export type TaskStep = (deps: ServiceDeps, task: Task, batchSize: number) => Promise<StepResult>;
 
-const STEPS: Record<TaskKind, TaskStep> = { recover: recoverStep };
+const STEPS: Record<TaskKind, TaskStep> = { recover: recoverStep, fan_out: fanOutStep };
 
 /** The tenant's task, or not_found. */
 export async function requireTask(deps: ServiceDeps, tenantId: string, id: string): Promise<Task> {

@@ -43,8 +43,13 @@ export interface EngineStore {
   /** Records a step's progress if `owner` still holds the task; false when the lease was lost. */
   saveTaskProgress(id: string, owner: string, step: TaskProgress, now: EpochMs): Promise<boolean>;
 
-  /** Adds deliveries of a stored event (a resend), created at `now`. Wakes dispatchers. */
+  /**
+   * Adds deliveries of a stored event (a resend, a wide fan-out's later part), created at `now`: a
+   * leased one in flight to its owner (a hand-off), the rest pending. Wakes dispatchers if some await a claim.
+   */
   insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: EpochMs): Promise<void>;
+  /** Which of these subscriptions have a delivery of the event already (a fan-out resumed after a crash skips them). */
+  subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]): Promise<Set<string>>;
   /** Cancels the event's deliveries that are pending, never attempted and not due before `now`; returns how many. */
   cancelScheduledDeliveries(tenantId: string, eventId: string, now: EpochMs): Promise<number>;
 

@@ -1,6 +1,7 @@
 import type { AttemptErrorClass } from '../core/attempt-error.js';
 import type { Filter } from '../core/filter.js';
 import type { ApiKey, Attempt, AuditEntry, Delivery, DeliveryStatus, EventType, HookEvent, Subscription, Task, TaskKind, Tenant } from '../core/model.js';
+import type { Lease } from './store.js';
 
 // Rows as plain values (JSON parsed, flags as booleans, times as epoch ms; see tables.ts) and their
 // mapping to domain types. A store decodes its own column encodings into these shapes first.
@@ -349,8 +350,8 @@ export const toTask = (row: TaskRow): Task => ({
   finishedAt: row.finished_at,
 });
 
-/** A new task's row: not yet leased (claimable at once), under its request key. */
-export const fromTask = (task: Task, requestKey: string): TaskRow => ({
+/** A new task's row under its request key: leased as given, or not yet (claimable at once). */
+export const fromTask = (task: Task, requestKey: string, lease?: Lease): TaskRow => ({
   id: task.id,
   tenant_id: task.tenantId,
   kind: task.kind,
@@ -359,8 +360,8 @@ export const fromTask = (task: Task, requestKey: string): TaskRow => ({
   params: task.params,
   progress: task.progress,
   cursor: task.cursor,
-  lease_owner: null,
-  lease_until: 0,
+  lease_owner: lease?.owner ?? null,
+  lease_until: lease?.until ?? 0,
   created_at: task.createdAt,
   updated_at: task.updatedAt,
   finished_at: task.finishedAt,

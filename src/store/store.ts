@@ -14,6 +14,7 @@ import type {
   Page,
   PageRequest,
   Subscription,
+  Task,
   Tenant,
   TenantEventType,
 } from '../core/model.js';
@@ -55,7 +56,7 @@ export interface NewDelivery {
    * Written already claimed by this dispatcher, in flight until `until` (the hand-off of a
    * publish's deliveries to the engine of the same process, see service/handoff.ts); absent: pending.
    */
-  lease?: { owner: string; until: EpochMs };
+  lease?: Lease;
 }
 
 /** The result of inserting an event: `created` is false when the id was already taken (idempotent replay). */
@@ -74,6 +75,24 @@ export interface InsertEventResult {
 export interface NewEventWrite {
   event: HookEvent;
   deliveries: NewDelivery[];
+  /**
+   * A task to start with the event, in the same transaction and only if the event is written: a wide
+   * fan-out's, which writes the deliveries past `deliveries` (service/fan-out.ts).
+   */
+  task?: NewLeasedTask;
+}
+
+/** Who holds a delivery or a task, until when. */
+export interface Lease {
+  owner: string;
+  until: EpochMs;
+}
+
+/** A task to insert already leased, so no runner takes it while its starter works on it. */
+export interface NewLeasedTask {
+  task: Task;
+  requestKey: string;
+  lease: Lease;
 }
 
 /** One event of a subscription's stream, at its position (its delivery's id). */

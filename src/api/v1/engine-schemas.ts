@@ -16,7 +16,7 @@ export const StartedTask = Type.Object({ task_id: Type.String() });
 
 export const TaskResource = Type.Object({
   id: Type.String(),
-  kind: Type.String({ description: 'recover' }),
+  kind: Type.String({ description: 'recover, or fan_out (a wide fan-out finished after its writer died)' }),
   status: Type.Union([Type.Literal('running'), Type.Literal('done')]),
   params: Type.Record(Type.String(), Type.Unknown(), { description: 'What was asked (subscription_id, since, until).' }),
   progress: Type.Record(Type.String(), Type.Integer(), { description: 'Counts so far: requeued.' }),

@@ -4,7 +4,9 @@ import type { NewDelivery } from '../store.js';
 import { fromTask, toSubscription, toTask, type SubscriptionRow, type TaskRow } from '../rows.js';
 import type { PostgresDb } from './postgres-db.js';
 import type { DueNotifier } from './postgres-notify.js';
+import { HANDED_OFF_STATUS } from './postgres-queue.js';
 import { placeholders, toParams } from './postgres-rows.js';
+import { awaitsClaim, dueAtOf } from '../new-deliveries.js';
 
 // The old secret moves aside in the same statement that writes the new one, so two rotations at
 // once cannot both keep the same old secret.
@@ -56,10 +58,12 @@ const REQUEUE_FAILED = `
   RETURNING id`;
 
 const INSERT_DELIVERIES = `
-  INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key)
-  SELECT d.id, $1, $2, d.subscription_id, 'pending', 0, d.due_at, $3, $3, d.ordering_key
-  FROM unnest($4::text[], $5::text[], $6::bigint[], $7::text[]) AS d(id, subscription_id, due_at, ordering_key)
+  INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key, lease_owner)
+  SELECT d.id, $1, $2, d.subscription_id, ${HANDED_OFF_STATUS}, 0, d.due_at, $3, $3, d.ordering_key, d.lease_owner
+  FROM unnest($4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[]) AS d(id, subscription_id, due_at, ordering_key, lease_owner)
   ON CONFLICT (id) DO NOTHING`;
+
+const REACHED = `SELECT DISTINCT subscription_id FROM deliveries WHERE tenant_id = $1 AND event_id = $2 AND subscription_id = ANY($3::text[])`;
 
 // Only deliveries not yet due can be cancelled: a due one may already be claimed or sent.
 const CANCEL_SCHEDULED = `
@@ -125,10 +129,16 @@ export class PostgresEngine {
       now,
       deliveries.map((d) => d.id),
       deliveries.map((d) => d.subscriptionId),
-      deliveries.map((d) => d.dueAt),
+      deliveries.map(dueAtOf),
       deliveries.map((d) => d.orderingKey ?? null),
+      deliveries.map((d) => d.lease?.owner ?? null),
     ]);
-    this.#notifier.poke();
+    if (awaitsClaim(deliveries)) this.#notifier.poke();
+  }
+
+  async subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]): Promise<Set<string>> {
+    const rows = await this.#db.rows<{ subscription_id: string }>(REACHED, [tenantId, eventId, subscriptionIds]);
+    return new Set(rows.map((row) => row.subscription_id));
   }
 
   async cancelScheduledDeliveries(tenantId: string, eventId: string, now: number): Promise<number> {

@@ -4,12 +4,12 @@ import type { PostgresDb } from './postgres-db.js';
 import type { DueNotifier } from './postgres-notify.js';
 import { awaitsClaim, dueAtOf } from '../new-deliveries.js';
 import { HANDED_OFF_STATUS } from './postgres-queue.js';
-import { toEvent, type EventRow } from '../rows.js';
+import { fromTask, toEvent, type EventRow } from '../rows.js';
 
 /**
  * Many events and all their deliveries in one statement, so one round trip and one commit serve
  * a whole group of publishes. Events whose id exists are skipped (ON CONFLICT), and only the
- * deliveries of the events actually inserted are written (the join on `inserted`).
+ * deliveries and tasks (a wide fan-out's) of the events actually inserted are written (the joins on `inserted`).
  */
 const INSERT_EVENTS = `
   WITH inserted AS (
@@ -27,6 +27,13 @@ const INSERT_EVENTS = `
     FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $18::text[], $20::text[])
       AS d(tenant_id, event_id, id, subscription_id, due_at, ordering_key, lease_owner)
     JOIN inserted i ON i.tenant_id = d.tenant_id AND i.id = d.event_id
+  ), tasks_started AS (
+    INSERT INTO tasks (id, tenant_id, kind, request_key, status, params, progress, cursor, lease_owner, lease_until, created_at, updated_at, finished_at)
+    SELECT t.id, t.tenant_id, t.kind, t.request_key, t.status, t.params, t.progress, t.cursor, t.lease_owner, t.lease_until, t.created_at, t.updated_at, t.finished_at
+    FROM jsonb_to_recordset($21::jsonb) AS t(event_id text, id text, tenant_id text, kind text, request_key text, status text, params jsonb,
+      progress jsonb, cursor text, lease_owner text, lease_until bigint, created_at bigint, updated_at bigint, finished_at bigint)
+    JOIN inserted i ON i.tenant_id = t.tenant_id AND i.id = t.event_id
+    ON CONFLICT DO NOTHING
   )
   SELECT tenant_id, id FROM inserted`;
 
@@ -67,6 +74,7 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
     deliveries.map((d) => d.orderingKey ?? null),
     unique.map((i) => i.event.traceParent ?? null),
     deliveries.map((d) => d.lease?.owner ?? null),
+    JSON.stringify(unique.flatMap((i) => (i.task ? [{ event_id: i.event.id, ...fromTask(i.task.task, i.task.requestKey, i.task.lease) }] : []))),
   ]);
   const created = new Set(inserted.map((row) => keyOf(row.tenant_id, row.id)));
   if (unique.some((item) => created.has(keyOf(item.event.tenantId, item.event.id)) && awaitsClaim(item.deliveries))) notifier.poke();

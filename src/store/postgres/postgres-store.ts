@@ -493,6 +493,10 @@ class PostgresStore implements Store {
     return this.#engine.insertDeliveries(tenantId, eventId, deliveries, now);
   }
 
+  subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]) {
+    return this.#engine.subscriptionsReached(tenantId, eventId, subscriptionIds);
+  }
+
   cancelScheduledDeliveries(tenantId: string, eventId: string, now: number) {
     return this.#engine.cancelScheduledDeliveries(tenantId, eventId, now);
   }

@@ -2,9 +2,10 @@ import type Database from 'better-sqlite3';
 import type { Subscription, Task } from '../../core/model.js';
 import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
 import type { NewDelivery } from '../store.js';
-import { fromTask, toTask, type TaskRow } from '../rows.js';
-import { prepareInsertDelivery } from './sqlite-queue.js';
-import { decodeRow, encodeRow, toSubscription, type DbSubscription } from './sqlite-rows.js';
+import { toTask, type TaskRow } from '../rows.js';
+import { awaitsClaim } from '../new-deliveries.js';
+import { prepareInsertDelivery, prepareInsertTask } from './sqlite-queue.js';
+import { decodeRow, toSubscription, type DbSubscription } from './sqlite-rows.js';
 
 /** Secret rotation, background tasks and recovery on SQLite. Statements are prepared once. */
 export type SqliteEngine = ReturnType<typeof createSqliteEngine>;
@@ -19,11 +20,7 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
        previous_secret_expires_at = @expiresAt, sealed_secret = @next, updated_at = @at
      WHERE tenant_id = @tenantId AND id = @id RETURNING *`,
   );
-  const insertTask = db.prepare(
-    `INSERT INTO tasks (id, tenant_id, kind, request_key, status, params, progress, cursor, lease_owner, lease_until, created_at, updated_at, finished_at)
-     VALUES (@id, @tenant_id, @kind, @request_key, @status, @params, @progress, @cursor, @lease_owner, @lease_until, @created_at, @updated_at, @finished_at)
-     ON CONFLICT DO NOTHING`,
-  );
+  const insertTask = prepareInsertTask(db);
   const runningByKey = db.prepare(`SELECT * FROM tasks WHERE tenant_id = ? AND request_key = ? AND status = 'running'`);
   const selectTask = db.prepare('SELECT * FROM tasks WHERE tenant_id = ? AND id = ?');
   const claimTask = db.prepare(
@@ -50,6 +47,10 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
   const insertDeliveries = db.transaction((tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) => {
     for (const d of deliveries) insertDelivery(tenantId, eventId, d, now);
   });
+  const reached = db.prepare(
+    `SELECT DISTINCT subscription_id FROM deliveries
+     WHERE tenant_id = ? AND event_id = ? AND subscription_id IN (SELECT value FROM json_each(?))`,
+  ).pluck();
   // Only deliveries not yet due can be cancelled: a due one may already be claimed or sent.
   const cancelScheduled = db.prepare(
     `UPDATE deliveries SET status = 'cancelled', due_at = NULL, updated_at = @now
@@ -58,8 +59,7 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
 
   // The insert and the read of a conflicting task share the write lock, so that task is still there.
   const startTask = db.transaction((t: Task, requestKey: string): { created: boolean; task: Task } => {
-    const row = fromTask(t, requestKey);
-    if (insertTask.run(encodeRow('tasks', { ...row })).changes > 0) return { created: true, task: t };
+    if (insertTask(t, requestKey)) return { created: true, task: t };
     return { created: false, task: task(runningByKey.get(t.tenantId, requestKey)) };
   });
 
@@ -102,7 +102,11 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
 
     insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number): void {
       insertDeliveries(tenantId, eventId, deliveries, now);
-      if (deliveries.length > 0) wake();
+      if (awaitsClaim(deliveries)) wake();
+    },
+
+    subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]): Set<string> {
+      return new Set(reached.all(tenantId, eventId, JSON.stringify(subscriptionIds)) as string[]);
     },
 
     cancelScheduledDeliveries(tenantId: string, eventId: string, now: number): number {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription } from '../../core/model.js';
+import type { ClaimedDelivery, Delivery, DeliveryWithAttempts, HookEvent, Page, PageRequest, Subscription, Task } from '../../core/model.js';
+import { fromTask } from '../rows.js';
 import { decodeCursor, toPage } from '../cursor.js';
 import { CLAIM_ROUNDS, CLAIM_SCAN_SUBSCRIPTIONS, claimShares, nextRound } from '../claim-shares.js';
 import { ClaimTurns } from '../claim-turns.js';
@@ -9,9 +10,10 @@ import { MIN_ADAPTED_RATE } from '../subscription-limits.js';
 import { ORDERED_HEAD } from '../ordering-sql.js';
 import { dueAtOf } from '../new-deliveries.js';
 import { DecodedSubscriptions } from '../decoded-subscriptions.js';
-import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, NewEventWrite, QueueOptions, StreamItem } from '../store.js';
+import type { ClaimRequest, DeliveryOutcome, DeliveryQuery, InsertEventResult, NewDelivery, NewEventWrite, NewLeasedTask, QueueOptions, StreamItem, Lease } from '../store.js';
 import {
   deliveryOfValues,
+  encodeRow,
   eventForDeliveryOfValues,
   selectList,
   toAttempt,
@@ -102,6 +104,16 @@ export function prepareInsertDelivery(db: Database.Database) {
     insert.run(d.id, tenantId, eventId, d.subscriptionId, d.lease ? 'in_flight' : 'pending', dueAtOf(d), now, now, d.orderingKey ?? null, d.lease?.owner ?? null);
 }
 
+/** Inserts a task (unless one with its request key runs for its tenant), leased as given; true if it was. */
+export function prepareInsertTask(db: Database.Database) {
+  const insert = db.prepare(
+    `INSERT INTO tasks (id, tenant_id, kind, request_key, status, params, progress, cursor, lease_owner, lease_until, created_at, updated_at, finished_at)
+     VALUES (@id, @tenant_id, @kind, @request_key, @status, @params, @progress, @cursor, @lease_owner, @lease_until, @created_at, @updated_at, @finished_at)
+     ON CONFLICT DO NOTHING`,
+  );
+  return (task: Task, requestKey: string, lease?: Lease): boolean => insert.run(encodeRow('tasks', { ...fromTask(task, requestKey, lease) })).changes > 0;
+}
+
 /**
  * The ones of @ids (a JSON array) still leased to @owner, in the array's order, read raw: each one's
  * index in @ids, the columns the caller does not know already (id, status and lease it does), whether
@@ -166,6 +178,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
   );
   const selectEvent = db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?');
   const insertDelivery = prepareInsertDelivery(db);
+  const insertTask = prepareInsertTask(db);
 
   const candidates = db.prepare(CLAIM_CANDIDATES);
   const takeProbe = db.prepare(TAKE_PROBE);
@@ -342,8 +355,8 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     return [...byDelivery.values()];
   };
 
-  /** Writes one event with its deliveries, inside the caller's transaction. */
-  const writeEventWithDeliveries = (event: HookEvent, deliveries: NewDelivery[]): InsertEventResult => {
+  /** Writes one event with its deliveries (and the task that writes the rest of them, if any), inside the caller's transaction. */
+  const writeEventWithDeliveries = (event: HookEvent, deliveries: NewDelivery[], task?: NewLeasedTask): InsertEventResult => {
     const inserted = insertEvent.run({
       tenant_id: event.tenantId,
       id: event.id,
@@ -367,6 +380,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
       return { created: false, event: toEvent(existing) };
     }
     for (const d of deliveries) insertDelivery(event.tenantId, event.id, d, event.createdAt);
+    if (task) insertTask(task.task, task.requestKey, task.lease);
     return { created: true, event };
   };
 
@@ -377,7 +391,7 @@ export function createSqliteQueue(db: Database.Database, options: QueueOptions) 
     // keep a copy of every page its statements change (the statement journal), which doubled the
     // cost of each insert (docs/performance.md, "Batch publishes"). It bought nothing either: an
     // event that fails throws out of the whole group's transaction, which rolls back every event.
-    insertEvents: db.transaction((items: NewEventWrite[]): InsertEventResult[] => items.map((item) => writeEventWithDeliveries(item.event, item.deliveries))) as Database.Transaction<
+    insertEvents: db.transaction((items: NewEventWrite[]): InsertEventResult[] => items.map((item) => writeEventWithDeliveries(item.event, item.deliveries, item.task))) as Database.Transaction<
       (items: NewEventWrite[]) => InsertEventResult[]
     >,
 

@@ -511,6 +511,10 @@ class SqliteStore implements Store {
     return this.#e.insertDeliveries(tenantId, eventId, deliveries, now);
   }
 
+  async subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]) {
+    return this.#e.subscriptionsReached(tenantId, eventId, subscriptionIds);
+  }
+
   async cancelScheduledDeliveries(tenantId: string, eventId: string, now: number) {
     return this.#e.cancelScheduledDeliveries(tenantId, eventId, now);
   }

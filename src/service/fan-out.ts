@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { newId } from '../core/ids.js';
+import type { HookEvent, Subscription, Task } from '../core/model.js';
+import type { InsertEventResult, NewDelivery, NewEventWrite } from '../store/store.js';
+import type { ServiceDeps } from './deps.js';
+import { matchingSubscriptions, newDelivery } from './event-plan.js';
+import type { TaskStep } from './tasks.js';
+
+// A wide fan-out (an event to more subscriptions than one part) is written in parts, so that the
+// delivery engine sends the first part while the API writes the rest: in one transaction, the
+// event, its first part and a task that owns the rest (leased to this writer), then each next part
+// in a transaction of its own, handed off as it commits. Written in one transaction, an event to
+// 10,000 subscriptions kept the engine waiting for all 10,000 rows (about a tenth of the fan-out's
+// time, docs/performance.md, "19th session"). If the writer dies between parts, the task's lease
+// runs out and a task runner finishes the fan-out (fanOutStep): nothing the publish matched is lost.
+
+/** How many deliveries each part of a wide fan-out writes (the first part with its event). */
+export const FAN_OUT_PART = 500;
+
+// Long enough for the writer to finish any fan-out first (10,000 deliveries take about 0.2 s): a
+// runner that took the task over while the writer still wrote would add the same deliveries again.
+// The writer renews it if it ever gets this far behind; after a crash it delays the rest this long.
+const FAN_OUT_LEASE_MS = 30_000;
+
+// This process's writer of fan-outs, the owner of their tasks while it writes them.
+const WRITER = `fan-out-${randomBytes(6).toString('hex')}`;
+
+/** A publish's write split for a wide fan-out: the event with its first part and the task, and the parts after it. */
+export interface FanOutParts {
+  first: NewEventWrite;
+  rest: NewDelivery[][];
+}
+
+/** `write` as it is written: whole if its deliveries fit in one part, else in parts with a task for the rest. */
+export function inParts(write: NewEventWrite, now: number): FanOutParts {
+  const { event, deliveries } = write;
+  if (deliveries.length <= FAN_OUT_PART) return { first: write, rest: [] };
+  const head = deliveries.slice(0, FAN_OUT_PART);
+  const rest: NewDelivery[][] = [];
+  for (let start = FAN_OUT_PART; start < deliveries.length; start += FAN_OUT_PART) rest.push(deliveries.slice(start, start + FAN_OUT_PART));
+  const task: Task = {
+    id: newId('task'),
+    tenantId: event.tenantId,
+    kind: 'fan_out',
+    status: 'running',
+    params: { event_id: event.id },
+    progress: { written: head.length },
+    // Matched subscriptions come in id order: a runner taking over goes on after the last one written.
+    cursor: head.at(-1)!.subscriptionId,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  return { first: { ...write, deliveries: head, task: { task, requestKey: `fan_out:${event.id}`, lease: { owner: WRITER, until: now + FAN_OUT_LEASE_MS } } }, rest };
+}
+
+/**
+ * Writes the fan-out's first part with its event through `writeFirst` (the publish's group commit),
+ * then, if the event was written, the rest; if it was not (its id existed, or the write failed),
+ * the parts after the first give their hand-off room back.
+ */
+export async function writeInParts(deps: ServiceDeps, parts: FanOutParts, writeFirst: () => Promise<InsertEventResult>): Promise<InsertEventResult> {
+  let result: InsertEventResult;
+  try {
+    result = await writeFirst();
+  } catch (error) {
+    giveBack(deps, parts.rest);
+    throw error;
+  }
+  if (!result.created) giveBack(deps, parts.rest);
+  else if (parts.rest.length > 0) await writeRest(deps, parts);
+  return result;
+}
+
+/** Parts that will not be written give back the hand-off room their leased deliveries took. */
+function giveBack(deps: ServiceDeps, parts: NewDelivery[][]): void {
+  for (const part of parts) deps.handoff?.settle(part, false);
+}
+
+/**
+ * Writes the parts after the first of a fan-out whose event was written, each in its own
+ * transaction, handed off as it commits; then marks its task done. If a part fails (or the lease
+ * was lost), the parts not written give their hand-off room back and the task is left to a runner.
+ */
+async function writeRest(deps: ServiceDeps, parts: FanOutParts): Promise<void> {
+  const { event } = parts.first;
+  const { task, lease } = parts.first.task!;
+  let leaseUntil = lease.until;
+  let written = parts.first.deliveries.length;
+  for (const [i, part] of parts.rest.entries()) {
+    // A turn of the event loop between parts: the hand-off of the last one goes out, other requests go on.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      const now = deps.now();
+      if (leaseUntil - now < FAN_OUT_LEASE_MS / 2) {
+        leaseUntil = now + FAN_OUT_LEASE_MS;
+        // The cursor stays: a runner that takes over skips what was written after it (fanOutStep).
+        const progress = { progress: { written }, cursor: task.cursor, done: false, leaseUntil };
+        if (!(await deps.store.saveTaskProgress(task.id, WRITER, progress, now))) throw new Error('the fan-out task was taken over');
+      }
+      await deps.store.insertDeliveries(event.tenantId, event.id, part, event.createdAt);
+    } catch {
+      giveBack(deps, parts.rest.slice(i));
+      return;
+    }
+    deps.handoff?.settle(part, true);
+    written += part.length;
+  }
+  const now = deps.now();
+  await deps.store.saveTaskProgress(task.id, WRITER, { progress: { written }, cursor: parts.rest.at(-1)!.at(-1)!.subscriptionId, done: true, leaseUntil: now }, now);
+}
+
+/**
+ * One batch of a fan-out taken over from a writer that died: the next `batchSize` subscriptions
+ * after the cursor that the event matches (and that existed when it was published), each given a
+ * delivery unless it has one already (the writer may have written its part before it died).
+ */
+export const fanOutStep: TaskStep = async (deps, task, batchSize) => {
+  const event = await deps.store.getEvent(task.tenantId, (task.params as { event_id: string }).event_id);
+  // Deleted since (retention, the tenant's deletion): nothing is left to deliver.
+  if (!event) return { progress: task.progress, cursor: task.cursor, done: true };
+  const batch = (await matchingSubscriptions(deps, event))
+    .filter((subscription) => (task.cursor === null || subscription.id > task.cursor) && subscription.createdAt <= event.createdAt)
+    .slice(0, batchSize);
+  const added = await addMissing(deps, event, batch);
+  return {
+    progress: { ...task.progress, written: (task.progress.written ?? 0) + added },
+    cursor: batch.at(-1)?.id ?? task.cursor,
+    done: batch.length < batchSize,
+  };
+};
+
+/** Adds a delivery of the event, due now, for each of `subscriptions` that has none yet; returns how many. */
+async function addMissing(deps: ServiceDeps, event: HookEvent, subscriptions: Subscription[]): Promise<number> {
+  if (subscriptions.length === 0) return 0;
+  const reached = await deps.store.subscriptionsReached(event.tenantId, event.id, subscriptions.map((subscription) => subscription.id));
+  const now = deps.now();
+  const dueAt = Math.max(now, event.deliverAt ?? now);
+  const deliveries = subscriptions.filter((subscription) => !reached.has(subscription.id)).map((subscription) => newDelivery(subscription, event, dueAt));
+  if (deliveries.length > 0) await deps.store.insertDeliveries(event.tenantId, event.id, deliveries, now);
+  return deliveries.length;
+}
