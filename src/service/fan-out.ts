@@ -31,13 +31,21 @@ export interface FanOutParts {
   rest: NewDelivery[][];
 }
 
-/** `write` as it is written: whole if its deliveries fit in one part, else in parts with a task for the rest. */
+/**
+ * `write` as it is written: whole if its deliveries fit in one part, else in parts with a task for
+ * the rest. Every ordered delivery goes in the first part, however many there are: written later, a
+ * later event's delivery in the same group, committed meanwhile, would be its group's head and be
+ * sent first (ORDERED_HEAD, store/ordering-sql.ts, orders the open deliveries that exist).
+ */
 export function inParts(write: NewEventWrite, now: number): FanOutParts {
   const { event, deliveries } = write;
   if (deliveries.length <= FAN_OUT_PART) return { first: write, rest: [] };
-  const head = deliveries.slice(0, FAN_OUT_PART);
+  const ordered = deliveries.filter((delivery) => delivery.orderingKey !== null && delivery.orderingKey !== undefined);
+  const unordered = ordered.length === 0 ? deliveries : deliveries.filter((delivery) => delivery.orderingKey === null || delivery.orderingKey === undefined);
+  const filled = Math.max(0, FAN_OUT_PART - ordered.length);
+  const head = [...ordered, ...unordered.slice(0, filled)];
   const rest: NewDelivery[][] = [];
-  for (let start = FAN_OUT_PART; start < deliveries.length; start += FAN_OUT_PART) rest.push(deliveries.slice(start, start + FAN_OUT_PART));
+  for (let start = filled; start < unordered.length; start += FAN_OUT_PART) rest.push(unordered.slice(start, start + FAN_OUT_PART));
   const task: Task = {
     id: newId('task'),
     tenantId: event.tenantId,
@@ -45,8 +53,8 @@ export function inParts(write: NewEventWrite, now: number): FanOutParts {
     status: 'running',
     params: { event_id: event.id },
     progress: { written: head.length },
-    // Matched subscriptions come in id order: a runner taking over goes on after the last one written.
-    cursor: head.at(-1)!.subscriptionId,
+    // A runner that takes over goes through every matching subscription, skipping those written.
+    cursor: null,
     createdAt: now,
     updatedAt: now,
     finishedAt: null,
@@ -94,7 +102,7 @@ async function writeRest(deps: ServiceDeps, parts: FanOutParts): Promise<void> {
       const now = deps.now();
       if (leaseUntil - now < FAN_OUT_LEASE_MS / 2) {
         leaseUntil = now + FAN_OUT_LEASE_MS;
-        // The cursor stays: a runner that takes over skips what was written after it (fanOutStep).
+        // No cursor: a runner that takes over skips what was written (fanOutStep).
         const progress = { progress: { written }, cursor: task.cursor, done: false, leaseUntil };
         if (!(await deps.store.saveTaskProgress(task.id, WRITER, progress, now))) throw new Error('the fan-out task was taken over');
       }
@@ -107,13 +115,14 @@ async function writeRest(deps: ServiceDeps, parts: FanOutParts): Promise<void> {
     written += part.length;
   }
   const now = deps.now();
-  await deps.store.saveTaskProgress(task.id, WRITER, { progress: { written }, cursor: parts.rest.at(-1)!.at(-1)!.subscriptionId, done: true, leaseUntil: now }, now);
+  await deps.store.saveTaskProgress(task.id, WRITER, { progress: { written }, cursor: null, done: true, leaseUntil: now }, now);
 }
 
 /**
  * One batch of a fan-out taken over from a writer that died: the next `batchSize` subscriptions
- * after the cursor that the event matches (and that existed when it was published), each given a
- * delivery unless it has one already (the writer may have written its part before it died).
+ * (in id order, after the cursor: the last batch's last) that the event matches and that existed
+ * when it was published, each given a delivery unless it has one (the writer's parts, written
+ * before it died).
  */
 export const fanOutStep: TaskStep = async (deps, task, batchSize) => {
   const event = await deps.store.getEvent(task.tenantId, (task.params as { event_id: string }).event_id);
