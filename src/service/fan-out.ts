@@ -115,7 +115,9 @@ async function writeRest(deps: ServiceDeps, parts: FanOutParts): Promise<void> {
     written += part.length;
   }
   const now = deps.now();
-  await deps.store.saveTaskProgress(task.id, WRITER, { progress: { written }, cursor: null, done: true, leaseUntil: now }, now);
+  // Every delivery is written: if marking the task done fails, the publish still succeeded, and the
+  // runner that takes the task over finds nothing left to write and marks it done.
+  await deps.store.saveTaskProgress(task.id, WRITER, { progress: { written }, cursor: null, done: true, leaseUntil: now }, now).catch(() => false);
 }
 
 /**
