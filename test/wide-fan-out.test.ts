@@ -61,21 +61,6 @@ describeEachStore('wide fan-out written in parts', (testStore) => {
     expect(await server.runtime.service.store.claimTask('probe', Date.now() + 60_000, 1000)).toBeUndefined();
   });
 
-  it('keeps an ordered subscription in order across a wide fan-out and an event published while its parts are written', async () => {
-    await subscribeMany(WIDTH, 's');
-    // Made last, so its delivery would come in the fan-out's last part if it were not ordered.
-    await subscribe(server, tenant, { url: `${receiver.url}/ordered`, event_types: [TYPE], ordering: 'subscription' });
-    const [wide, next] = await Promise.all([
-      publish(server, tenant, { type: TYPE, data: { order: 'first' } }),
-      new Promise((resolve) => setImmediate(resolve)).then(() => publish(server, tenant, { type: TYPE, data: { order: 'second' } })),
-    ]);
-    expect([wide.status, next.status]).toEqual([202, 202]);
-
-    await receiver.waitFor(2 * (WIDTH + 1), 60_000);
-    const atOrdered = receiver.requests.filter((request) => request.path === '/hook/ordered').map((request) => JSON.parse(request.body).data.order);
-    expect(atOrdered).toEqual(['first', 'second']);
-  });
-
   it('finishes the fan-out of a writer that died after the first part: each subscription that existed gets it once', async () => {
     await subscribeMany(WIDTH, 's');
     const deps = server.runtime.service;
