@@ -4,7 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newId } from '../src/core/ids.js';
 import { createHookpost, type Hookpost } from '../src/embedded/index.js';
+import { newDelivery } from '../src/service/event-plan.js';
+import { FAN_OUT_PART, inParts } from '../src/service/fan-out.js';
+import { createStore } from '../src/store/index.js';
 import { verifyStandardWebhook } from '../src/verify/index.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 import { eventually } from './support/server.js';
@@ -77,6 +81,39 @@ describe('embedded Hookpost and the SQLite sender lock', () => {
     // Closing the sender releases the lock: the next sender starts.
     const next = await createHookpost({ databaseUrl, secretKey: key, settings });
     await next.close();
+  });
+});
+
+describe('embedded Hookpost and background tasks', () => {
+  it('finishes a wide fan-out whose writer died after its first part, as a server does', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hookpost-embedded-tasks-'));
+    const databaseUrl = `sqlite:${path.join(dir, 'app.db')}`;
+    const hookpost = await createHookpost({ databaseUrl, secretKey: secretKey(), settings });
+    const receiver = await startReceiver();
+    // The dead writer's connection: a plain store on the same file, which sends nothing.
+    const store = await createStore(databaseUrl);
+    try {
+      await hookpost.tenants.create({ id: 'school', name: 'School' });
+      await hookpost.eventTypes.define({ name: 'course.published' });
+      const width = FAN_OUT_PART + 20;
+      for (let i = 0; i < width; i += 1) await hookpost.subscriptions.create('school', { url: `${receiver.url}/${i}`, eventTypes: ['course.published'] });
+      const now = Date.now();
+      const event = { tenantId: 'school', id: newId('event'), type: 'course.published', data: { course: 'c1' }, resourceId: null, createdAt: now, deliverAt: null };
+      const subscriptions = await store.findSubscriptionsForEvent('school', 'course.published');
+      const parts = inParts({ event, deliveries: subscriptions.map((subscription) => newDelivery(subscription, event, now)) }, now);
+      // As it left it: the event, its first part and the task, whose lease has run out.
+      const started = parts.first.task!;
+      await store.insertEvents([{ ...parts.first, task: { ...started, lease: { owner: 'writer-that-died', until: now - 1 } } }]);
+
+      await receiver.waitFor(width, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(receiver.requests).toHaveLength(width);
+      expect(new Set(receiver.requests.map((request) => request.path)).size).toBe(width);
+    } finally {
+      await store.close();
+      await hookpost.close();
+      await receiver.close();
+    }
   });
 });
 

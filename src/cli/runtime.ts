@@ -8,10 +8,10 @@ import { PACKAGE_VERSION } from '../config/package-version.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import { createBacklogMetrics } from '../delivery/metrics.js';
 import type { ServiceDeps } from '../service/deps.js';
-import { TaskRunner } from '../service/tasks.js';
 import { RetentionJob } from '../service/retention.js';
 import { OperationalEventRelay, defineOperationalEventTypes } from '../service/operational-events.js';
 import { takeOverSending } from '../runtime/sending.js';
+import { createTaskRunner } from '../runtime/task-runner.js';
 import { openService } from '../runtime/open-service.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-handle.js';
 
@@ -85,14 +85,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
   });
 
   // Background tasks (recovery) run where deliveries are sent; an API-only process only starts them.
-  const tasks = sends
-    ? new TaskRunner(service, {
-        pollIntervalMs: Math.max(config.delivery.pollIntervalMs, 500),
-        leaseMs: config.delivery.leaseMs,
-        batchSize: 500,
-        logger: logger.child({ part: 'tasks' }),
-      })
-    : null;
+  const tasks = sends ? createTaskRunner(service, config, logger) : null;
   // Retention runs where deliveries are sent, every 10 minutes, in batches of 500 events.
   const retention = sends
     ? new RetentionJob(service, { retentionMs: config.delivery.retentionMs, batchSize: 500, intervalMs: 600_000, logger: logger.child({ part: 'retention' }) })

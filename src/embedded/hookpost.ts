@@ -20,6 +20,7 @@ import {
 import { createTenant, type NewTenant } from '../service/tenants.js';
 import { createDelivery } from '../runtime/delivery.js';
 import { takeOverSending } from '../runtime/sending.js';
+import { createTaskRunner } from '../runtime/task-runner.js';
 import { openService } from '../runtime/open-service.js';
 import type { OutboxClient } from '../store/index.js';
 import type { DeliveryQuery } from '../store/store.js';
@@ -104,6 +105,10 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
     delivery.dispatcher.start();
     service.handoff = delivery.handoff;
   }
+  // Background tasks run where deliveries are sent, as in a server: here they finish a wide fan-out
+  // whose writer died between its parts (service/fan-out.ts), this process's own after a restart included.
+  const tasks = delivery ? createTaskRunner(service, config, logger) : null;
+  tasks?.start();
   const isPostgres = !config.databaseUrl.startsWith('sqlite:');
 
   const page = (p: Partial<PageRequest> = {}): PageRequest => ({ cursor: p.cursor ?? null, limit: p.limit ?? 100 });
@@ -142,6 +147,7 @@ export async function createHookpost(options: HookpostOptions): Promise<Hookpost
     },
     async close() {
       delete service.handoff;
+      await tasks?.stop();
       await delivery?.dispatcher.stop();
       await delivery?.outbound.close();
       await service.tracing?.shutdown();
