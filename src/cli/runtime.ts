@@ -84,7 +84,7 @@ export async function createRuntime(config: Config, logger: Logger, overrides: R
     version: PACKAGE_VERSION,
   });
 
-  // Background tasks (recovery) run where deliveries are sent; an API-only process only starts them.
+  // Background tasks (recovery, fan-outs whose writer died) run where deliveries are sent; an API-only process only starts them.
   const tasks = sends ? createTaskRunner(service, config, logger) : null;
   // Retention runs where deliveries are sent, every 10 minutes, in batches of 500 events.
   const retention = sends

@@ -143,7 +143,7 @@ export interface RetryOverride {
 /** The kinds of background task; each runs in resumable batches. */
 export type TaskKind = 'recover' | 'fan_out';
 
-/** A bulk operation running in the background (recovering a subscription's failed deliveries). */
+/** A bulk operation running in the background (recovering a subscription's failed deliveries, finishing a wide fan-out). */
 export interface Task {
   id: string;
   tenantId: string;
