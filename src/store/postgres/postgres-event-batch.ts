@@ -28,10 +28,10 @@ const INSERT_EVENTS = `
       AS d(tenant_id, event_id, id, subscription_id, due_at, ordering_key, lease_owner)
     JOIN inserted i ON i.tenant_id = d.tenant_id AND i.id = d.event_id
   ), tasks_started AS (
-    INSERT INTO tasks (id, tenant_id, kind, request_key, status, params, progress, cursor, lease_owner, lease_until, created_at, updated_at, finished_at)
-    SELECT t.id, t.tenant_id, t.kind, t.request_key, t.status, t.params, t.progress, t.cursor, t.lease_owner, t.lease_until, t.created_at, t.updated_at, t.finished_at
-    FROM jsonb_to_recordset($21::jsonb) AS t(event_id text, id text, tenant_id text, kind text, request_key text, status text, params jsonb,
-      progress jsonb, cursor text, lease_owner text, lease_until bigint, created_at bigint, updated_at bigint, finished_at bigint)
+    -- Each task's row as JSON, read into the table's own row type: no column list to keep in step.
+    INSERT INTO tasks
+    SELECT (jsonb_populate_record(NULL::tasks, t.task)).*
+    FROM unnest($21::text[], $22::text[], $23::jsonb[]) AS t(tenant_id, event_id, task)
     JOIN inserted i ON i.tenant_id = t.tenant_id AND i.id = t.event_id
     ON CONFLICT DO NOTHING
   )
@@ -53,6 +53,7 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
   }
   const unique = [...first.values()];
   const deliveries = unique.flatMap((item) => item.deliveries.map((d) => ({ ...d, event: item.event })));
+  const started = unique.filter((item) => item.task !== undefined);
   const inserted = await db.rows<{ tenant_id: string; id: string }>(INSERT_EVENTS, [
     unique.map((i) => i.event.tenantId),
     unique.map((i) => i.event.id),
@@ -74,7 +75,9 @@ export async function insertEvents(db: PostgresDb, notifier: DueNotifier, items:
     deliveries.map((d) => d.orderingKey ?? null),
     unique.map((i) => i.event.traceParent ?? null),
     deliveries.map((d) => d.lease?.owner ?? null),
-    JSON.stringify(unique.flatMap((i) => (i.task ? [{ event_id: i.event.id, ...fromTask(i.task.task, i.task.requestKey, i.task.lease) }] : []))),
+    started.map((i) => i.event.tenantId),
+    started.map((i) => i.event.id),
+    started.map((i) => JSON.stringify(fromTask(i.task!.task, i.task!.requestKey, i.task!.lease))),
   ]);
   const created = new Set(inserted.map((row) => keyOf(row.tenant_id, row.id)));
   if (unique.some((item) => created.has(keyOf(item.event.tenantId, item.event.id)) && awaitsClaim(item.deliveries))) notifier.poke();
