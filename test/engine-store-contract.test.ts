@@ -158,4 +158,34 @@ describeEachStore('engine store contract', (testStore) => {
     expect(await store.subscriptionsReached(tenantId, newId('event'), [first.id])).toEqual(new Set());
     expect(await store.subscriptionsReached(newId('tenant'), event.id, [first.id])).toEqual(new Set());
   });
+
+  it("writes a fan-out's part under a fence only while its writer holds the task, saving the task's progress and lease with it", async () => {
+    for (let t = await store.claimTask('cleaner', T0 * 2, 1); t; t = await store.claimTask('cleaner', T0 * 2, 1)) {
+      await store.saveTaskProgress(t.id, 'cleaner', { progress: {}, cursor: null, done: true, leaseUntil: 0 }, T0 * 2);
+    }
+    const [first, second, third] = [await addSubscription(), await addSubscription(), await addSubscription()];
+    const event = { tenantId, id: newId('event'), type: 'order.created', data: { n: 2 }, resourceId: null, createdAt: T0, deliverAt: null };
+    const task = newTask({ kind: 'fan_out', params: { event_id: event.id }, progress: { written: 1 } });
+    const head = { id: newId('delivery'), subscriptionId: first.id, dueAt: T0 };
+    await store.insertEvents([{ event, deliveries: [head], task: { task, requestKey: `fan_out:${event.id}`, lease: { owner: 'writer', until: T0 + 1000 } } }]);
+    const fence = (owner: string, written: number, leaseUntil: number) => ({ taskId: task.id, owner, step: { progress: { written }, cursor: null, done: false, leaseUntil } });
+
+    // The writer holds it: the part goes in, and the lease moves on with it, so no runner takes it yet.
+    const part = { id: newId('delivery'), subscriptionId: second.id, dueAt: T0 };
+    expect(await store.insertDeliveries(tenantId, event.id, [part], T0 + 10, fence('writer', 2, T0 + 5000))).toBe(true);
+    expect(await store.getDelivery(tenantId, part.id)).toMatchObject({ subscriptionId: second.id, status: 'pending' });
+    expect(await store.getTask(tenantId, task.id)).toMatchObject({ status: 'running', progress: { written: 2 }, updatedAt: T0 + 10 });
+    expect(await store.claimTask('runner', T0 + 4999, 1000)).toBeUndefined();
+
+    // A runner took it over once that lease ran out: the writer's next part is refused, and nothing of it is written.
+    expect(await store.claimTask('runner', T0 + 5000, 1000)).toMatchObject({ id: task.id });
+    const late = { id: newId('delivery'), subscriptionId: third.id, dueAt: T0 };
+    expect(await store.insertDeliveries(tenantId, event.id, [late], T0 + 5001, fence('writer', 3, T0 + 10_000))).toBe(false);
+    expect(await store.getDelivery(tenantId, late.id)).toBeUndefined();
+    expect(await store.subscriptionsReached(tenantId, event.id, [first.id, second.id, third.id])).toEqual(new Set([first.id, second.id]));
+    expect(await store.getTask(tenantId, task.id)).toMatchObject({ progress: { written: 2 }, updatedAt: T0 + 10 });
+    // The runner, holding it now, may write under the same fence.
+    expect(await store.insertDeliveries(tenantId, event.id, [late], T0 + 5002, fence('runner', 3, T0 + 7000))).toBe(true);
+    expect(await store.getDelivery(tenantId, late.id)).toMatchObject({ subscriptionId: third.id });
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { planDeliveries } from '../src/service/event-plan.js';
-import { FAN_OUT_PART, inParts } from '../src/service/fan-out.js';
+import { FAN_OUT_PART, inParts, writeInParts } from '../src/service/fan-out.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 import { call, createTenant, defineEventType, eventually, publish, startServer, subscribe, type TestServer, type TestTenant } from './support/server.js';
 import { describeEachStore } from './support/stores.js';
@@ -87,5 +87,32 @@ describeEachStore('wide fan-out written in parts', (testStore) => {
     expect(paths).toHaveLength(WIDTH);
     expect(new Set(paths).size).toBe(WIDTH);
     expect(paths).not.toContain('/hook/late');
+  });
+
+  it('stops a writer that fell a lease behind at its next part, so the runner that took over writes the rest: once each', async () => {
+    await subscribeMany(WIDTH, 's');
+    const warnings: string[] = [];
+    const deps = { ...server.runtime.service, warn: (message: string) => warnings.push(message) };
+    const write = await planDeliveries(deps, tenant.id, { type: TYPE, data: { order: 3 } });
+    const parts = inParts(write, Date.now());
+    const { task } = parts.first.task!;
+    // The writer commits the event with its first part, then stalls past its lease: another
+    // process's runner takes the task over before the writer's next part.
+    const result = await writeInParts(deps, parts, async () => {
+      const [written] = await deps.store.insertEvents([parts.first]);
+      expect(await deps.store.claimTask('took-over', Date.now() + 60_000, 1000)).toMatchObject({ id: task.id });
+      return written!;
+    });
+    expect(result.created).toBe(true);
+    const subscriptions = write.deliveries.map((delivery) => delivery.subscriptionId);
+    expect((await deps.store.subscriptionsReached(tenant.id, write.event.id, subscriptions)).size).toBe(FAN_OUT_PART);
+    expect(warnings).toEqual([`a task runner took over event ${write.event.id}'s fan-out from its writer (task ${task.id})`]);
+
+    // The runner that took it over stops too (its lease runs out unrenewed): this server's runner finishes it.
+    await deps.store.saveTaskProgress(task.id, 'took-over', { progress: { written: FAN_OUT_PART }, cursor: null, done: false, leaseUntil: Date.now() - 1 }, Date.now());
+    await eventually(async () => ((await deps.store.getTask(tenant.id, task.id))?.status === 'done' ? true : undefined), 30_000, 'the fan-out task to be finished');
+    const paths = await arrivals(WIDTH);
+    expect(paths).toHaveLength(WIDTH);
+    expect(new Set(paths).size).toBe(WIDTH);
   });
 });

@@ -36,7 +36,9 @@ export async function openService(config: Config, logger: Logger): Promise<OpenS
   await store.migrate();
   const doors = servedPlatforms(config.platforms);
   const schemas = new PayloadSchemas();
+  const serviceLogger = logger.child({ part: 'service' });
   const service: ServiceDeps = {
+    warn: (message, error) => serviceLogger.warn({ err: error }, message),
     tracing: await openTracing(config.tracing),
     store,
     secrets: createSecretBox(secrets.secretKey, secrets.previousKeys),

@@ -19,6 +19,8 @@ export interface ServiceDeps {
   accessTokenTtlMs?: number;
   /** Where publish spans go (OpenTelemetry, when configured); absent: none. */
   tracing?: Tracing;
+  /** Where a use case reports what went wrong after it answered (the server's logger); absent: nowhere. */
+  warn?: (message: string, error?: unknown) => void;
   /** The hand-off of fresh deliveries to this process's delivery engine, once it runs; absent: every delivery is claimed. */
   handoff?: DeliveryHandoff;
 }

@@ -28,7 +28,7 @@ describe('inParts', () => {
     expect(first.task).toMatchObject({
       task: { tenantId: 'ten_1', kind: 'fan_out', status: 'running', params: { event_id: 'evt_1' }, progress: { written: FAN_OUT_PART }, cursor: null },
       requestKey: 'fan_out:evt_1',
-      lease: { until: NOW + 30_000 },
+      lease: { until: NOW + 5_000 },
     });
     expect(first.task!.lease.owner).toMatch(/^fan-out-/);
   });

@@ -17,10 +17,10 @@ import type { TaskStep } from './tasks.js';
 /** How many deliveries each part of a wide fan-out writes (the first part with its event). */
 export const FAN_OUT_PART = 500;
 
-// Long enough for the writer to finish any fan-out first (10,000 deliveries take about 0.2 s): a
-// runner that took the task over while the writer still wrote would add the same deliveries again.
-// The writer renews it if it ever gets this far behind; after a crash it delays the rest this long.
-const FAN_OUT_LEASE_MS = 30_000;
+// The writer renews it with every part it writes, in that part's transaction (a fence: the part
+// goes in only while the writer holds the task), so a runner that takes the task over can never
+// write the same deliveries as the writer. After a crash, the rest waits this long for a runner.
+const FAN_OUT_LEASE_MS = 5_000;
 
 // This process's writer of fan-outs, the owner of their tasks while it writes them.
 const WRITER = `fan-out-${randomBytes(6).toString('hex')}`;
@@ -92,22 +92,24 @@ function giveBack(deps: ServiceDeps, parts: NewDelivery[][]): void {
  */
 async function writeRest(deps: ServiceDeps, parts: FanOutParts): Promise<void> {
   const { event } = parts.first;
-  const { task, lease } = parts.first.task!;
-  let leaseUntil = lease.until;
+  const { task } = parts.first.task!;
   let written = parts.first.deliveries.length;
   for (const [i, part] of parts.rest.entries()) {
     // A turn of the event loop between parts: the hand-off of the last one goes out, other requests go on.
     await new Promise((resolve) => setImmediate(resolve));
+    const now = deps.now();
+    // No cursor: a runner that takes over skips what was written (fanOutStep).
+    const step = { progress: { written: written + part.length }, cursor: null, done: false, leaseUntil: now + FAN_OUT_LEASE_MS };
+    let held: boolean;
     try {
-      const now = deps.now();
-      if (leaseUntil - now < FAN_OUT_LEASE_MS / 2) {
-        leaseUntil = now + FAN_OUT_LEASE_MS;
-        // No cursor: a runner that takes over skips what was written (fanOutStep).
-        const progress = { progress: { written }, cursor: task.cursor, done: false, leaseUntil };
-        if (!(await deps.store.saveTaskProgress(task.id, WRITER, progress, now))) throw new Error('the fan-out task was taken over');
-      }
-      await deps.store.insertDeliveries(event.tenantId, event.id, part, event.createdAt);
-    } catch {
+      held = await deps.store.insertDeliveries(event.tenantId, event.id, part, event.createdAt, { taskId: task.id, owner: WRITER, step });
+      // Only after the writer fell a whole lease behind (a stalled process): the runner writes the rest.
+      if (!held) deps.warn?.(`a task runner took over event ${event.id}'s fan-out from its writer (task ${task.id})`);
+    } catch (error) {
+      deps.warn?.(`writing a part of event ${event.id}'s fan-out failed; the task runner finishes it (task ${task.id})`, error);
+      held = false;
+    }
+    if (!held) {
       giveBack(deps, parts.rest.slice(i));
       return;
     }

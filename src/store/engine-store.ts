@@ -21,6 +21,16 @@ export interface TaskProgress {
   leaseUntil: EpochMs;
 }
 
+/**
+ * A task's holder, checked in the same transaction as a write it guards: the write goes in only
+ * while `owner` still holds the task, and then the task's progress and lease are saved with it.
+ */
+export interface TaskFence {
+  taskId: string;
+  owner: string;
+  step: TaskProgress;
+}
+
 /** The delivery engine's store operations beyond the core queue: secret rotation, background tasks, recovery. */
 export interface EngineStore {
   /**
@@ -46,8 +56,10 @@ export interface EngineStore {
   /**
    * Adds deliveries of a stored event (a resend, a wide fan-out's later part), created at `now`: a
    * leased one in flight to its owner (a hand-off), the rest pending. Wakes dispatchers if some await a claim.
+   * With a fence, only while its owner holds its task (one transaction with the task's progress):
+   * false when the task was taken over, and then nothing is written.
    */
-  insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: EpochMs): Promise<void>;
+  insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: EpochMs, fence?: TaskFence): Promise<boolean>;
   /** Which of these subscriptions have a delivery of the event already (a fan-out resumed after a crash skips them). */
   subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]): Promise<Set<string>>;
   /** Cancels the event's deliveries that are pending, never attempted and not due before `now`; returns how many. */

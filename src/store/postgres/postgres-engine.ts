@@ -1,5 +1,5 @@
 import type { Subscription, Task } from '../../core/model.js';
-import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
+import type { FailedDeliveryQuery, TaskFence, TaskProgress } from '../engine-store.js';
 import type { NewDelivery } from '../store.js';
 import { fromTask, toSubscription, toTask, type SubscriptionRow, type TaskRow } from '../rows.js';
 import type { PostgresDb } from './postgres-db.js';
@@ -43,9 +43,13 @@ const CLAIM_TASK = `
               ORDER BY lease_until, id LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING *`;
 
-const SAVE_TASK = `
-  UPDATE tasks SET progress = $3, cursor = $4, status = $5, finished_at = $6, lease_until = $7, updated_at = $8
-  WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
+/** A step's progress saved if the owner still holds the task; its eight parameters numbered from $`first`. */
+const saveTaskSql = (first: number) => {
+  const [id, owner, progress, cursor, status, finishedAt, leaseUntil, now] = Array.from({ length: 8 }, (_, i) => `$${first + i}`);
+  return `UPDATE tasks SET progress = ${progress}, cursor = ${cursor}, status = ${status}, finished_at = ${finishedAt}, lease_until = ${leaseUntil}, updated_at = ${now}
+  WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running' RETURNING id`;
+};
+const SAVE_TASK = saveTaskSql(1);
 
 const REQUEUE_FAILED = `
   UPDATE deliveries SET status = 'pending', due_at = $7, lease_owner = NULL, updated_at = $7
@@ -57,11 +61,20 @@ const REQUEUE_FAILED = `
   AND status = 'failed'
   RETURNING id`;
 
-const INSERT_DELIVERIES = `
+/** Deliveries of one event ($1, $2) created at $3, from arrays ($4–$8), where `condition` holds. */
+const insertDeliveriesSql = (condition = 'true') => `
   INSERT INTO deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, due_at, created_at, updated_at, ordering_key, lease_owner)
   SELECT d.id, $1, $2, d.subscription_id, ${HANDED_OFF_STATUS}, 0, d.due_at, $3, $3, d.ordering_key, d.lease_owner
   FROM unnest($4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[]) AS d(id, subscription_id, due_at, ordering_key, lease_owner)
+  WHERE ${condition}
   ON CONFLICT (id) DO NOTHING`;
+const INSERT_DELIVERIES = insertDeliveriesSql();
+// The same, in one statement with the task's step ($9–$16), only while the fence's owner holds the
+// task: the row lock the UPDATE takes orders it against a runner's claim (CLAIM_TASK).
+const FENCED_INSERT_DELIVERIES = `
+  WITH held AS (${saveTaskSql(9)}),
+  written AS (${insertDeliveriesSql('EXISTS (SELECT 1 FROM held)')})
+  SELECT id FROM held`;
 
 const REACHED = `SELECT DISTINCT subscription_id FROM deliveries WHERE tenant_id = $1 AND event_id = $2 AND subscription_id = ANY($3::text[])`;
 
@@ -70,6 +83,9 @@ const CANCEL_SCHEDULED = `
   UPDATE deliveries SET status = 'cancelled', due_at = NULL, updated_at = $3
   WHERE tenant_id = $1 AND event_id = $2 AND status = 'pending' AND attempt_count = 0 AND due_at > $3
   RETURNING id`;
+
+/** A step's parameters after the task's id and owner in saveTaskSql. */
+const stepParams = (step: TaskProgress, now: number) => [JSON.stringify(step.progress), step.cursor, step.done ? 'done' : 'running', step.done ? now : null, step.leaseUntil, now];
 
 /** Secret rotation, background tasks and recovery on PostgreSQL. */
 export class PostgresEngine {
@@ -108,22 +124,13 @@ export class PostgresEngine {
   }
 
   async saveTaskProgress(id: string, owner: string, step: TaskProgress, now: number): Promise<boolean> {
-    const saved = await this.#db.rows(SAVE_TASK, [
-      id,
-      owner,
-      JSON.stringify(step.progress),
-      step.cursor,
-      step.done ? 'done' : 'running',
-      step.done ? now : null,
-      step.leaseUntil,
-      now,
-    ]);
+    const saved = await this.#db.rows(SAVE_TASK, [id, owner, ...stepParams(step, now)]);
     return saved.length > 0;
   }
 
-  async insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number): Promise<void> {
-    if (deliveries.length === 0) return;
-    await this.#db.rows(INSERT_DELIVERIES, [
+  async insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number, fence?: TaskFence): Promise<boolean> {
+    if (deliveries.length === 0 && !fence) return true;
+    const params = [
       tenantId,
       eventId,
       now,
@@ -132,8 +139,15 @@ export class PostgresEngine {
       deliveries.map(dueAtOf),
       deliveries.map((d) => d.orderingKey ?? null),
       deliveries.map((d) => d.lease?.owner ?? null),
-    ]);
+    ];
+    if (fence) {
+      const held = await this.#db.rows(FENCED_INSERT_DELIVERIES, [...params, fence.taskId, fence.owner, ...stepParams(fence.step, now)]);
+      if (held.length === 0) return false;
+    } else {
+      await this.#db.rows(INSERT_DELIVERIES, params);
+    }
     if (awaitsClaim(deliveries)) this.#notifier.poke();
+    return true;
   }
 
   async subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]): Promise<Set<string>> {

@@ -39,6 +39,7 @@ import { PostgresEngine } from './postgres-engine.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { createPostgresApplications } from './postgres-applications.js';
 import type { ApplicationStore } from '../store.js';
+import type { TaskFence } from '../engine-store.js';
 import { uidTaken } from '../uids.js';
 import { pendingPostgresMigrations, postgresDueBacklog } from './postgres-operations.js';
 import { PostgresQueue } from './postgres-queue.js';
@@ -489,8 +490,8 @@ class PostgresStore implements Store {
     return this.#engine.saveTaskProgress(id, owner, step, now);
   }
 
-  insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) {
-    return this.#engine.insertDeliveries(tenantId, eventId, deliveries, now);
+  insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number, fence?: TaskFence) {
+    return this.#engine.insertDeliveries(tenantId, eventId, deliveries, now, fence);
   }
 
   subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]) {

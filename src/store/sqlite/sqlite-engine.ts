@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Subscription, Task } from '../../core/model.js';
-import type { FailedDeliveryQuery, TaskProgress } from '../engine-store.js';
+import type { FailedDeliveryQuery, TaskFence, TaskProgress } from '../engine-store.js';
 import type { NewDelivery } from '../store.js';
 import { toTask, type TaskRow } from '../rows.js';
 import { awaitsClaim } from '../new-deliveries.js';
@@ -43,9 +43,22 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
      RETURNING id`,
   );
 
+  const saveProgress = (id: string, owner: string, step: TaskProgress, now: number): boolean =>
+    saveTask.run({
+      id,
+      owner,
+      progress: JSON.stringify(step.progress),
+      cursor: step.cursor,
+      status: step.done ? 'done' : 'running',
+      finishedAt: step.done ? now : null,
+      leaseUntil: step.leaseUntil,
+      now,
+    }).changes > 0;
   const insertDelivery = prepareInsertDelivery(db);
-  const insertDeliveries = db.transaction((tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) => {
+  const insertDeliveries = db.transaction((tenantId: string, eventId: string, deliveries: NewDelivery[], now: number, fence?: TaskFence): boolean => {
+    if (fence && !saveProgress(fence.taskId, fence.owner, fence.step, now)) return false;
     for (const d of deliveries) insertDelivery(tenantId, eventId, d, now);
+    return true;
   });
   const reached = db.prepare(
     `SELECT DISTINCT subscription_id FROM deliveries
@@ -85,24 +98,13 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
       return row === undefined ? undefined : task(row);
     },
 
-    saveTaskProgress(id: string, owner: string, step: TaskProgress, now: number): boolean {
-      return (
-        saveTask.run({
-          id,
-          owner,
-          progress: JSON.stringify(step.progress),
-          cursor: step.cursor,
-          status: step.done ? 'done' : 'running',
-          finishedAt: step.done ? now : null,
-          leaseUntil: step.leaseUntil,
-          now,
-        }).changes > 0
-      );
-    },
+    saveTaskProgress: saveProgress,
 
-    insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number): void {
-      insertDeliveries(tenantId, eventId, deliveries, now);
+
+    insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number, fence?: TaskFence): boolean {
+      if (!insertDeliveries(tenantId, eventId, deliveries, now, fence)) return false;
       if (awaitsClaim(deliveries)) wake();
+      return true;
     },
 
     subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]): Set<string> {

@@ -26,6 +26,7 @@ import type {
   QueueOptions,
 } from '../store.js';
 import type { ApplicationStore } from '../store.js';
+import type { TaskFence } from '../engine-store.js';
 import { DEFAULT_QUEUE_OPTIONS } from '../store.js';
 import { usageOf } from '../usage.js';
 import { uidTaken } from '../uids.js';
@@ -507,8 +508,8 @@ class SqliteStore implements Store {
     return this.#e.saveTaskProgress(id, owner, step, now);
   }
 
-  async insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number) {
-    return this.#e.insertDeliveries(tenantId, eventId, deliveries, now);
+  async insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number, fence?: TaskFence) {
+    return this.#e.insertDeliveries(tenantId, eventId, deliveries, now, fence);
   }
 
   async subscriptionsReached(tenantId: string, eventId: string, subscriptionIds: string[]) {
