@@ -39,11 +39,14 @@ export class OutcomeWriter {
     return this.#pending.length;
   }
 
-  /** Queues an outcome; a write follows within the window (at once when a batch is full). */
-  add(outcome: DeliveryOutcome): void {
+  /**
+   * Queues an outcome; a write follows within the window (at once when a batch is full, or when
+   * the outcome is `urgent`: something waits for its commit, such as the next delivery of an ordered group).
+   */
+  add(outcome: DeliveryOutcome, urgent = false): void {
     this.#pending.push(outcome);
     if (this.#writing) return; // the write under way takes what arrives meanwhile
-    if (this.#pending.length >= this.#options.batchSize) {
+    if (urgent || this.#pending.length >= this.#options.batchSize) {
       this.#startWrite();
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => this.#startWrite(), this.#options.windowMs);

@@ -37,7 +37,7 @@ afterEach(async () => {
   for (const dispatcher of running.splice(0)) await dispatcher.stop();
 });
 
-function dispatcherWith(outboundStatus: number | null, overrides: Partial<DeliveryConfig> = {}, deps: Pick<DispatcherDeps, 'outcomes'> = {}) {
+function dispatcherWith(outboundStatus: number | null, overrides: Partial<DeliveryConfig> = {}, deps: Pick<DispatcherDeps, 'outcomes' | 'outcomeWindowMs'> = {}) {
   const clock = new FakeClock();
   const store = new FakeQueueStore();
   const outbound = new FakeOutbound(clock, outboundStatus);
@@ -71,6 +71,22 @@ describe('dispatcher (claim loop) with a fake store, clock and outbound client',
     expect(request!.headers['webhook-signature']).toBe(expected['webhook-signature']);
     expect(store.outcomes[0]).toMatchObject({ deliveryId: item.delivery.id, owner: dispatcher.owner, status: 'succeeded' });
     expect(dispatcher.held).toBe(0);
+  });
+
+  it("writes the outcomes of ordered sends once the last one under way is answered, without waiting out the outcome window", async () => {
+    const { store, dispatcher } = dispatcherWith(200, {}, { outcomeWindowMs: 60_000 });
+    dispatcher.start();
+    // Two sends of an ordered subscription at once (two per endpoint): the group's next delivery
+    // would be claimed only after their outcomes, so the window (a minute here) is not waited out.
+    const ordered = [claimedDelivery('sub_ordered', { ordering: 'subscription' }), claimedDelivery('sub_ordered', { ordering: 'subscription' })];
+    for (const item of ordered) store.publish(item);
+    await until(() => store.outcomes.length === 2, 'the ordered outcomes');
+    expect(store.recorded.map((batch) => batch.map((outcome) => outcome.deliveryId))).toEqual([ordered.map((item) => item.delivery.id)]);
+
+    // An unordered one waits for the window.
+    store.publish(claimedDelivery('sub_unordered'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(store.outcomes).toHaveLength(2);
   });
 
   it('schedules a retry from the fake clock when the receiver fails', async () => {

@@ -29,6 +29,21 @@ describe('outcome writer', () => {
     expect(store.recorded.map((batch) => batch.length)).toEqual([2, 1]);
   });
 
+  it('writes an urgent outcome at once, with those that waited for the window, and the ones arriving meanwhile next', async () => {
+    const store = new FakeQueueStore();
+    const written: string[] = [];
+    const writer = new OutcomeWriter({ store, logger: silentLogger, windowMs: 60_000, onWritten: (ids) => written.push(...ids) });
+    const waiting = outcome();
+    writer.add(waiting);
+    const urgent = outcome();
+    writer.add(urgent, true);
+    const meanwhile = outcome();
+    writer.add(meanwhile);
+    // The 60 s window never passes here: only the urgent outcome starts the writes.
+    await until(() => written.length === 3, 'the urgent write and the one after it');
+    expect(store.recorded).toEqual([[waiting, urgent], [meanwhile]]);
+  });
+
   it('keeps outcomes whose write failed and writes them on the next try', async () => {
     const store = new FakeQueueStore();
     store.failWrites = 1;

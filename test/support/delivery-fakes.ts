@@ -22,7 +22,7 @@ let sequence = 0;
 /** A claimed delivery of subscription `subscriptionId` (native format, a sealed secret the fake box opens). */
 export function claimedDelivery(
   subscriptionId = 'sub_a',
-  overrides: { attemptCount?: number; url?: string; maxInFlight?: number } = {},
+  overrides: { attemptCount?: number; url?: string; maxInFlight?: number; ordering?: 'subscription' } = {},
 ): ClaimedDelivery {
   sequence += 1;
   const id = `dlv_${String(sequence).padStart(6, '0')}`;
@@ -46,6 +46,7 @@ export function claimedDelivery(
       url: overrides.url ?? `http://receiver.test/${subscriptionId}`,
       sealedSecret: sealedTestSecret,
       ...(overrides.maxInFlight !== undefined ? { maxInFlight: overrides.maxInFlight } : {}),
+      ...(overrides.ordering !== undefined ? { ordering: overrides.ordering } : {}),
     }),
   };
 }
