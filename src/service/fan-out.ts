@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '../core/ids.js';
 import type { HookEvent, Subscription, Task } from '../core/model.js';
+import { isOrdered } from '../store/new-deliveries.js';
 import type { InsertEventResult, NewDelivery, NewEventWrite } from '../store/store.js';
 import type { ServiceDeps } from './deps.js';
 import { matchingSubscriptions, newDelivery } from './event-plan.js';
@@ -40,8 +41,8 @@ export interface FanOutParts {
 export function inParts(write: NewEventWrite, now: number): FanOutParts {
   const { event, deliveries } = write;
   if (deliveries.length <= FAN_OUT_PART) return { first: write, rest: [] };
-  const ordered = deliveries.filter((delivery) => delivery.orderingKey !== null && delivery.orderingKey !== undefined);
-  const unordered = ordered.length === 0 ? deliveries : deliveries.filter((delivery) => delivery.orderingKey === null || delivery.orderingKey === undefined);
+  const ordered = deliveries.filter(isOrdered);
+  const unordered = ordered.length === 0 ? deliveries : deliveries.filter((delivery) => !isOrdered(delivery));
   const filled = Math.max(0, FAN_OUT_PART - ordered.length);
   const head = [...ordered, ...unordered.slice(0, filled)];
   const rest: NewDelivery[][] = [];

@@ -1,5 +1,6 @@
 import { ROOM_SLOT } from '../core/handoff-room.js';
 import type { Subscription } from '../core/model.js';
+import { isOrdered } from '../store/new-deliveries.js';
 import type { NewDelivery } from '../store/store.js';
 
 /** What a hand-off needs from the engine it feeds (on this thread or the delivery thread). */
@@ -68,8 +69,7 @@ export class DeliveryHandoff {
    */
   lease(subscription: Subscription, delivery: NewDelivery, now: number, width = 1): NewDelivery {
     // An ordered delivery ('' is the whole subscription's group) waits for its group's head, which only a claim knows.
-    const ordered = delivery.orderingKey !== null && delivery.orderingKey !== undefined;
-    if (delivery.dueAt > now || ordered || subscription.rateLimitPerSecond || subscription.maxInFlight || this.#stuck.has(subscription.id)) return delivery;
+    if (delivery.dueAt > now || isOrdered(delivery) || subscription.rateLimitPerSecond || subscription.maxInFlight || this.#stuck.has(subscription.id)) return delivery;
     const { room } = this.#target;
     const reserved = Atomics.load(room, ROOM_SLOT.fanOutReserved);
     const fansOut = width > Atomics.load(room, ROOM_SLOT.fanOutWidth);

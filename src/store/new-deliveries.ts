@@ -5,6 +5,11 @@ export function dueAtOf(delivery: NewDelivery): number {
   return delivery.lease?.until ?? delivery.dueAt;
 }
 
+/** Whether the delivery waits in an ordered group ('' is the whole subscription's group; null or absent: not ordered). */
+export function isOrdered(delivery: NewDelivery): boolean {
+  return delivery.orderingKey !== null && delivery.orderingKey !== undefined;
+}
+
 /** Whether a claim must pick up some of these deliveries: one was written pending, not handed off leased. */
 export function awaitsClaim(deliveries: NewDelivery[]): boolean {
   return deliveries.some((delivery) => !delivery.lease);

@@ -100,7 +100,6 @@ export function createSqliteEngine(db: Database.Database, wake: () => void) {
 
     saveTaskProgress: saveProgress,
 
-
     insertDeliveries(tenantId: string, eventId: string, deliveries: NewDelivery[], now: number, fence?: TaskFence): boolean {
       if (!insertDeliveries(tenantId, eventId, deliveries, now, fence)) return false;
       if (awaitsClaim(deliveries)) wake();
