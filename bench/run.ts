@@ -44,7 +44,7 @@ async function main(): Promise<number> {
       ['backlog', () => scenarios.dueBacklog(ctx)],
       ['fairness', () => scenarios.tenantFairness(ctx)],
       ['hanging', () => scenarios.halfHanging(ctx)],
-      ['idle', () => scenarios.idle()],
+      ['idle', () => scenarios.idle(ctx)],
       ['ordering', () => scenarios.ordering(ctx)],
     ];
     for (const [name, run] of plan) {
