@@ -296,7 +296,7 @@ export async function fanOut(ctx: Context): Promise<Row[]> {
       try {
         const token = (await server.call('POST', '/v1/tenants/t0/api-keys', {})).key as string;
         // The first fan-out of a fresh process also opens every subscription's secret, its connections
-        // and compiles the hot paths; the second shows a running server. Both are reported.
+        // and compiles the hot paths; the next two show a running server. Both are reported.
         const fanOutOnce = async (n: number) => {
           await ctx.receiver.reset();
           const started = performance.timeOrigin + performance.now();
@@ -304,24 +304,26 @@ export async function fanOut(ctx: Context): Promise<Row[]> {
           return ctx.receiver.waitFor(subscriptions, started);
         };
         const cold = await fanOutOnce(1);
-        return { cold, seconds: await fanOutOnce(2) };
+        // Two warm events, their mean: one took 0.87 s in a run and 1.24 s in the next (21st session).
+        return { cold, warm: [await fanOutOnce(2), await fanOutOnce(3)] as const };
       } finally {
         await server.stop();
       }
     },
     subscriptions,
   );
-  const { cold, seconds } = result;
+  const { cold, warm } = result;
+  const seconds = (warm[0] + warm[1]) / 2;
   return [
     {
-      scenario: `fan-out: 1 event → ${subscriptions.toLocaleString('en')} subscriptions, until all delivered (the second such event)`,
-      measured: `${seconds.toFixed(2)} s (raw ${raw.seconds.toFixed(2)} s)`,
+      scenario: `fan-out: 1 event → ${subscriptions.toLocaleString('en')} subscriptions, until all delivered (the second and third such events, their mean)`,
+      measured: `${seconds.toFixed(2)} s (each: ${warm[0].toFixed(2)}, ${warm[1].toFixed(2)} s; raw ${raw.seconds.toFixed(2)} s)`,
       value: seconds,
       ratio: seconds / raw.seconds,
       target: '≤ 2 × raw time',
       met: seconds / raw.seconds <= 2,
       note: `the first event after start: ${cold.toFixed(2)} s, ${(cold / raw.seconds).toFixed(2)} × raw`,
-      method: `Hookpost: the second of two events; raw: ${raw.before.method}, ${raw.before.seconds.toFixed(2)} s before and ${raw.after.seconds.toFixed(2)} s after (the ratio uses their mean)`,
+      method: `Hookpost: the second and third of three events; raw: ${raw.before.method}, ${raw.before.seconds.toFixed(2)} s before and ${raw.after.seconds.toFixed(2)} s after (the ratio uses their mean)`,
     },
   ];
 }
