@@ -83,7 +83,7 @@ function write(rows: Row[], rawBefore: Throughput, rawAfter: Throughput): void {
   const raw = (measured: Throughput) => ({ rate: measured.rate, seconds: measured.seconds, method: measured.method });
   writeFileSync(`${file}.json`, JSON.stringify({ date, mode, machine, hookpostRoot, method: METHOD, rawBefore: raw(rawBefore), rawAfter: raw(rawAfter), sizes, rows }, null, 2));
   const lines = [
-    `Mode ${mode}; ${machine}. Raw undici POSTs to the same receiver, this run: ${Math.round(rawBefore.rate)}/s before, ${Math.round(rawAfter.rate)}/s after each ${rawBefore.method}. A ratio to raw uses raw measured again just before and just after its row, the mean of the two (in "how measured").`,
+    `Mode ${mode}; ${machine}. Raw undici POSTs to the same receiver, this run: ${Math.round(rawBefore.rate)}/s before, ${Math.round(rawAfter.rate)}/s after; each ${rawBefore.method}. A ratio to raw uses raw measured again just before and just after its row, the mean of the two (in "how measured").`,
     '',
     METHOD,
     '',
