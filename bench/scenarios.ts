@@ -53,6 +53,20 @@ async function endToEnd(ctx: Context, server: HookpostServer, callers: number, b
   return throughput(ctx, { kind: 'publish', base: server.base, token, tenant, type: TYPE, total: ctx.sizes.events, callers, batch });
 }
 
+const meanOf = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/**
+ * `a`, `b`, `b`, `a`: two measurements each, in a mirrored order, so that a drift of the host during
+ * the row weighs on both sides alike (publishCost, halfHanging). Each pair in the order measured.
+ */
+async function mirrored<T>(a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: [T, T]; b: [T, T] }> {
+  const a1 = await a();
+  const b1 = await b();
+  const b2 = await b();
+  const a2 = await a();
+  return { a: [a1, a2], b: [b1, b2] };
+}
+
 /** Raw undici's rate measured just before and just after a scenario; its ratio uses their mean. */
 interface RawBeside {
   before: Throughput;
@@ -75,7 +89,7 @@ async function besideRaw<T>(ctx: Context, measure: () => Promise<T>, posts?: num
   const before = await measureRaw(ctx, posts);
   const result = await measure();
   const after = await measureRaw(ctx, posts);
-  return { result, raw: { before, after, mean: (before.rate + after.rate) / 2, seconds: (before.seconds + after.seconds) / 2 } };
+  return { result, raw: { before, after, mean: meanOf([before.rate, after.rate]), seconds: meanOf([before.seconds, after.seconds]) } };
 }
 
 const rawFigures = (raw: RawBeside) => `raw beside it: ${Math.round(raw.before.rate)} POSTs/s before, ${Math.round(raw.after.rate)} after`;
@@ -121,7 +135,7 @@ export async function ordering(ctx: Context): Promise<Row[]> {
     ordered.push([label, await measure(subscription, keys)]);
   }
   const last = await measure({});
-  const unordered = (first.rate + last.rate) / 2;
+  const unordered = meanOf([first.rate, last.rate]);
   const method = `${first.method} events, each on a fresh server`;
   const rows: Row[] = [
     { scenario: `ordering none, ${total} events (SQLite), first and last run`, measured: `${Math.round(first.rate)} and ${Math.round(last.rate)} events/s`, value: unordered, ratio: 1, target: 'baseline (mean)', met: null, method },
@@ -313,7 +327,7 @@ export async function fanOut(ctx: Context): Promise<Row[]> {
     subscriptions,
   );
   const { cold, warm } = result;
-  const seconds = (warm[0] + warm[1]) / 2;
+  const seconds = meanOf(warm);
   return [
     {
       scenario: `fan-out: 1 event → ${subscriptions.toLocaleString('en')} subscriptions, until all delivered (the second and third such events, their mean)`,
@@ -362,22 +376,22 @@ export async function publishCost(ctx: Context): Promise<Row[]> {
   // Each size is measured twice, in the order small, large, large, small, on a freshly seeded
   // server each time: one measurement of each moved the ratio between 0.78 and 1.21 from run to
   // run with the machine's other load, and the mirrored order cancels a drift during the row.
-  const first = await costOf(1);
-  const large1 = await costOf(ctx.sizes.costTenants);
-  const large2 = await costOf(ctx.sizes.costTenants);
-  const small2 = await costOf(1);
-  const small = (first.ms + small2.ms) / 2;
-  const large = (large1.ms + large2.ms) / 2;
-  const each = (a: { ms: number }, b: { ms: number }) => `${a.ms.toFixed(3)}, ${b.ms.toFixed(3)}`;
+  const { a: smalls, b: larges } = await mirrored(
+    () => costOf(1),
+    () => costOf(ctx.sizes.costTenants),
+  );
+  const small = meanOf(smalls.map((cost) => cost.ms));
+  const large = meanOf(larges.map((cost) => cost.ms));
+  const each = (pair: Array<{ ms: number }>) => pair.map((cost) => cost.ms.toFixed(3)).join(', ');
   return [
     {
       scenario: `publish cost, ${(ctx.sizes.costTenants * 100).toLocaleString('en')} subscriptions over ${ctx.sizes.costTenants} tenants vs 100 (each publish fans out to 100)`,
-      measured: `${large.toFixed(3)} ms vs ${small.toFixed(3)} ms a publish (each the mean of two: ${each(large1, large2)} vs ${each(first, small2)})`,
+      measured: `${large.toFixed(3)} ms vs ${small.toFixed(3)} ms a publish (each the mean of two: ${each(larges)} vs ${each(smalls)})`,
       value: large,
       ratio: large / small,
       target: '≤ 1.2 ×',
       met: large / small <= 1.2,
-      method: `${first.method} publishes (64 callers), each size twice, small, large, large, small, each on a fresh server; the measured publishes' seconds ÷ their number`,
+      method: `${smalls[0].method} publishes (64 callers), each size twice, small, large, large, small, each on a fresh server; the measured publishes' seconds ÷ their number`,
     },
   ];
 }
@@ -432,22 +446,22 @@ export async function halfHanging(ctx: Context): Promise<Row[]> {
   // Each twice, in the order all healthy, with hanging, with hanging, all healthy, as publishCost
   // does: run once each, healthy first, the ratio moved between 0.72 and 0.89 from run to run with
   // the host's drift (docs/benchmarks.md, "21st session"); the mirrored order cancels a drift.
-  const healthy1 = await run(0);
-  const hanging1 = await run(5);
-  const hanging2 = await run(5);
-  const healthy2 = await run(0);
-  const healthy = (healthy1.rate + healthy2.rate) / 2;
-  const withHanging = (hanging1.rate + hanging2.rate) / 2;
-  const each = (a: Throughput, b: Throughput) => `${Math.round(a.rate)}, ${Math.round(b.rate)}`;
+  const { a: healthies, b: hangings } = await mirrored(
+    () => run(0),
+    () => run(5),
+  );
+  const healthy = meanOf(healthies.map((measured) => measured.rate));
+  const withHanging = meanOf(hangings.map((measured) => measured.rate));
+  const each = (pair: Throughput[]) => pair.map((measured) => Math.round(measured.rate)).join(', ');
   return [
     {
       scenario: 'half the endpoints hang (5 healthy + 5 hanging subscriptions): healthy deliveries/s vs all healthy',
-      measured: `${Math.round(withHanging)}/s vs ${Math.round(healthy)}/s (each the mean of two: ${each(hanging1, hanging2)} vs ${each(healthy1, healthy2)})`,
+      measured: `${Math.round(withHanging)}/s vs ${Math.round(healthy)}/s (each the mean of two: ${each(hangings)} vs ${each(healthies)})`,
       value: withHanging,
       ratio: withHanging / healthy,
       target: '≥ 0.8 ×',
       met: withHanging / healthy >= 0.8,
-      method: `${healthy1.method} events (8 callers × 100 a batch), each twice: all healthy, with hanging, with hanging, all healthy, each on a fresh server`,
+      method: `${healthies[0].method} events (8 callers × 100 a batch), each twice: all healthy, with hanging, with hanging, all healthy, each on a fresh server`,
     },
   ];
 }
